@@ -1,0 +1,45 @@
+/** Errors cross threads as plain data; these turn them back into Errors with their fields. */
+export interface ErrorMessage {
+  type: 'error';
+  name: string;
+  message: string;
+  code?: string;
+  path?: string;
+  syscall?: string;
+  stack?: string;
+}
+
+export function errorToMessage(err: Error): ErrorMessage {
+  const e = err as Error & { code?: string; path?: string; syscall?: string };
+  return { type: 'error', name: e.name, message: e.message, code: e.code, path: e.path, syscall: e.syscall, stack: e.stack };
+}
+
+export function messageToError(m: ErrorMessage): Error {
+  const err = new Error(m.message) as Error & { code?: string; path?: string; syscall?: string };
+  err.name = m.name;
+  if (m.code !== undefined) err.code = m.code;
+  if (m.path !== undefined) err.path = m.path;
+  if (m.syscall !== undefined) err.syscall = m.syscall;
+  if (m.stack !== undefined) err.stack = m.stack;
+  return err;
+}
+
+/** Thrown (reported) when records are written to a closed handler. */
+export class HandlerClosedError extends Error {
+  readonly code = 'ERR_CONCURRENT_LOG_CLOSED';
+  constructor(filename: string) {
+    super(`concurrent-log: write to a closed handler for ${filename}`);
+    this.name = 'HandlerClosedError';
+  }
+}
+
+/** Reported when records had to be dropped because the ring stayed full during an I/O fault. */
+export class RecordsDroppedError extends Error {
+  readonly code = 'ERR_CONCURRENT_LOG_DROPPED';
+  readonly dropped: number;
+  constructor(filename: string, dropped: number, cause: Error | null) {
+    super(`concurrent-log: ${dropped} record(s) dropped for ${filename}: the buffer is full and the file cannot be written${cause ? ` (${cause.message})` : ''}`);
+    this.name = 'RecordsDroppedError';
+    this.dropped = dropped;
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The one place that knows the layout of a file's SharedArrayBuffer. Every other module reads and
+ * writes the buffer through these names; no offsets appear anywhere else.
+ *
+ *   [ control: CONTROL_SLOTS x Int32 ][ times: TIME_SLOTS x Float64 ][ ring: ringSize bytes ]
+ *
+ * The ring holds records framed as  [u32 payload length][f64 time in ms][payload bytes], written
+ * byte-wise and wrapping at the end of the ring.
+ */
+
+// ---- Int32 control slots -------------------------------------------------------------------------
+/** Layout version; a buffer made by another version of the package is not attached to. */
+export const VERSION = 0;
+/** Producers' mutex: 0 free, 1 held, 2 held with waiters (Drepper's futex mutex). */
+export const MUTEX = 1;
+/** Incremented on every mutex acquisition; lets a waiter see that a holder has stalled. */
+export const MUTEX_SEQ = 2;
+/** Total bytes ever drained (uint32, wrapping). Stored by the drainer only. The ring offset is
+ * HEAD & (ringSize - 1), which is why ring sizes are powers of two. */
+export const HEAD = 3;
+/** Total bytes ever pushed (uint32, wrapping). Stored under MUTEX only, after the record's bytes
+ * are in place: one store publishes a whole record, so a producer that dies mid-copy publishes
+ * nothing. Bytes pending = (TAIL - HEAD) >>> 0. */
+export const TAIL = 4;
+/** Bumped (and notified) when producers want the flusher to wake before its interval. */
+export const WAKE = 5;
+/** Bumped (and notified) when the drainer frees space, for producers waiting on a full ring. */
+export const SPACE = 6;
+/** Token of the thread running the background flusher loop, 0 when none (elected by CAS). */
+export const FLUSHER = 7;
+/** Token of the thread draining the ring right now, 0 when none. One drainer at a time. */
+export const DRAIN = 8;
+/** fd of the lock file while DRAIN's holder has it flock'ed, -1 otherwise: a taker-over closes it
+ * if the holder died with the lock held (fds are per process; the kernel lock would stay forever). */
+export const HELD_LOCK_FD = 9;
+/** 1 while the last attempt to write failed (disk full, permission...), so producers facing a full
+ * ring drop and count instead of waiting forever. */
+export const FAULT = 10;
+/** Records dropped because the ring stayed full during a fault. */
+export const DROPPED = 11;
+/** Source of unique thread tokens for FLUSHER and DRAIN. */
+export const NEXT_TOKEN = 12;
+/** Number of handler instances attached in this process and not closed. */
+export const ATTACHED = 13;
+/** Records accepted into the ring since creation (wraps at 2^31; for statistics). */
+export const RECORDS = 14;
+export const CONTROL_SLOTS = 15;
+
+// ---- Float64 time slots --------------------------------------------------------------------------
+/** Date.now() of the flusher loop's last sign of life. */
+export const FLUSHER_BEAT = 0;
+/** Date.now() of the current drainer's last sign of life. */
+export const DRAIN_BEAT = 1;
+export const TIME_SLOTS = 2;
+
+// ---- Byte regions --------------------------------------------------------------------------------
+export const CONTROL_BYTES = CONTROL_SLOTS * 4;
+/** Float64Array needs an offset that is a multiple of 8. */
+export const TIMES_OFFSET = Math.ceil(CONTROL_BYTES / 8) * 8;
+export const RING_OFFSET = TIMES_OFFSET + TIME_SLOTS * 8;
+
+/** Record framing inside the ring. */
+export const RECORD_LENGTH_BYTES = 4;
+export const RECORD_TIME_BYTES = 8;
+export const RECORD_HEADER_BYTES = RECORD_LENGTH_BYTES + RECORD_TIME_BYTES;
+
+export const LAYOUT_VERSION = 1;
+
+export interface SharedViews {
+  sab: SharedArrayBuffer;
+  control: Int32Array;
+  times: Float64Array;
+  ring: Uint8Array;
+  ringSize: number;
+}
+
+export function allocate(ringSize: number): SharedViews {
+  const sab = new SharedArrayBuffer(RING_OFFSET + ringSize);
+  const views = viewsOf(sab);
+  Atomics.store(views.control, VERSION, LAYOUT_VERSION);
+  Atomics.store(views.control, HELD_LOCK_FD, -1);
+  Atomics.store(views.control, NEXT_TOKEN, 1);
+  return views;
+}
+
+export function viewsOf(sab: SharedArrayBuffer): SharedViews {
+  const ringSize = sab.byteLength - RING_OFFSET;
+  return {
+    sab,
+    control: new Int32Array(sab, 0, CONTROL_SLOTS),
+    times: new Float64Array(sab, TIMES_OFFSET, TIME_SLOTS),
+    ring: new Uint8Array(sab, RING_OFFSET, ringSize),
+    ringSize,
+  };
+}
+
+/** A token unique in this buffer, for FLUSHER and DRAIN ownership. Never 0. */
+export function newToken(control: Int32Array): number {
+  return Atomics.add(control, NEXT_TOKEN, 1);
+}

@@ -1,0 +1,224 @@
+import { resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { ConfigError, Schedule, type ScheduleOptions, type AtTime } from './schedule.js';
+
+/** A rotated file's name from CPython's default name (`namer` in CPython). */
+export type Namer = (defaultName: string) => string;
+/** Moves the base file to its rotated name (`rotator` in CPython). */
+export type Rotator = (source: string, dest: string) => void;
+
+export interface HandlerOptions extends ScheduleOptions {
+  /** Rotated files to keep; 0 keeps all (CPython `backupCount`). */
+  backupCount?: number;
+  /** Encoding of string records, Python or Node spelling (`utf-8`, `latin-1`, `ascii`...). */
+  encoding?: string | null;
+  /** Open the base file only when the first record is written (CPython `delay`). */
+  delay?: boolean;
+  /** Permission bits for files the handler creates (before the umask). */
+  mode?: number;
+  /**
+   * CPython's `namer`/`rotator`. They run in the flusher thread, so they must be self-contained
+   * functions (no variables from the surrounding scope; `require` is available) — the same rule as
+   * pino transports. A namer is checked at construction by comparing it with its revived copy.
+   */
+  namer?: Namer | null;
+  rotator?: Rotator | null;
+  /** `false`: no shared buffer and no flusher thread; every write takes the file lock itself. */
+  shared?: boolean;
+  /** Bytes of shared ring per file per process; a power of two (default 4 MiB). */
+  ringSize?: number;
+  /** Longest time a record waits in the ring before the flusher writes it (ms, default 10). */
+  flushInterval?: number;
+  /** Pending bytes that wake the flusher at once (default ringSize / 8). */
+  batchBytes?: number;
+  /** Called with every error instead of the 'error' event. */
+  onError?: (err: Error) => void;
+}
+
+/** What the flusher thread needs: plain data, since it crosses a thread boundary. */
+export interface FlusherConfig {
+  filename: string;
+  when: string;
+  interval: number;
+  utc: boolean;
+  atTime: AtTime | string | null;
+  timezone: string | null;
+  backupCount: number;
+  delay: boolean;
+  mode: number;
+  namer: string | null;
+  rotator: string | null;
+  flushInterval: number;
+  batchBytes: number;
+}
+
+export interface ResolvedOptions {
+  config: FlusherConfig;
+  schedule: Schedule;
+  encoding: BufferEncoding;
+  shared: boolean;
+  ringSize: number;
+  batchBytes: number;
+  namer: Namer | null;
+  rotator: Rotator | null;
+  onError: ((err: Error) => void) | null;
+}
+
+const DEFAULT_RING = 4 * 1024 * 1024;
+const MIN_RING = 64 * 1024;
+const MAX_RING = 1024 * 1024 * 1024;
+const DEFAULT_FLUSH_MS = 10;
+
+const ENCODINGS: Record<string, BufferEncoding> = {
+  utf8: 'utf8', u8: 'utf8', cp65001: 'utf8',
+  latin1: 'latin1', latin: 'latin1', l1: 'latin1', iso88591: 'latin1', '8859': 'latin1', cp819: 'latin1', binary: 'latin1',
+  ascii: 'ascii', usascii: 'ascii', '646': 'ascii',
+  utf16le: 'utf16le', ucs2: 'utf16le',
+};
+
+const KNOWN = new Set([
+  'when', 'interval', 'utc', 'atTime', 'timezone', 'backupCount', 'encoding', 'delay', 'mode', 'namer',
+  'rotator', 'shared', 'ringSize', 'flushInterval', 'batchBytes', 'onError', 'clock',
+]);
+
+export function resolveOptions(filename: unknown, options: HandlerOptions = {}): ResolvedOptions {
+  if (typeof filename !== 'string' || filename.length === 0) {
+    throw new ConfigError('filename', filename, `filename must be a non-empty string, got ${describe(filename)}`);
+  }
+  if (options === null || typeof options !== 'object') {
+    throw new ConfigError('options', options, `options must be an object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) throw new ConfigError(key, (options as Record<string, unknown>)[key], `unknown option '${key}'`);
+  }
+  const schedule = Schedule.create(options);
+  const backupCount = options.backupCount ?? 0;
+  if (!Number.isSafeInteger(backupCount) || backupCount < 0) {
+    throw new ConfigError('backupCount', backupCount, `backupCount must be a whole number >= 0, got ${describe(backupCount)}`);
+  }
+  const encoding = resolveEncoding(options.encoding);
+  const mode = options.mode ?? 0o666;
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) {
+    throw new ConfigError('mode', mode, `mode must be permission bits such as 0o644, got ${describe(mode)}`);
+  }
+  const ringSize = options.ringSize ?? DEFAULT_RING;
+  if (!Number.isInteger(ringSize) || ringSize < MIN_RING || ringSize > MAX_RING || (ringSize & (ringSize - 1)) !== 0) {
+    throw new ConfigError('ringSize', ringSize, `ringSize must be a power of two from ${MIN_RING} to ${MAX_RING}, got ${describe(ringSize)}`);
+  }
+  const flushInterval = options.flushInterval ?? DEFAULT_FLUSH_MS;
+  if (typeof flushInterval !== 'number' || !(flushInterval > 0) || !Number.isFinite(flushInterval)) {
+    throw new ConfigError('flushInterval', flushInterval, `flushInterval must be a positive number of ms, got ${describe(flushInterval)}`);
+  }
+  const batchBytes = options.batchBytes ?? ringSize / 8;
+  if (!Number.isInteger(batchBytes) || batchBytes < 1 || batchBytes > ringSize) {
+    throw new ConfigError('batchBytes', batchBytes, `batchBytes must be a whole number from 1 to ringSize, got ${describe(batchBytes)}`);
+  }
+  for (const key of ['delay', 'shared'] as const) {
+    const v = options[key];
+    if (v !== undefined && typeof v !== 'boolean') throw new ConfigError(key, v, `${key} must be a boolean, got ${describe(v)}`);
+  }
+  if (options.onError != null && typeof options.onError !== 'function') {
+    throw new ConfigError('onError', options.onError, `onError must be a function, got ${describe(options.onError)}`);
+  }
+  const namer = hookOption('namer', options.namer);
+  const rotator = hookOption('rotator', options.rotator);
+  return {
+    schedule,
+    encoding,
+    shared: options.shared ?? true,
+    ringSize,
+    batchBytes,
+    namer: (namer?.fn as Namer | undefined) ?? null,
+    rotator: (rotator?.fn as Rotator | undefined) ?? null,
+    onError: options.onError ?? null,
+    config: {
+      filename: resolve(filename),
+      when: schedule.when,
+      interval: options.interval ?? 1,
+      utc: schedule.utc,
+      atTime: options.atTime ?? null,
+      timezone: options.timezone ?? null,
+      backupCount,
+      delay: options.delay ?? false,
+      mode,
+      namer: namer?.source ?? null,
+      rotator: rotator?.source ?? null,
+      flushInterval,
+      batchBytes,
+    },
+  };
+}
+
+function resolveEncoding(value: string | null | undefined): BufferEncoding {
+  if (value == null) return 'utf8';
+  if (typeof value === 'string') {
+    const found = ENCODINGS[value.toLowerCase().replace(/[-_\s]/g, '')];
+    if (found) return found;
+  }
+  throw new ConfigError('encoding', value, `unknown encoding: ${describe(value)} (supported: utf-8, latin-1, ascii, utf-16-le)`);
+}
+
+/**
+ * A namer or rotator travels to the flusher thread as source text and is revived there. Reviving
+ * it here too proves it parses; for a namer, comparing both on a sample name shows that it does not
+ * depend on variables it closed over.
+ */
+function hookOption(name: 'namer' | 'rotator', value: unknown): { fn: unknown; source: string } | null {
+  if (value == null) return null;
+  if (typeof value !== 'function') throw new ConfigError(name, value, `${name} must be a function, got ${describe(value)}`);
+  const source = value.toString();
+  let revived: (...a: unknown[]) => unknown;
+  try {
+    revived = reviveHook(source);
+  } catch (err) {
+    throw new ConfigError(name, value, `${name} must be a self-contained function (it runs in the flusher thread): ${(err as Error).message}`);
+  }
+  if (name === 'namer') {
+    const sample = resolve('concurrent-log-sample.log.2026-01-01_00-00-00');
+    let a: unknown;
+    let b: unknown;
+    try {
+      a = (value as Namer)(sample);
+      b = revived(sample);
+    } catch (err) {
+      throw new ConfigError(name, value, `namer must be a self-contained function (it runs in the flusher thread): ${(err as Error).message}`);
+    }
+    if (a !== b || typeof a !== 'string') {
+      throw new ConfigError(name, value, 'namer must be a self-contained function returning a string (it runs in the flusher thread)');
+    }
+  }
+  return { fn: value, source };
+}
+
+/** Rebuilds a function from its source, with CommonJS `require` in scope. */
+export function reviveHook<F = (...a: unknown[]) => unknown>(source: string): F {
+  const req = requireFor();
+  const attempts = [`return (${source});`, `return ({ ${source} })[Object.keys({ ${source} })[0]];`];
+  let last: unknown;
+  for (const body of attempts) {
+    try {
+      const fn = new Function('require', body)(req);
+      if (typeof fn === 'function') return fn as F;
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw last instanceof Error ? last : new Error('not a function');
+}
+
+let cachedRequire: NodeJS.Require | null = null;
+function requireFor(): NodeJS.Require {
+  // Resolved from the working directory, where the user's own modules are.
+  cachedRequire ??= createRequire(resolve('index.js'));
+  return cachedRequire;
+}
+
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  try {
+    return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+  } catch {
+    return String(value);
+  }
+}

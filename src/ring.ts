@@ -1,0 +1,185 @@
+import {
+  MUTEX, MUTEX_SEQ, HEAD, TAIL, WAKE, SPACE, RECORDS,
+  RECORD_HEADER_BYTES, RECORD_LENGTH_BYTES,
+  type SharedViews,
+} from './layout.js';
+
+/** Spins before sleeping: the critical section is a memcpy, usually shorter than a futex call. */
+const SPIN_TRIES = 64;
+/** A waiter re-checks the holder this often. */
+const WAIT_SLICE_MS = 100;
+/**
+ * A holder that made no progress for this long is taken to be dead (a worker terminated inside the
+ * critical section, which holds the lock for a memcpy): its half-written record was never
+ * published, because TAIL is stored last, so taking the lock over loses nothing that was accepted.
+ */
+const MUTEX_STALE_MS = 2000;
+
+/**
+ * The producers' side and the drainer's side of one shared ring of records.
+ *
+ * Producers append whole frames under a futex-style Atomics mutex; the one drainer (see DRAIN)
+ * copies pending bytes out without the mutex, since producers never touch bytes between HEAD and
+ * TAIL and the drainer never touches bytes past TAIL.
+ */
+export class SharedRing {
+  readonly control: Int32Array;
+  readonly ring: Uint8Array;
+  readonly size: number;
+  private readonly mask: number;
+
+  constructor(views: SharedViews) {
+    this.control = views.control;
+    this.ring = views.ring;
+    this.size = views.ringSize;
+    this.mask = views.ringSize - 1;
+  }
+
+  /** Total bytes ever pushed (wrapping); drained past it once `HEAD - tail() >= 0`. */
+  tail(): number {
+    return Atomics.load(this.control, TAIL);
+  }
+
+  /** Bytes pushed and not yet drained. */
+  pending(): number {
+    return (Atomics.load(this.control, TAIL) - Atomics.load(this.control, HEAD)) >>> 0;
+  }
+
+  /**
+   * Appends one frame (header + payload, already laid out in `frame[0, len)`) if it fits.
+   * Returns the bytes pending after the push, or -1 when the ring has no room for it now.
+   */
+  tryPush(frame: Uint8Array, len: number): number {
+    const c = this.control;
+    this.lock();
+    const tail = Atomics.load(c, TAIL);
+    const used = (tail - Atomics.load(c, HEAD)) >>> 0;
+    if (len > this.size - used) {
+      this.unlock();
+      return -1;
+    }
+    const at = tail & this.mask;
+    const first = Math.min(len, this.size - at);
+    if (first === len) {
+      this.ring.set(frame.subarray(0, len), at);
+    } else {
+      this.ring.set(frame.subarray(0, first), at);
+      this.ring.set(frame.subarray(first, len), 0);
+    }
+    // Publishing the record is this one store; see TAIL in layout.ts.
+    Atomics.store(c, TAIL, (tail + len) | 0);
+    Atomics.add(c, RECORDS, 1);
+    this.unlock();
+    return used + len;
+  }
+
+  /**
+   * Drainer only: copies every pending byte into `dst` (grown if needed) and returns the bytes
+   * copied and the TAIL they end at, to pass to `release` once they are safely on disk.
+   */
+  peek(dst: Buffer): { bytes: number; end: number; buffer: Buffer } {
+    const c = this.control;
+    const end = Atomics.load(c, TAIL);
+    const head = Atomics.load(c, HEAD);
+    const bytes = (end - head) >>> 0;
+    let buffer = dst;
+    if (buffer.length < bytes) buffer = Buffer.allocUnsafe(Math.max(bytes, buffer.length * 2));
+    const at = head & this.mask;
+    const first = Math.min(bytes, this.size - at);
+    buffer.set(this.ring.subarray(at, at + first), 0);
+    if (first < bytes) buffer.set(this.ring.subarray(0, bytes - first), first);
+    return { bytes, end, buffer };
+  }
+
+  /** Drainer only: frees the ring up to `end` (from `peek`) and wakes producers waiting for room. */
+  release(end: number): void {
+    Atomics.store(this.control, HEAD, end);
+    Atomics.add(this.control, SPACE, 1);
+    Atomics.notify(this.control, SPACE);
+  }
+
+  /** Asks the flusher to drain now instead of at its next interval. */
+  wakeFlusher(): void {
+    Atomics.add(this.control, WAKE, 1);
+    Atomics.notify(this.control, WAKE);
+  }
+
+  /** Sleeps until the drainer frees space or `ms` pass. */
+  waitForSpace(ms: number): void {
+    const seen = Atomics.load(this.control, SPACE);
+    Atomics.wait(this.control, SPACE, seen, ms);
+  }
+
+  /** Flusher: sleeps until woken by a producer or `ms` pass. */
+  waitForWork(seen: number, ms: number): void {
+    Atomics.wait(this.control, WAKE, seen, ms);
+  }
+
+  wakeSeq(): number {
+    return Atomics.load(this.control, WAKE);
+  }
+
+  private lock(): void {
+    const c = this.control;
+    if (Atomics.compareExchange(c, MUTEX, 0, 1) === 0) {
+      Atomics.add(c, MUTEX_SEQ, 1);
+      return;
+    }
+    for (let i = 0; i < SPIN_TRIES; i++) {
+      if (Atomics.load(c, MUTEX) === 0 && Atomics.compareExchange(c, MUTEX, 0, 1) === 0) {
+        Atomics.add(c, MUTEX_SEQ, 1);
+        return;
+      }
+    }
+    let seq = Atomics.load(c, MUTEX_SEQ);
+    let stalledMs = 0;
+    // 2 = held with waiters, so the holder's unlock knows to notify.
+    while (Atomics.exchange(c, MUTEX, 2) !== 0) {
+      if (Atomics.wait(c, MUTEX, 2, WAIT_SLICE_MS) !== 'timed-out') continue;
+      const now = Atomics.load(c, MUTEX_SEQ);
+      if (now !== seq) {
+        seq = now;
+        stalledMs = 0;
+        continue;
+      }
+      stalledMs += WAIT_SLICE_MS;
+      // Only one waiter wins the takeover: the one whose CAS moves the sequence on.
+      if (stalledMs >= MUTEX_STALE_MS && Atomics.compareExchange(c, MUTEX_SEQ, seq, seq + 1) === seq) {
+        Atomics.store(c, MUTEX, 2);
+        return;
+      }
+    }
+    Atomics.add(c, MUTEX_SEQ, 1);
+  }
+
+  private unlock(): void {
+    const c = this.control;
+    if (Atomics.sub(c, MUTEX, 1) !== 1) {
+      Atomics.store(c, MUTEX, 0);
+      Atomics.notify(c, MUTEX, 1);
+    }
+  }
+}
+
+/** Walks the frames in `buf[0, bytes)`, calling `each(time, start, end)` with payload bounds. */
+export function forEachFrame(
+  buf: Buffer,
+  bytes: number,
+  each: (timeMs: number, start: number, end: number) => void,
+): void {
+  let off = 0;
+  while (off < bytes) {
+    const len = buf.readUInt32LE(off);
+    const time = buf.readDoubleLE(off + RECORD_LENGTH_BYTES);
+    const start = off + RECORD_HEADER_BYTES;
+    each(time, start, start + len);
+    off = start + len;
+  }
+}
+
+/** Lays out a frame header in `frame` for a payload of `len` bytes written at RECORD_HEADER_BYTES. */
+export function writeHeader(frame: Buffer, len: number, timeMs: number): number {
+  frame.writeUInt32LE(len, 0);
+  frame.writeDoubleLE(timeMs, RECORD_LENGTH_BYTES);
+  return RECORD_HEADER_BYTES + len;
+}

@@ -1,0 +1,109 @@
+import { Worker, getEnvironmentData, setEnvironmentData } from 'node:worker_threads';
+import {
+  allocate, viewsOf, newToken, FLUSHER, FLUSHER_BEAT, LAYOUT_VERSION, type SharedViews,
+} from './layout.js';
+import { SharedRing } from './ring.js';
+import type { FlusherConfig } from './options.js';
+
+/**
+ * A flusher whose heartbeat is older than this is replaced. Safe to be eager: a replaced flusher
+ * that was only slow exits at its next turn, and DRAIN keeps two flushers from writing the same
+ * records meanwhile.
+ */
+export const FLUSHER_STALE_MS = 3000;
+
+/** Process-wide name of a file's buffer. Both copies of the package (ESM and CommonJS) use it. */
+const KEY_PREFIX = 'concurrent-log:v1:';
+/** A registry on globalThis, so both copies of the package in one thread find the same entry. */
+const REGISTRY = Symbol.for('concurrent-log.registry.v1');
+
+export interface SharedFile {
+  key: string;
+  views: SharedViews;
+  ring: SharedRing;
+  config: FlusherConfig;
+  /** Whether this thread made the buffer (rather than inheriting it from its parent thread). */
+  created: boolean;
+}
+
+interface EnvEntry {
+  sab: SharedArrayBuffer;
+  config: FlusherConfig;
+}
+
+function registry(): Map<string, SharedFile> {
+  const g = globalThis as unknown as Record<symbol, Map<string, SharedFile> | undefined>;
+  return (g[REGISTRY] ??= new Map());
+}
+
+export function channelName(filename: string): string {
+  return KEY_PREFIX + filename;
+}
+
+/**
+ * This process's buffer for `config.filename`: the one this thread already has, the one the thread
+ * that started this worker published, or a new one, published for workers started from now on.
+ */
+export function sharedFileFor(config: FlusherConfig, ringSize: number): SharedFile {
+  const key = KEY_PREFIX + config.filename;
+  const reg = registry();
+  const known = reg.get(key);
+  if (known) return known;
+  const inherited = getEnvironmentData(key) as EnvEntry | undefined;
+  let views: SharedViews;
+  let created = false;
+  let fileConfig = config;
+  if (inherited && inherited.sab instanceof SharedArrayBuffer && new Int32Array(inherited.sab, 0, 1)[0] === LAYOUT_VERSION) {
+    views = viewsOf(inherited.sab);
+    fileConfig = inherited.config;
+  } else {
+    views = allocate(ringSize);
+    created = true;
+    setEnvironmentData(key, { sab: views.sab, config } satisfies EnvEntry);
+  }
+  const file: SharedFile = { key, views, ring: new SharedRing(views), config: fileConfig, created };
+  reg.set(key, file);
+  return file;
+}
+
+/** A private buffer for `shared: false`: the same machinery, drained by the writing thread itself. */
+export function privateFile(config: FlusherConfig, ringSize: number): SharedFile {
+  const views = allocate(ringSize);
+  return { key: KEY_PREFIX + config.filename, views, ring: new SharedRing(views), config, created: true };
+}
+
+export function flusherAlive(views: SharedViews): boolean {
+  return Atomics.load(views.control, FLUSHER) !== 0 && Date.now() - views.times[FLUSHER_BEAT]! < FLUSHER_STALE_MS;
+}
+
+/**
+ * Makes sure one flusher thread serves this buffer: the caller that wins the compare-and-swap on
+ * FLUSHER starts it. It is unref'd, so it never keeps the process alive; exit handlers drain instead.
+ */
+export function ensureFlusher(file: SharedFile, onError: (err: Error) => void): void {
+  const { views } = file;
+  const c = views.control;
+  const owner = Atomics.load(c, FLUSHER);
+  if (owner !== 0 && Date.now() - views.times[FLUSHER_BEAT]! < FLUSHER_STALE_MS) return;
+  const token = newToken(c);
+  if (Atomics.compareExchange(c, FLUSHER, owner, token) !== owner) return;
+  views.times[FLUSHER_BEAT] = Date.now();
+  let worker: Worker;
+  try {
+    // @ts-ignore -- import.meta is rewritten for the CommonJS build (scripts/build.mjs)
+    const here: string = import.meta.url;
+    worker = new Worker(new URL('./flusher.js', here), {
+      workerData: { sab: views.sab, config: file.config, token },
+      name: 'concurrent-log flusher',
+    });
+  } catch (err) {
+    Atomics.compareExchange(c, FLUSHER, token, 0);
+    onError(err as Error);
+    return;
+  }
+  worker.unref();
+  worker.on('error', onError);
+  worker.on('exit', () => {
+    Atomics.compareExchange(c, FLUSHER, token, 0);
+  });
+}
