@@ -1,36 +1,99 @@
 import { EventEmitter } from 'node:events';
 import type { LogRecord } from './record.js';
+import { checkLevel } from './levels.js';
+import { Formatter } from './formatter.js';
+import { applyFilters, type FilterLike } from './filter.js';
+import { bumpConfigGeneration, registerHandler, unregisterHandler } from './registry.js';
 
 /** What a handler needs from a formatter. */
 export interface RecordFormatter {
   format(record: LogRecord): string;
+  /** Whether the format needs the caller's file/line/function; assumed true when absent. */
+  usesCaller?(): boolean;
 }
 
+/** Python's default formatter: `%(message)s`. */
+let defaultFormatter: Formatter | undefined;
+
 /**
- * Python's `logging.Handler`: a level, a formatter, `handle(record)` -> `emit(record)`.
+ * Python's `logging.Handler`: a level, a formatter, filters, `handle(record)` -> `emit(record)`.
  * The concurrent file handler extends this, so it plugs into `Logger.addHandler()` and `dictConfig`.
  */
 export abstract class Handler extends EventEmitter {
   level = 0;
-  formatter: RecordFormatter | null = null;
   name: string | null = null;
+  /** Python's `Filterer.filters`: `Filter` objects, objects with `filter(record)`, or functions. */
+  filters: FilterLike[] = [];
+  private formatter_: RecordFormatter | null = null;
+
+  constructor() {
+    super();
+    registerHandler(this);
+  }
+
+  get formatter(): RecordFormatter | null {
+    return this.formatter_;
+  }
+
+  set formatter(formatter: RecordFormatter | null) {
+    this.formatter_ = formatter;
+    bumpConfigGeneration();
+  }
 
   setLevel(level: number | string): void {
-    this.level = typeof level === 'number' ? level : levelFromName(level);
+    this.level = checkLevel(level);
   }
 
   setFormatter(formatter: RecordFormatter | null): void {
     this.formatter = formatter;
   }
 
-  format(record: LogRecord): string {
-    if (this.formatter) return this.formatter.format(record);
-    return String(record.msg);
+  /** Python's `handler.set_name(name)` / `handler.name = name`. */
+  setName(name: string | null): void {
+    this.name = name;
   }
 
-  /** Emits the record if it passes this handler's level. Returns whether it was emitted. */
+  getName(): string | null {
+    return this.name;
+  }
+
+  addFilter(filter: FilterLike): void {
+    if (!this.filters.includes(filter)) this.filters.push(filter);
+  }
+
+  removeFilter(filter: FilterLike): void {
+    const i = this.filters.indexOf(filter);
+    if (i >= 0) this.filters.splice(i, 1);
+  }
+
+  /**
+   * Python's `Filterer.filter(record)`: false if a filter rejects the record, else the record
+   * (possibly one a filter returned in its place).
+   */
+  filter(record: LogRecord): LogRecord | false {
+    return this.filters.length === 0 ? record : applyFilters(this.filters, record);
+  }
+
+  /** Whether the formatter needs the caller's file/line/function. */
+  usesCaller(): boolean {
+    const f = this.formatter_;
+    if (!f) return false;
+    return typeof f.usesCaller === 'function' ? f.usesCaller() : true;
+  }
+
+  format(record: LogRecord): string {
+    const f = this.formatter_ ?? (defaultFormatter ??= new Formatter());
+    return f.format(record);
+  }
+
+  /** Emits the record if it passes this handler's level and filters. Returns whether it was emitted. */
   handle(record: LogRecord): boolean {
     if (record.levelno < this.level) return false;
+    if (this.filters.length > 0) {
+      const r = applyFilters(this.filters, record);
+      if (r === false) return false;
+      record = r;
+    }
     this.emit_(record);
     return true;
   }
@@ -39,7 +102,7 @@ export abstract class Handler extends EventEmitter {
     try {
       this.emitRecord(record);
     } catch (err) {
-      this.handleError(err as Error);
+      this.handleError(err as Error, record);
     }
   }
 
@@ -47,9 +110,19 @@ export abstract class Handler extends EventEmitter {
   abstract emitRecord(record: LogRecord): void;
 
   /** Reports an error without throwing: an 'error' listener if any, else a warning on stderr. */
-  handleError(err: Error): void {
-    if (this.listenerCount('error') > 0) super.emit('error', err);
-    else process.emitWarning(err);
+  handleError(err: Error, record?: LogRecord): void {
+    if (this.listenerCount('error') > 0) {
+      super.emit('error', err, record);
+      return;
+    }
+    if (record && err && typeof err === 'object') {
+      try {
+        (err as Error).message = `${(err as Error).message} (logging record: msg=${String(record.msg)}, name=${record.name})`;
+      } catch {
+        // frozen error: report as is
+      }
+    }
+    process.emitWarning(err);
   }
 
   flush(): Promise<void> {
@@ -57,14 +130,16 @@ export abstract class Handler extends EventEmitter {
   }
 
   close(): Promise<void> {
+    unregisterHandler(this);
     return Promise.resolve();
+  }
+
+  override toString(): string {
+    return `<${this.constructor.name} (${this.level})>`;
   }
 }
 
-const NAMED: Record<string, number> = { CRITICAL: 50, FATAL: 50, ERROR: 40, WARNING: 30, WARN: 30, INFO: 20, DEBUG: 10, NOTSET: 0 };
-
+/** @deprecated Use `checkLevel`; kept for callers of the first version. */
 export function levelFromName(name: string): number {
-  const n = NAMED[name.toUpperCase()];
-  if (n === undefined) throw new TypeError(`Unknown level: '${name}'`);
-  return n;
+  return checkLevel(name);
 }

@@ -1,4 +1,10 @@
 /** A log record, shaped like Python's `logging.LogRecord` so `%(name)s`-style formats port unchanged. */
+import { isMainThread, threadId } from 'node:worker_threads';
+import * as workerThreads from 'node:worker_threads';
+import { basename, extname } from 'node:path';
+import { levelName } from './levels.js';
+import { percentFormat, pyStr, isMapping } from './percent.js';
+
 export interface LogRecord {
   name: string;
   levelno: number;
@@ -25,5 +31,125 @@ export interface LogRecord {
   /** Set by `Formatter.format()`. */
   message?: string;
   asctime?: string;
+  /** Python's `record.getMessage()`: `msg % args`. Present on records made by loggers. */
+  getMessage?(): string;
   [extra: string]: unknown;
+}
+
+/** Milliseconds at module load: `%(relativeCreated)d` counts from here, as Python counts from `import logging`. */
+export const startTime = Date.now();
+
+let threadNameOverride: string | undefined;
+/** Python's `threading.current_thread().name = name`: sets `%(threadName)s` for this thread. */
+export function setThreadName(name: string): void {
+  threadNameOverride = name;
+}
+
+function defaultThreadName(): string {
+  if (isMainThread) return 'MainThread';
+  const named = (workerThreads as { threadName?: unknown }).threadName;
+  return typeof named === 'string' && named ? named : `Thread-${threadId}`;
+}
+const DEFAULT_THREAD_NAME = defaultThreadName();
+
+let processNameCache: string | undefined;
+/** `MainProcess`, or `Worker-<id>` in a cluster worker (Python: `multiprocessing.current_process().name`). */
+function processName(): string {
+  if (processNameCache !== undefined) return processNameCache;
+  const fromEnv = process.env.CONCURRENT_LOG_PROCESS_NAME;
+  const clusterId = process.env.NODE_UNIQUE_ID;
+  processNameCache = fromEnv || (clusterId ? `Worker-${clusterId}` : 'MainProcess');
+  return processNameCache;
+}
+
+/** Where a log call came from. */
+export interface CallerInfo {
+  pathname: string;
+  lineno: number;
+  funcName: string;
+}
+
+export const UNKNOWN_CALLER: CallerInfo = { pathname: '(unknown file)', lineno: 0, funcName: '(unknown function)' };
+
+/** Python's `LogRecord` class: the record loggers create. */
+export class PyLogRecord implements LogRecord {
+  [extra: string]: unknown;
+  name: string;
+  levelno: number;
+  levelname: string;
+  msg: unknown;
+  args: unknown[];
+  created: number;
+  msecs: number;
+  relativeCreated: number;
+  process: number;
+  thread: number;
+  threadName: string;
+  processName: string;
+  pathname: string;
+  filename: string;
+  module: string;
+  lineno: number;
+  funcName: string;
+  excInfo: unknown;
+  excText: string | null;
+  stackInfo: string | null;
+  message?: string;
+  asctime?: string;
+
+  constructor(name: string, level: number, caller: CallerInfo, msg: unknown, args: unknown[], excInfo: unknown, stackInfo: string | null = null, timeMs = Date.now()) {
+    this.name = name;
+    this.levelno = level;
+    this.levelname = levelName(level);
+    this.msg = msg;
+    this.args = args;
+    this.created = timeMs / 1000;
+    this.msecs = timeMs % 1000;
+    this.relativeCreated = timeMs - startTime;
+    this.process = process.pid;
+    this.thread = threadId;
+    this.threadName = threadNameOverride ?? DEFAULT_THREAD_NAME;
+    this.processName = processName();
+    this.pathname = caller.pathname;
+    if (caller === UNKNOWN_CALLER) {
+      this.filename = caller.pathname;
+      this.module = caller.pathname;
+    } else {
+      this.filename = basename(caller.pathname);
+      this.module = this.filename.slice(0, this.filename.length - extname(this.filename).length);
+    }
+    this.lineno = caller.lineno;
+    this.funcName = caller.funcName;
+    this.excInfo = excInfo;
+    this.excText = null;
+    this.stackInfo = stackInfo;
+  }
+
+  getMessage(): string {
+    return getMessage(this);
+  }
+
+  toString(): string {
+    return `<LogRecord: ${this.name}, ${this.levelno}, ${this.pathname}, ${this.lineno}, "${pyStr(this.msg)}">`;
+  }
+}
+
+/** Python's `LogRecord.getMessage()` for any record: `str(msg) % args` when there are args. */
+export function getMessage(record: LogRecord): string {
+  const msg = pyStr(record.msg);
+  const args = record.args;
+  if (!args || args.length === 0) return msg;
+  return percentFormat(msg, args);
+}
+
+/**
+ * Python's `logging.makeLogRecord(dict)`: a record with default fields, overridden by `attrs`.
+ * A single mapping in `args` is used for `%(key)s`, as Python does.
+ */
+export function makeLogRecord(attrs: Partial<LogRecord> & Record<string, unknown>): LogRecord {
+  const r = new PyLogRecord('', 0, UNKNOWN_CALLER, '', [], null);
+  Object.assign(r, attrs);
+  if (attrs.args !== undefined && !Array.isArray(attrs.args)) r.args = isMapping(attrs.args) ? [attrs.args] : [attrs.args];
+  if (attrs.levelno !== undefined && attrs.levelname === undefined) r.levelname = levelName(attrs.levelno);
+  return r;
 }

@@ -1,0 +1,44 @@
+/**
+ * Process-wide (per-thread) bookkeeping: every handler created (for `shutdown()`), and a
+ * generation counter bumped on any change that can alter which formatters a logger reaches,
+ * so loggers can cache "does any formatter need the caller's file/line?" cheaply.
+ */
+
+interface Closable {
+  flush(): Promise<void>;
+  close(): Promise<void>;
+  flushSync?(): void;
+}
+
+/** Handlers in creation order (Python's `logging._handlerList`). */
+export const allHandlers = new Set<Closable>();
+let generation = 1;
+
+export function configGeneration(): number {
+  return generation;
+}
+
+export function bumpConfigGeneration(): void {
+  generation++;
+}
+
+export function registerHandler(h: Closable): void {
+  allHandlers.add(h);
+}
+
+export function unregisterHandler(h: Closable): void {
+  allHandlers.delete(h);
+}
+
+/** Closes that dictConfig started in the background; `shutdown()` waits for them. */
+export const pendingCloses = new Set<Promise<unknown>>();
+
+export function closeInBackground(h: Closable): void {
+  allHandlers.delete(h);
+  const p: Promise<unknown> = Promise.resolve()
+    .then(() => h.flush())
+    .then(() => h.close())
+    .catch((err: unknown) => process.emitWarning(err as Error))
+    .finally(() => pendingCloses.delete(p));
+  pendingCloses.add(p);
+}
