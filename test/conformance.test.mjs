@@ -1,0 +1,49 @@
+// `concurrent-log conformance` on CPython's own vectors (../shared/oracle), run as a user would.
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = join(root, 'bin', 'concurrent-log.mjs');
+const oracle = join(root, '..', 'shared', 'oracle');
+const FILES = [join(oracle, 'rollover_vectors.json'), join(oracle, 'delete_vectors.json')];
+
+function conformance(args) {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, 'conformance', ...args], { maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
+      resolve({ code: error ? error.code : 0, stdout, stderr });
+    });
+  });
+}
+
+for (const mode of ['env', 'option']) {
+  test(`every CPython vector passes with the zone as ${mode === 'env' ? 'the process TZ' : 'the timezone option'}`, async (t) => {
+    const r = await conformance(['--zone-mode', mode, ...FILES]);
+    t.log(r.stdout.trim().split('\n').slice(-1)[0]);
+    t.is(r.code, 0, r.stdout + r.stderr);
+    t.regex(r.stdout, /^\d+ passed, 0 failed$/m);
+    t.regex(r.stdout, /cases\/chain\s+\d{5}/, 'the ~10,800 rollover cases ran');
+    t.regex(r.stdout, /^delete\s+1\d\d\s/m, 'the delete vectors ran');
+  });
+}
+
+test('a corrupted vector fails the run and is reported with expected vs got', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'conformance-'));
+  try {
+    const doc = JSON.parse(readFileSync(FILES[1], 'utf8'));
+    const victim = doc.cases.find((c) => c.expect.delete && c.expect.delete.length > 0);
+    victim.expect.delete = [...victim.expect.delete, 'test.log.1999-01-01'];
+    const file = join(dir, 'delete_vectors.json');
+    writeFileSync(file, JSON.stringify(doc));
+    const r = await conformance(['--zone-mode', 'env', file]);
+    t.is(r.code, 1);
+    t.regex(r.stdout, /^[1-9]\d* passed, 1 failed$/m);
+    t.true(r.stdout.includes(`FAIL delete ${victim.id}`), r.stdout);
+    t.true(r.stdout.includes('test.log.1999-01-01'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
