@@ -1,0 +1,262 @@
+// `concurrent-log stress`: the seed's 500,000-line stress test in Node terms. The parent forks
+// `procs` processes; each runs a piscina pool of `threads` worker threads; `tasks` tasks are dealt
+// across the processes, each writing `n` iterations of five records `<level>-<task>-<i>` in the
+// seed's text format (when='S', interval=1, backupCount=0, delay=true, utf-8). Afterwards every line
+// is verified (lost, duplicated, torn, misplaced) and the result is saved under bench/results/.
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatVerifyTable, verifyRun, type VerifyResult } from '../verify.js';
+import { parseArgs, UsageError } from '../stress/args.js';
+import { WRITERS, writerInfo } from '../stress/writers.js';
+import type { ChildConfig, ChildMessage } from '../stress/child.js';
+
+export const usage = `usage: concurrent-log stress [--procs P] [--threads T] [--tasks 100] [--n 1000] [--dir DIR] [--when S] [--writer ours] [--json]
+
+The seed's multi-process stress test: P processes x T worker threads write TASKS x N x 5 records
+(levels debug, info, 警告, 报错, 严重; messages <level>-<task>-<i>) to one time-rotating log
+(when S, interval 1, backupCount 0), then every line is verified: lost, duplicated, torn, misplaced.
+
+options:
+  --procs P       processes (default: os.availableParallelism())
+  --threads T     piscina worker threads per process (default 2; the seed's shape is 100)
+  --tasks N       tasks, dealt round-robin across the processes (default 100)
+  --n N           iterations per task, five records each (default 1000)
+  --dir DIR       write the log files there and keep them (default: a temp folder, removed after)
+  --when W        rotation unit: S, M, H, D, MIDNIGHT (default S)
+  --writer W      ${WRITERS.map((w) => w.name).join(', ')} (default ours)
+  --json          make the last stdout line one JSON object with the figures
+
+The result is also written to bench/results/stress-<timestamp>.json (under the current folder).
+exit status: 0 when nothing is lost, duplicated or torn; 1 otherwise; 2 on bad arguments.
+`;
+
+export interface StressOptions {
+  procs: number;
+  threads: number;
+  tasks: number;
+  n: number;
+  dir?: string;
+  when: string;
+  writer: string;
+  /** Progress on stderr (default true). */
+  progress?: boolean;
+}
+
+export interface StressResult {
+  writer: string;
+  procs: number;
+  threads: number;
+  tasks: number;
+  n: number;
+  when: string;
+  /** Seconds from the first fork to the last child's exit (verification excluded). */
+  elapsed: number;
+  lines: number;
+  linesPerSec: number;
+  expected: number;
+  files: number;
+  rotated: number;
+  lost: number;
+  duplicated: number;
+  torn: number;
+  misplaced: number;
+  /** Verified with `all` (every file of the stem; no misplaced check). */
+  verifyAll: boolean;
+  /** Children that exited non-zero. */
+  failedChildren: number;
+  /** Files of the run (names starting with 'stress') that the verification did not read. */
+  unread: string[];
+  tornExamples: VerifyResult['tornExamples'];
+  dir: string | null;
+  node: string;
+  platform: string;
+  cpus: number;
+  date: string;
+}
+
+const packageRoot = (): string => resolve(dirname(fileURLToPath(
+  // @ts-ignore TS1343: the CommonJS build rewrites import.meta.url
+  import.meta.url,
+)), '../../..');
+
+function progressLine(opts: StressOptions, done: number, total: number, t0: number): string {
+  const s = (performance.now() - t0) / 1000;
+  const pct = total ? ((100 * done) / total).toFixed(1) : '0';
+  return `stress ${opts.writer} ${opts.procs}x${opts.threads}: ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} records (${pct}%) ${s.toFixed(1)}s ${Math.round(done / Math.max(s, 1e-3)).toLocaleString('en-US')}/s`;
+}
+
+/** Runs the workload and verifies it; returns the figures (files are removed unless `dir`). */
+export async function runStress(opts: StressOptions): Promise<StressResult> {
+  const info = writerInfo(opts.writer);
+  if (!info) throw new UsageError(`unknown writer '${opts.writer}'`);
+  const keep = opts.dir !== undefined;
+  const dir = keep ? resolve(opts.dir!) : await mkdtemp(join(tmpdir(), 'concurrent-log-stress-'));
+  await mkdir(dir, { recursive: true });
+  const stale = (await readdir(dir)).filter((f) => f.startsWith('stress'));
+  if (stale.length) throw new UsageError(`${dir} already holds files of a run (${stale[0]}, ...): remove them or use another --dir`);
+  const file = join(dir, 'stress.log');
+  const total = opts.tasks * opts.n * 5;
+  const tty = opts.progress !== false && process.stderr.isTTY;
+  const showProgress = opts.progress !== false;
+  let failedChildren = 0;
+  let elapsed: number;
+  try {
+    const counts = new Array<number>(opts.procs).fill(0);
+    const t0 = performance.now();
+    let lastPrint = t0;
+    const tick = setInterval(() => {
+      const done = counts.reduce((a, b) => a + b, 0);
+      const now = performance.now();
+      if (tty) process.stderr.write(`\r\x1b[K${progressLine(opts, done, total, t0)}`);
+      else if (showProgress && now - lastPrint >= 5000) {
+        lastPrint = now;
+        process.stderr.write(progressLine(opts, done, total, t0) + '\n');
+      }
+    }, 250);
+    const exits: Promise<void>[] = [];
+    if (info.external) {
+      const script = join(packageRoot(), 'bench', 'python_stress.py');
+      if (!existsSync(script)) throw new Error(`writer 'python' needs ${script}`);
+      const child = spawn('python3', [script, '--file', file, '--procs', String(opts.procs), '--threads', String(opts.threads),
+        '--tasks', String(opts.tasks), '--n', String(opts.n), '--when', opts.when], { stdio: ['ignore', 'inherit', 'inherit'] });
+      exits.push(waitExit(child).then((code) => { if (code !== 0) failedChildren++; }));
+    } else {
+      const childPath = join(packageRoot(), 'dist', 'esm', 'stress', 'child.js');
+      for (let p = 0; p < opts.procs; p++) {
+        const tasks: number[] = [];
+        for (let t = p; t < opts.tasks; t += opts.procs) tasks.push(t);
+        if (!tasks.length) continue;
+        const cfg: ChildConfig = { writer: opts.writer, file, when: opts.when, threads: opts.threads, n: opts.n, tasks };
+        const child = fork(childPath, [JSON.stringify(cfg)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+        child.on('message', (m: ChildMessage) => {
+          if (m.type === 'progress' || m.type === 'done') counts[p] = m.records;
+        });
+        exits.push(waitExit(child).then((code) => { if (code !== 0) failedChildren++; }));
+      }
+    }
+    await Promise.all(exits);
+    elapsed = (performance.now() - t0) / 1000;
+    clearInterval(tick);
+    if (tty) process.stderr.write(`\r\x1b[K${progressLine(opts, counts.reduce((a, b) => a + b, 0), total, t0)}\n`);
+    const v = await verifyRun(file, { tasks: opts.tasks, n: opts.n, when: opts.when, interval: 1, all: info.verifyAll });
+    const read = new Set(v.fileNames);
+    const unread = (await readdir(dir)).filter((f) => f.startsWith('stress') && !f.endsWith('.lock') && !read.has(f));
+    return {
+      writer: opts.writer,
+      procs: opts.procs,
+      threads: opts.threads,
+      tasks: opts.tasks,
+      n: opts.n,
+      when: opts.when,
+      elapsed: Number(elapsed.toFixed(3)),
+      lines: v.lines,
+      linesPerSec: Math.round(v.lines / elapsed),
+      expected: v.expected,
+      files: v.files,
+      rotated: v.rotated,
+      lost: v.missing,
+      duplicated: v.duplicated,
+      torn: v.torn,
+      misplaced: v.misplaced,
+      verifyAll: info.verifyAll,
+      failedChildren,
+      unread,
+      tornExamples: v.tornExamples,
+      dir: keep ? dir : null,
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      cpus: availableParallelism(),
+      date: new Date().toISOString(),
+    };
+  } finally {
+    if (!keep) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function waitExit(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    child.once('error', (err) => {
+      process.stderr.write(`stress: ${err.message}\n`);
+      resolve(127);
+    });
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+}
+
+/** The readable summary: the run, then verify.py's table. */
+export function formatStress(r: StressResult): string {
+  const head = [
+    `writer ${r.writer}: ${r.procs} procs x ${r.threads} threads, ${r.tasks} tasks x ${r.n} x 5 records, when=${r.when}`,
+    `   elapsed: ${r.elapsed.toFixed(3)} s (first fork to last exit)`,
+    `     lines: ${r.lines.toLocaleString('en-US')} (${r.linesPerSec.toLocaleString('en-US')} lines/s)`,
+  ];
+  if (r.verifyAll) head.push('  (verified every file of the stem: rotated names differ from CPython; no misplaced check)');
+  if (r.unread.length) head.push(`  WARNING: ${r.unread.length} file(s) of the run not verified: ${r.unread.slice(0, 3).join(', ')}`);
+  if (r.failedChildren) head.push(`  ${r.failedChildren} child process(es) failed`);
+  const table = formatVerifyTable({
+    files: r.files, rotated: r.rotated, lines: r.lines, expected: r.expected, unique: r.expected - r.lost, missing: r.lost,
+    duplicated: r.duplicated, torn: r.torn, misplaced: r.misplaced, ok: r.lost === 0 && r.duplicated === 0 && r.torn === 0,
+    tornExamples: r.tornExamples, fileNames: [],
+  });
+  return head.join('\n') + '\n' + table;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let opts: StressOptions;
+  let json = false;
+  try {
+    const a = parseArgs(argv, {
+      procs: 'int', threads: 'int', tasks: 'int', n: 'int', dir: 'string', when: 'string', writer: 'string', json: 'bool', help: 'bool',
+    });
+    if (a.flags['help']) {
+      process.stdout.write(usage);
+      return 0;
+    }
+    const f = a.flags;
+    opts = {
+      procs: (f['procs'] as number | undefined) ?? availableParallelism(),
+      threads: (f['threads'] as number | undefined) ?? 2,
+      tasks: (f['tasks'] as number | undefined) ?? 100,
+      n: (f['n'] as number | undefined) ?? 1000,
+      dir: f['dir'] as string | undefined,
+      when: ((f['when'] as string | undefined) ?? 'S').toUpperCase(),
+      writer: (f['writer'] as string | undefined) ?? 'ours',
+    };
+    json = Boolean(f['json']);
+    if (opts.procs < 1 || opts.threads < 1 || opts.tasks < 1 || opts.n < 1) throw new UsageError('--procs, --threads, --tasks and --n must be at least 1');
+    if (!['S', 'M', 'H', 'D', 'MIDNIGHT'].includes(opts.when)) throw new UsageError(`unsupported --when '${opts.when}'`);
+    if (!writerInfo(opts.writer)) throw new UsageError(`unknown writer '${opts.writer}'`);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`concurrent-log stress: ${err.message}\n\n${usage}`);
+      return 2;
+    }
+    throw err;
+  }
+  let r: StressResult;
+  try {
+    r = await runStress(opts);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`concurrent-log stress: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const out = join(process.cwd(), 'bench', 'results');
+  const saved = join(out, `stress-${r.date.replace(/[:.]/g, '-')}.json`);
+  try {
+    await mkdir(out, { recursive: true });
+    await writeFile(saved, JSON.stringify(r, null, 2) + '\n');
+  } catch (err) {
+    process.stderr.write(`stress: could not save ${saved}: ${(err as Error).message}\n`);
+  }
+  process.stdout.write(formatStress(r));
+  process.stdout.write(`saved ${saved}\n`);
+  if (json) process.stdout.write(JSON.stringify(r) + '\n');
+  return r.lost === 0 && r.duplicated === 0 && r.torn === 0 && r.failedChildren === 0 ? 0 : 1;
+}

@@ -1,0 +1,66 @@
+// One process of the stress workload, forked by `concurrent-log stress`: its main thread creates the
+// handler first (so the worker threads attach to its shared buffer), then a piscina pool of
+// `threads` workers runs this process's tasks; progress goes to the parent over IPC.
+import { Piscina } from 'piscina';
+import { ConcurrentTimedRotatingFileHandler } from '../handler.js';
+import { handlerOptions } from './writers.js';
+import type { CloseTask, WriteTask } from './task.js';
+
+export interface ChildConfig {
+  writer: string;
+  file: string;
+  when: string;
+  threads: number;
+  n: number;
+  tasks: number[];
+}
+
+export type ChildMessage =
+  | { type: 'progress'; records: number }
+  | { type: 'done'; records: number; ms: number }
+  | { type: 'error'; message: string };
+
+const send = (m: ChildMessage): void => {
+  if (process.send) process.send(m);
+};
+
+async function main(): Promise<void> {
+  const cfg = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
+  const t0 = performance.now();
+  const main = cfg.writer === 'ours' ? new ConcurrentTimedRotatingFileHandler(cfg.file, handlerOptions(cfg.when)) : null;
+  main?.on('error', (err) => process.stderr.write(`stress child ${process.pid}: handler error: ${err.stack ?? err}\n`));
+  const pool = new Piscina({
+    // (The CommonJS build rewrites import.meta.url; tsc's CommonJS pass would reject it unsilenced.)
+    // @ts-ignore TS1343
+    filename: new URL('./task.js', import.meta.url).href,
+    minThreads: cfg.threads,
+    maxThreads: cfg.threads,
+    idleTimeout: 600_000,
+    // Peers flush asynchronously: the workers' event loops must keep running between tasks.
+    atomics: 'async',
+  });
+  const progressBuf = new SharedArrayBuffer(4);
+  const progress = new Int32Array(progressBuf);
+  const timer = setInterval(() => send({ type: 'progress', records: Atomics.load(progress, 0) }), 200);
+  try {
+    const runs = cfg.tasks.map((task) => {
+      const t: WriteTask = { kind: 'write', writer: cfg.writer, file: cfg.file, when: cfg.when, task, n: cfg.n, progress: progressBuf };
+      return pool.run(t) as Promise<number>;
+    });
+    const written = (await Promise.all(runs)).reduce((a, b) => a + b, 0);
+    const barrier = new SharedArrayBuffer(4);
+    const closes: CloseTask = { kind: 'close', barrier, total: cfg.threads };
+    await Promise.all(Array.from({ length: cfg.threads }, () => pool.run(closes)));
+    await pool.close();
+    await main?.close();
+    send({ type: 'done', records: written, ms: performance.now() - t0 });
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+main().catch((err: Error) => {
+  send({ type: 'error', message: err.stack ?? String(err) });
+  process.stderr.write(`stress child ${process.pid}: ${err.stack ?? err}\n`);
+  process.exitCode = 1;
+});

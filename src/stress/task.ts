@@ -1,0 +1,52 @@
+// The piscina task of the stress workload (runs in a worker thread of a child process): task `task`
+// writes `n` iterations of five records `<level>-<task>-<i>`, through a writer opened once per
+// worker thread and cached at module level. A `close` task flushes and closes this thread's writer.
+import { LEVELS, openWriter, type StressWriter } from './writers.js';
+
+export interface WriteTask {
+  kind: 'write';
+  writer: string;
+  file: string;
+  when: string;
+  task: number;
+  n: number;
+  /** Int32Array(1) over a SharedArrayBuffer: records written so far in this process. */
+  progress: SharedArrayBuffer;
+}
+
+export interface CloseTask {
+  kind: 'close';
+  /** Int32Array(1): close tasks started; each waits until all `total` have, so every worker gets one. */
+  barrier: SharedArrayBuffer;
+  total: number;
+}
+
+let cached: { key: string; writer: Promise<StressWriter> } | null = null;
+
+function writerFor(t: WriteTask): Promise<StressWriter> {
+  const key = `${t.writer}\0${t.file}\0${t.when}`;
+  if (!cached || cached.key !== key) cached = { key, writer: openWriter(t.writer, t.file, { when: t.when }) };
+  return cached.writer;
+}
+
+export default async function run(t: WriteTask | CloseTask): Promise<number> {
+  if (t.kind === 'close') {
+    const barrier = new Int32Array(t.barrier);
+    Atomics.add(barrier, 0, 1);
+    const mine = cached;
+    cached = null;
+    if (mine) await (await mine.writer).close();
+    const deadline = Date.now() + 60_000;
+    while (Atomics.load(barrier, 0) < t.total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    return 0;
+  }
+  const w = await writerFor(t);
+  const progress = new Int32Array(t.progress);
+  const prefix = LEVELS.map((l) => `${l}-${t.task}-`);
+  for (let i = 0; i < t.n; i++) {
+    for (let k = 0; k < 5; k++) w.write(k, prefix[k] + i, Date.now());
+    if (i % 100 === 99) Atomics.add(progress, 0, 500);
+  }
+  Atomics.add(progress, 0, (t.n % 100) * 5);
+  return t.n * 5;
+}
