@@ -6,7 +6,7 @@ import { Formatter, type FormatStyle } from './formatter.js';
 import { ValueError, checkLevel, pyRepr } from './levels.js';
 import { Logger, PlaceHolder, getLogger, root } from './logger.js';
 import { FileHandler, NullHandler, StreamHandler, type WritableLike } from './streams.js';
-import { allHandlers, bumpConfigGeneration, closeInBackground, pendingCloses } from './registry.js';
+import { allHandlers, bumpConfigGeneration, closeInBackground, pendingCloses, registerHandler } from './registry.js';
 
 type Dict = Record<string, unknown>;
 type Ctor = new (...args: never[]) => unknown;
@@ -320,6 +320,7 @@ export function dictConfig(config: Dict): void {
           if (!isDict(handlers[name])) throw new TypeError(`expected a dictionary, got ${pyRepr(handlers[name])}`);
           const h = c.configureHandler(handlers[name] as Dict, name);
           h.name = name;
+          registerHandler(h);
           handlers[name] = h;
           namedHandlers.set(name, h);
           made.push(h);

@@ -3,7 +3,7 @@ import type { LogRecord } from './record.js';
 import { checkLevel } from './levels.js';
 import { Formatter } from './formatter.js';
 import { applyFilters, type FilterLike } from './filter.js';
-import { bumpConfigGeneration, registerHandler, unregisterHandler } from './registry.js';
+import { bumpConfigGeneration, unregisterHandler } from './registry.js';
 
 /** What a handler needs from a formatter. */
 export interface RecordFormatter {
@@ -25,11 +25,6 @@ export abstract class Handler extends EventEmitter {
   /** Python's `Filterer.filters`: `Filter` objects, objects with `filter(record)`, or functions. */
   filters: FilterLike[] = [];
   private formatter_: RecordFormatter | null = null;
-
-  constructor() {
-    super();
-    registerHandler(this);
-  }
 
   get formatter(): RecordFormatter | null {
     return this.formatter_;

@@ -6,7 +6,7 @@ import { PyLogRecord, UNKNOWN_CALLER, type CallerInfo, type LogRecord } from './
 import { positionalCount } from './percent.js';
 import { Handler } from './handler.js';
 import { Formatter } from './formatter.js';
-import { bumpConfigGeneration, configGeneration } from './registry.js';
+import { bumpConfigGeneration, configGeneration, registerHandler } from './registry.js';
 
 /** Bumped whenever a level (or `disable()`) changes: loggers drop their `isEnabledFor` caches. */
 let levelGeneration = 1;
@@ -190,6 +190,7 @@ export class Logger {
   addHandler(h: Handler): void {
     if (!this.handlers_.includes(h)) {
       this.handlers_.push(h);
+      registerHandler(h);
       bumpConfigGeneration();
     }
   }

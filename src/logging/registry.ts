@@ -1,5 +1,6 @@
 /**
- * Process-wide (per-thread) bookkeeping: every handler created (for `shutdown()`), and a
+ * Process-wide (per-thread) bookkeeping: every handler configured or added to a logger (for
+ * `shutdown()`), and a
  * generation counter bumped on any change that can alter which formatters a logger reaches,
  * so loggers can cache "does any formatter need the caller's file/line?" cheaply.
  */
