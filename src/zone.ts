@@ -48,6 +48,7 @@ const TZIF_MAGIC = 'TZif';
 const TZIF_HEADER_BYTES = 44;
 /** POSIX: a DST rule without an explicit time switches at 02:00:00 local time. */
 const DEFAULT_RULE_TIME = 2 * SECONDS_PER_HOUR;
+const GLIBC_RULE_EPOCH_YEAR = 1970;
 
 // ------------------------------------------------------------------ civil calendar --
 
@@ -211,7 +212,9 @@ export function parsePosixTz(spec: string): PosixRule | null {
 
 /** Days since the epoch of the local date a rule names in `year`. */
 function ruleDay(year: number, date: RuleDate): number {
-  const jan1 = daysFromCivil(year, 1, 1);
+  // glibc's compute_change counts from 1970: for earlier years it starts at 1970-01-01 (so its
+  // pre-1970 DST is odd), and so do we, to give libc's answers for TZ=<POSIX string> too.
+  const jan1 = year > GLIBC_RULE_EPOCH_YEAR ? daysFromCivil(year, 1, 1) : 0;
   if (date.kind === 'J') {
     // Jn counts 1..365 and never names February 29.
     const leapShift = isLeapYear(year) && date.n >= 60 ? 1 : 0;
@@ -222,7 +225,7 @@ function ruleDay(year: number, date: RuleDate): number {
   const firstDow = mod(first + EPOCH_WDAY_FROM_SUNDAY, DAYS_PER_WEEK);
   let day = 1 + mod(date.d - firstDow, DAYS_PER_WEEK) + (date.w - 1) * DAYS_PER_WEEK;
   while (day > daysInMonth(year, date.m)) day -= DAYS_PER_WEEK;
-  return first + day - 1;
+  return jan1 + (first - daysFromCivil(year, 1, 1)) + day - 1;
 }
 
 /** glibc __tz_compute: both switches of t's UTC year; DST runs start..end (or wraps the year). */
@@ -232,7 +235,7 @@ function posixType(rule: PosixRule, t: number): LocalType {
   // The start is given in standard time, the end in daylight time.
   const start = ruleDay(year, rule.start.date) * SECONDS_PER_DAY + rule.start.time - rule.std.utoff;
   const end = ruleDay(year, rule.end.date) * SECONDS_PER_DAY + rule.end.time - rule.dst.utoff;
-  const inDst = start < end ? t >= start && t < end : !(t >= end && t < start);
+  const inDst = start > end ? t < end || t >= start : t >= start && t < end;
   return inDst ? rule.dst : rule.std;
 }
 

@@ -159,6 +159,24 @@ test("Dublin's March change: two hours late (02:00), as CPython does", (t) => {
   t.is(local(s, next), '2025-03-31T02:00:00+0100');
 });
 
+test('after the TZif table ends, the POSIX rule of its footer applies (New York, July 2050)', (t) => {
+  const july2050 = Date.UTC(2050, 6, 1) / 1000;
+  t.like(zoneByName(NY).localtime(july2050), { isdst: 1, utoff: -4 * HOUR, abbr: 'EDT', hour: 20 });
+});
+
+test('TZ may be a POSIX rule string, evaluated as glibc does (negative DST included)', (t) => {
+  const saved = process.env.TZ;
+  try {
+    process.env.TZ = 'IST-1GMT0,M10.5.0,M3.5.0/1';
+    const s = Schedule.create({ when: 'MIDNIGHT' });
+    t.like(s.localtime(1767225600), { isdst: 1, utoff: 0, abbr: 'GMT' });
+    t.like(s.localtime(1751328000), { isdst: 0, utoff: HOUR, abbr: 'IST' });
+  } finally {
+    if (saved === undefined) delete process.env.TZ;
+    else process.env.TZ = saved;
+  }
+});
+
 // ------------------------------------------------------------------ atTime, utc, zones --
 
 test('atTime moves MIDNIGHT rollovers to that time of day', (t) => {
