@@ -191,8 +191,9 @@ export function parsePosixTz(spec: string): PosixRule | null {
   if (stdName === null) return null;
   const stdOff = hms();
   if (stdOff === null) return null;
-  // POSIX offsets count hours WEST of Greenwich; tm_gmtoff counts east.
-  const std: LocalType = { utoff: -stdOff, isdst: 0, abbr: stdName };
+  // POSIX offsets count hours WEST of Greenwich; tm_gmtoff counts east (and is never -0).
+  const east = (west: number) => (west === 0 ? 0 : -west);
+  const std: LocalType = { utoff: east(stdOff), isdst: 0, abbr: stdName };
   if (i === spec.length) return { std, dst: null, start: null, end: null };
   const dstName = name();
   if (dstName === null) return null;
@@ -200,7 +201,7 @@ export function parsePosixTz(spec: string): PosixRule | null {
   if (i < spec.length && spec[i] !== ',') {
     const o = hms();
     if (o === null) return null;
-    dstUtoff = -o;
+    dstUtoff = east(o);
   }
   const dst: LocalType = { utoff: dstUtoff, isdst: 1, abbr: dstName };
   // No rule: glibc uses the US rules of its POSIXRULES default; tzdata footers always have one.
