@@ -1,5 +1,23 @@
 import { openSync, closeSync, constants } from 'node:fs';
-import fsExt from 'fs-ext';
+import { createRequire } from 'node:module';
+
+interface FlockAddon {
+  flock(fd: number, operation: number): boolean;
+  LOCK_EX: number;
+  LOCK_UN: number;
+  LOCK_NB: number;
+}
+
+let addon: FlockAddon | null = null;
+/** Our Node-API flock addon (native/flock.c), built by `npm install`; loaded on first use. */
+function flockAddon(): FlockAddon {
+  if (addon === null) {
+    // @ts-ignore -- import.meta is rewritten for the CommonJS build (scripts/build.mjs)
+    const here: string = import.meta.url;
+    addon = createRequire(here)('../../build/Release/flock.node') as FlockAddon;
+  }
+  return addon;
+}
 
 /**
  * An exclusive advisory lock on `<log>.lock`, shared by every process writing the log. The kernel
@@ -25,19 +43,22 @@ export class FileLock {
   /** Blocks until this thread holds the lock. */
   acquire(): number {
     const fd = this.descriptor;
-    for (;;) {
-      try {
-        fsExt.flockSync(fd, 'ex');
-        return fd;
-      } catch (err) {
-        // A signal can interrupt the wait; anything else is a real error.
-        if ((err as NodeJS.ErrnoException).code !== 'EINTR') throw err;
-      }
-    }
+    const a = flockAddon();
+    a.flock(fd, a.LOCK_EX);
+    return fd;
+  }
+
+  /** Takes the lock only if nobody holds it. */
+  tryAcquire(): boolean {
+    const a = flockAddon();
+    return a.flock(this.descriptor, a.LOCK_EX | a.LOCK_NB);
   }
 
   release(): void {
-    if (this.fd >= 0) fsExt.flockSync(this.fd, 'un');
+    if (this.fd >= 0) {
+      const a = flockAddon();
+      a.flock(this.fd, a.LOCK_UN);
+    }
   }
 
   close(): void {

@@ -1,0 +1,56 @@
+// Shared by the core handler's tests: temp dirs, child processes, and both verifiers.
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fork, execFileSync } from 'node:child_process';
+import { verifyRun } from 'concurrent-log';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const FIXTURES = join(ROOT, 'test/fixtures/core');
+export const VERIFY_PY = resolve(ROOT, '../shared/stress/verify.py');
+
+export function tempDir(prefix = 'cl-') {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Runs a fixture in a child process and resolves with its exit code (stderr is kept for failures). */
+export function runChild(script, args, { env = {}, execArgv = [] } = {}) {
+  return new Promise((res, rej) => {
+    const child = fork(join(FIXTURES, script), args, { env: { ...process.env, ...env }, execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.stdout.on('data', () => {});
+    child.on('error', rej);
+    child.on('exit', (code, signal) => res({ code, signal, stderr: err }));
+  });
+}
+
+/** Deals task ids 0..tasks-1 round-robin over `procs` processes. */
+export function deal(tasks, procs) {
+  return Array.from({ length: procs }, (_, p) =>
+    Array.from({ length: tasks }, (_, i) => i).filter((i) => i % procs === p).join(','));
+}
+
+/** Our verifier and CPython-side verify.py, on the same files; both must agree. */
+export async function verifyBoth(base, { tasks, n, when = 'S', utc = false }) {
+  const ours = await verifyRun(base, { tasks, n, when, utc });
+  const args = [VERIFY_PY, base, '--tasks', String(tasks), '--n', String(n), '--when', when, '--json'];
+  if (utc) args.push('--utc');
+  let out;
+  try {
+    out = execFileSync('python3', args, { encoding: 'utf8' });
+  } catch (e) {
+    out = e.stdout; // exits 1 when something is lost; the JSON is still printed
+  }
+  const py = JSON.parse(out.split('\n').find((l) => l.startsWith('{')));
+  return { ours, py };
+}
+
+export function filesIn(dir) {
+  return readdirSync(dir).sort();
+}
+
+export function lines(path) {
+  return readFileSync(path, 'utf8').split('\n').filter(Boolean);
+}
