@@ -1,0 +1,91 @@
+/**
+ * A pino transport writing through `ConcurrentTimedRotatingFileHandler`:
+ *
+ *   pino(pino.transport({ target: 'concurrent-log/pino', options: { filename: 'app.log', when: 'midnight' } }))
+ *
+ * pino runs it in a worker thread and streams its ndjson lines to it; each line goes to the file
+ * of its own `time`, whole, however many threads and processes share the file.
+ */
+import { Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { ConcurrentTimedRotatingFileHandler, type HandlerOptions } from '../handler.js';
+import { timeFrom } from './time.js';
+
+export interface PinoTransportOptions extends HandlerOptions {
+  /** The log file (CPython's `filename`). */
+  filename: string;
+  /** The record field holding its time (pino's default `time`): epoch ms, or an ISO string. */
+  timeKey?: string;
+}
+
+/** The time field of one ndjson line, without parsing the whole line. */
+export function lineTime(line: string, key = 'time'): number | undefined {
+  const tag = `"${key}":`;
+  const at = line.indexOf(tag);
+  if (at < 0) return undefined;
+  let i = at + tag.length;
+  while (line.charCodeAt(i) === 32) i++;
+  if (line[i] === '"') {
+    const end = line.indexOf('"', i + 1);
+    return end < 0 ? undefined : timeFrom(line.slice(i + 1, end));
+  }
+  let j = i;
+  while (j < line.length && /[0-9.eE+-]/.test(line[j])) j++;
+  return j > i ? timeFrom(Number(line.slice(i, j))) : undefined;
+}
+
+/** A Writable of ndjson text; each complete line becomes one record. Flushable (thread-stream calls `flush()`). */
+export class ConcurrentLogPinoStream extends Writable {
+  readonly handler: ConcurrentTimedRotatingFileHandler;
+  private readonly timeKey: string;
+  private readonly decoder = new StringDecoder('utf8');
+  private pending = '';
+
+  constructor(options: PinoTransportOptions) {
+    super({ decodeStrings: false });
+    if (options === null || typeof options !== 'object') throw new TypeError('concurrent-log/pino: options must be an object with a filename');
+    const { filename, timeKey = 'time', ...rest } = options;
+    this.timeKey = timeKey;
+    // pino adds its own keys to the options ($context, pinoWillSendConfig): not the handler's.
+    const handlerOptions: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(rest)) if (!k.startsWith('$') && k !== 'pinoWillSendConfig') handlerOptions[k] = v;
+    this.handler = new ConcurrentTimedRotatingFileHandler(filename, handlerOptions as HandlerOptions);
+  }
+
+  override _write(chunk: string | Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    const text = this.pending + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
+    let start = 0;
+    for (let nl = text.indexOf('\n', start); nl >= 0; nl = text.indexOf('\n', start)) {
+      const line = text.slice(start, nl + 1);
+      start = nl + 1;
+      if (line.length > 1) this.handler.write(line, lineTime(line, this.timeKey));
+    }
+    this.pending = text.slice(start);
+    callback();
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    const rest = this.pending + this.decoder.end();
+    this.pending = '';
+    if (rest.trim() !== '') this.handler.write(rest + '\n', lineTime(rest, this.timeKey));
+    this.handler.close().then(() => callback(), callback);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.handler.close().then(() => callback(error), () => callback(error));
+  }
+
+  /** Resolves once every line written so far is in the file. */
+  flush(): Promise<void> {
+    return this.handler.flush();
+  }
+
+  flushSync(): void {
+    this.handler.flushSync();
+  }
+}
+
+/** pino's transport entry point: `options` are `ConcurrentTimedRotatingFileHandler`'s plus `filename`. */
+export default async function concurrentLogTransport(options: PinoTransportOptions): Promise<ConcurrentLogPinoStream> {
+  return new ConcurrentLogPinoStream(options);
+}

@@ -1,0 +1,137 @@
+import test from 'ava';
+import { fork } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { adapterPath } from './fixtures/adapters/resolve.mjs';
+
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'adapters');
+const PROCESSES = 3;
+const PER_PROCESS = 400;
+
+const dirs = [];
+function tmp() {
+  const d = mkdtempSync(join(tmpdir(), 'cl-adapters-'));
+  dirs.push(d);
+  return d;
+}
+test.after.always(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function run(script, args) {
+  return new Promise((resolve, reject) => {
+    const child = fork(join(FIXTURES, script), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`${script} ${args.join(' ')} exited with ${code ?? signal}`))));
+  });
+}
+
+/** Every line of `base` and its rotated files; fails on a file not ending in '\n' (a torn last line). */
+function readAll(t, dir, base) {
+  const lines = [];
+  for (const f of readdirSync(dir)) {
+    if (!f.startsWith(base) || f.endsWith('.lock')) continue;
+    const text = readFileSync(join(dir, f), 'utf8');
+    if (text.length) t.true(text.endsWith('\n'), `${f} ends with a whole line`);
+    lines.push(...text.split('\n').slice(0, -1));
+  }
+  return lines;
+}
+
+/** Each `msg-<process>-<j>` exactly once, every line parsed by `parse`. */
+function verify(t, lines, parse) {
+  const seen = new Map();
+  const bad = [];
+  for (const line of lines) {
+    const msg = parse(line);
+    if (!msg || !/^msg-\d+-\d+$/.test(msg)) bad.push(line);
+    else seen.set(msg, (seen.get(msg) ?? 0) + 1);
+  }
+  t.deepEqual(bad, [], 'no torn or foreign line');
+  const missing = [];
+  const dup = [];
+  for (let p = 0; p < PROCESSES; p++) {
+    for (let j = 0; j < PER_PROCESS; j++) {
+      const n = seen.get(`msg-${p}-${j}`) ?? 0;
+      if (n === 0) missing.push(`msg-${p}-${j}`);
+      if (n > 1) dup.push(`msg-${p}-${j}`);
+    }
+  }
+  t.deepEqual(missing, [], 'no message lost');
+  t.deepEqual(dup, [], 'no message duplicated');
+  t.is(lines.length, PROCESSES * PER_PROCESS);
+}
+
+function json(key) {
+  return (line) => {
+    try {
+      return JSON.parse(line)[key];
+    } catch {
+      return null;
+    }
+  };
+}
+
+async function many(script, file, extra = []) {
+  await Promise.all(Array.from({ length: PROCESSES }, (_, p) => run(script, [file, String(p), String(PER_PROCESS), ...extra])));
+}
+
+test('pino transport: several processes write one file, every line once and whole', async (t) => {
+  const dir = tmp();
+  await many('pino-child.mjs', join(dir, 'app.log'));
+  verify(t, readAll(t, dir, 'app.log'), json('msg'));
+});
+
+test('winston transport: several processes write one file, every line once and whole', async (t) => {
+  const dir = tmp();
+  await many('winston-child.mjs', join(dir, 'app.log'));
+  verify(t, readAll(t, dir, 'app.log'), json('message'));
+});
+
+test('log4js appender: several processes write one file, every line once and whole', async (t) => {
+  const dir = tmp();
+  await many('log4js-child.cjs', join(dir, 'app.log'), [adapterPath('log4js', 'cjs')]);
+  const re = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3} INFO child (msg-\d+-\d+)$/;
+  verify(t, readAll(t, dir, 'app.log'), (line) => re.exec(line)?.[1]);
+});
+
+test('the pino stream reassembles lines split across chunks and keeps each line\'s bytes', async (t) => {
+  const { ConcurrentLogPinoStream } = await import(adapterPath('pino'));
+  const file = join(tmp(), 'chunks.log');
+  const s = new ConcurrentLogPinoStream({ filename: file, $context: {}, pinoWillSendConfig: true });
+  const text = '{"level":30,"time":1700000000000,"msg":"é-1"}\n{"level":30,"time":1700000000001,"msg":"ü-2"}\n';
+  const bytes = Buffer.from(text);
+  // Split inside a line and inside a two-byte character.
+  const cut = text.indexOf('é') + 1;
+  s.write(bytes.subarray(0, cut));
+  s.write(bytes.subarray(cut, 70));
+  s.write(bytes.subarray(70));
+  await new Promise((resolve) => s.end(resolve));
+  t.is(readFileSync(file, 'utf8'), text);
+});
+
+test('pino lines are timed by their own "time" field (epoch ms or ISO string)', async (t) => {
+  const { lineTime } = await import(adapterPath('pino'));
+  t.is(lineTime('{"level":30,"time":1700000000123,"msg":"x"}'), 1700000000123);
+  t.is(lineTime('{"time":"2024-01-02T03:04:05.678Z","msg":"x"}'), Date.UTC(2024, 0, 2, 3, 4, 5, 678));
+  t.is(lineTime('{"ts":1,"msg":"x"}'), undefined);
+  t.is(lineTime('{"ts":42}', 'ts'), 42);
+});
+
+test('the winston transport writes info.timestamp\'s time and winston\'s formatted message', async (t) => {
+  const { ConcurrentLogTransport } = await import(adapterPath('winston'));
+  const file = join(tmp(), 'w.log');
+  const tr = new ConcurrentLogTransport({ filename: file });
+  const writes = [];
+  const write = tr.handler.write.bind(tr.handler);
+  tr.handler.write = (line, time) => (writes.push([line, time]), write(line, time));
+  await new Promise((resolve) => tr.log({ timestamp: '2024-01-02T03:04:05.000Z', [Symbol.for('message')]: 'formatted' }, resolve));
+  await new Promise((resolve) => tr.log({ timestamp: 'not a time', [Symbol.for('message')]: 'second' }, resolve));
+  await tr.flush();
+  t.deepEqual(writes[0], ['formatted\n', Date.UTC(2024, 0, 2, 3, 4, 5)]);
+  t.is(writes[1][1], undefined, 'no usable timestamp: the handler takes now');
+  await new Promise((resolve) => tr.end(resolve));
+  t.is(readFileSync(file, 'utf8'), 'formatted\nsecond\n');
+});
