@@ -24,6 +24,26 @@ const FLUSH_POLL_MS = 2;
 let scratch = Buffer.allocUnsafe(64 * 1024);
 
 /**
+ * Handlers open in this thread, closed synchronously when it exits so nothing pending is left in a
+ * buffer no thread will drain. One 'exit' listener per thread, on globalThis so that the ESM and
+ * CommonJS copies of the package share it.
+ */
+const OPEN_HANDLERS = Symbol.for('concurrent-log.open-handlers.v1');
+function openHandlers(): Set<{ closeSync(): void }> {
+  const g = globalThis as unknown as Record<symbol, Set<{ closeSync(): void }> | undefined>;
+  let set = g[OPEN_HANDLERS];
+  if (!set) {
+    const handlers = new Set<{ closeSync(): void }>();
+    set = handlers;
+    g[OPEN_HANDLERS] = handlers;
+    process.on('exit', () => {
+      for (const h of [...handlers]) h.closeSync();
+    });
+  }
+  return set;
+}
+
+/**
  * CPython's `TimedRotatingFileHandler`, safe for many threads and processes writing one log.
  *
  * `write()` copies the record into a ring shared by every thread of this process (a
@@ -39,7 +59,6 @@ export class ConcurrentTimedRotatingFileHandler extends Handler {
   private drainer: Drainer | null = null;
   private channel: BroadcastChannel | null = null;
   private watch: NodeJS.Timeout | null = null;
-  private readonly onExit = (): void => this.closeSync();
   private closed = false;
   private droppedReported = 0;
 
@@ -51,7 +70,7 @@ export class ConcurrentTimedRotatingFileHandler extends Handler {
     this.shared = resolved.shared;
     this.file = this.shared ? sharedFileFor(resolved.config, resolved.ringSize) : privateFile(resolved.config, resolved.ringSize);
     Atomics.add(this.file.views.control, ATTACHED, 1);
-    process.on('exit', this.onExit);
+    openHandlers().add(this);
     if (this.shared) {
       this.channel = new BroadcastChannel(channelName(this.filename));
       this.channel.onmessage = (e: unknown) => this.report(messageToError((e as { data: ErrorMessage }).data));
@@ -229,7 +248,7 @@ export class ConcurrentTimedRotatingFileHandler extends Handler {
 
   private detach(): void {
     this.closed = true;
-    process.removeListener('exit', this.onExit);
+    openHandlers().delete(this);
     if (this.watch) clearInterval(this.watch);
     this.channel?.close();
     this.channel = null;
