@@ -53,7 +53,10 @@ try {
       const last = (r.stdout ?? '').trimEnd().split('\n').at(-1) ?? '';
       let res;
       try { res = JSON.parse(last); } catch { res = null; }
-      if (!res) {
+      if (res && res.failedChildren > 0) {
+        process.stderr.write(`${res.failedChildren} child process(es) failed\n${(r.stderr ?? '').slice(-2000)}\n`);
+        runs[w].push({ failed: true, exit: r.status, failedChildren: res.failedChildren });
+      } else if (!res) {
         process.stderr.write(`failed (exit ${r.status})\n${(r.stderr ?? '').slice(-2000)}\n`);
         runs[w].push({ failed: true, exit: r.status });
       } else {
@@ -96,10 +99,11 @@ for (const s of summary) s.vsOurs = oursRate ? Number((s.linesPerSec / oursRate)
 
 const expected = opts.tasks * opts.n * 5;
 const fmt = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
-const cols = ['writer', 'lines/s', 'vs ours', 'elapsed s', 'lines', 'files', 'lost', 'dup', 'torn', 'misplaced'];
+const cols = ['writer', 'lines/s', 'vs ours', 'elapsed s', 'lines', 'files', 'lost', 'dup', 'torn', 'misplaced', 'failed runs'];
 const rows = summary.map((s) => [
   s.writer, fmt(s.linesPerSec), s.vsOurs == null ? 'n/a' : `${s.vsOurs.toFixed(2)}x`, Number.isFinite(s.elapsed) ? s.elapsed.toFixed(2) : 'n/a',
   fmt(s.lines), fmt(s.files), fmt(s.lost), fmt(s.duplicated), fmt(s.torn), s.verifyAll ? 'n/a*' : fmt(s.misplaced),
+  `${s.failedRuns}/${s.runs}`,
 ]);
 const widths = cols.map((c, i) => Math.max(c.length, ...rows.map((r) => String(r[i]).length)));
 const line = (r) => r.map((v, i) => (i === 0 ? String(v).padEnd(widths[i]) : String(v).padStart(widths[i]))).join('  ');
