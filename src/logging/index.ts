@@ -4,6 +4,7 @@
  */
 import { ConcurrentTimedRotatingFileHandler } from '../handler.js';
 import { FileHandler, NullHandler, StreamHandler } from './streams.js';
+import { dictConfig } from './config.js';
 
 export { CRITICAL, FATAL, ERROR, WARNING, WARN, INFO, DEBUG, NOTSET, addLevelName, getLevelName, getLevelNamesMapping, ValueError } from './levels.js';
 export { Formatter, type FormatStyle, type FormatterOptions, type TimeConverter } from './formatter.js';
@@ -25,3 +26,6 @@ export const handlers = Object.freeze({
   FileHandler,
   NullHandler,
 });
+
+/** Python's `logging.config` module: `config.dictConfig(d)`, so `logging.config.dictConfig(...)` ports unchanged. */
+export const config = Object.freeze({ dictConfig });
