@@ -22,15 +22,15 @@ export class Drainer {
   readonly appender: FileAppender;
   private readonly token: number;
   private buf: Buffer = Buffer.allocUnsafe(256 * 1024);
-  private readonly progress = { committed: 0 };
   /** The last error, until a drain succeeds again. */
   lastError: Error | null = null;
 
-  constructor(views: SharedViews, ring: SharedRing, appender: FileAppender) {
+  /** `token` identifies this drainer in DRAIN; the flusher's is chosen by the thread that starts it. */
+  constructor(views: SharedViews, ring: SharedRing, appender: FileAppender, token = newToken(views.control)) {
     this.views = views;
     this.ring = ring;
     this.appender = appender;
-    this.token = newToken(views.control);
+    this.token = token;
     const c = views.control;
     appender.onLocked = (fd) => Atomics.store(c, HELD_LOCK_FD, fd);
     appender.onUnlocked = () => Atomics.store(c, HELD_LOCK_FD, -1);
@@ -45,15 +45,13 @@ export class Drainer {
       if (bytes === 0) return 'drained';
       const head = (end - bytes) | 0;
       try {
-        this.appender.appendFrames(buffer, bytes, this.progress);
+        // Frees each run as soon as it is on disk; what did not reach the disk stays in the ring.
+        this.appender.appendFrames(buffer, bytes, (committed) => this.ring.release((head + committed) | 0));
       } catch (err) {
-        // Keep what did not reach the disk in the ring, for the next attempt.
-        if (this.progress.committed > 0) this.ring.release((head + this.progress.committed) | 0);
         this.lastError = err as Error;
         Atomics.store(this.views.control, FAULT, 1);
         return 'failed';
       }
-      this.ring.release(end);
       this.lastError = null;
       Atomics.store(this.views.control, FAULT, 0);
       return 'drained';
@@ -87,7 +85,7 @@ export class Drainer {
     if (err) return err;
     while (!this.acquire()) sleep(1);
     try {
-      this.appender.appendFrames(frame, len, this.progress);
+      this.appender.appendFrames(frame, len, () => {});
       return null;
     } catch (e) {
       return e as Error;

@@ -18,7 +18,7 @@ const IDLE_WAIT_MS = 1000;
 const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 1000;
 
-const { sab, config, token } = workerData as { sab: SharedArrayBuffer; config: FlusherConfig; token: number };
+const { sab, config, token, drainToken } = workerData as { sab: SharedArrayBuffer; config: FlusherConfig; token: number; drainToken: number };
 const views = viewsOf(sab);
 const c = views.control;
 const ring = new SharedRing(views);
@@ -38,7 +38,7 @@ const appender = new FileAppender({
   namer: config.namer ? reviveHook<Namer>(config.namer) : null,
   rotator: config.rotator ? reviveHook<Rotator>(config.rotator) : null,
 });
-const drainer = new Drainer(views, ring, appender);
+const drainer = new Drainer(views, ring, appender, drainToken);
 const batchBytes = config.batchBytes;
 
 try {

@@ -1,7 +1,7 @@
 import { BroadcastChannel } from 'node:worker_threads';
 import { Handler } from './logging/handler.js';
 import type { LogRecord } from './logging/record.js';
-import { ATTACHED, DROPPED, FAULT, HEAD, RECORD_HEADER_BYTES } from './layout.js';
+import { ATTACHED, DROPPED, FAULT, HEAD, RECORDS, RECORD_HEADER_BYTES } from './layout.js';
 import { writeHeader } from './ring.js';
 import { Drainer, sleep } from './drain.js';
 import { FileAppender } from './rotation.js';
@@ -12,6 +12,13 @@ import { HandlerClosedError, RecordsDroppedError, messageToError, type ErrorMess
 export type { HandlerOptions, Namer, Rotator } from './options.js';
 export { LogFileError } from './rotation.js';
 export { HandlerClosedError, RecordsDroppedError } from './errors.js';
+
+export interface HandlerStats {
+  accepted: number;
+  pendingBytes: number;
+  dropped: number;
+  shared: boolean;
+}
 
 /** How long a writer facing a full ring sleeps before looking again. */
 const FULL_WAIT_MS = 20;
@@ -171,6 +178,15 @@ export class ConcurrentTimedRotatingFileHandler extends Handler {
   /** Records dropped in this process because the buffer stayed full during an I/O fault. */
   get dropped(): number {
     return Atomics.load(this.file.views.control, DROPPED);
+  }
+
+  /**
+   * Counters of this file's buffer in this process, shared by every thread attached to it:
+   * records accepted since it was made, bytes not yet on disk, records dropped.
+   */
+  stats(): HandlerStats {
+    const c = this.file.views.control;
+    return { accepted: Atomics.load(c, RECORDS) >>> 0, pendingBytes: this.file.ring.pending(), dropped: Atomics.load(c, DROPPED), shared: this.shared };
   }
 
   private push(frame: Buffer, total: number): boolean {

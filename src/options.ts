@@ -187,7 +187,8 @@ function hookOption(name: 'namer' | 'rotator', value: unknown): { fn: unknown; s
       throw new ConfigError(name, value, 'namer must be a self-contained function returning a string (it runs in the flusher thread)');
     }
   }
-  return { fn: value, source };
+  // Every thread runs the revived copy, so the function sees the same scope wherever it runs.
+  return { fn: revived, source };
 }
 
 /** Rebuilds a function from its source, with CommonJS `require` in scope. */

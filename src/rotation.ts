@@ -79,15 +79,15 @@ export class FileAppender {
   }
 
   /**
-   * Writes the frames in `buf[0, bytes)`. `progress.committed` ends as `bytes`, or, when an error
-   * is thrown, as the offset of the first frame not on disk, so the caller retries only the rest.
+   * Writes the frames in `buf[0, bytes)`, calling `committed(end)` each time the frames before
+   * offset `end` are on disk, so the caller can free them at once: if this thread dies or fails
+   * part-way, nothing already written is written again and nothing unwritten is forgotten.
    */
-  appendFrames(buf: Buffer, bytes: number, progress: { committed: number }): void {
-    progress.committed = 0;
+  appendFrames(buf: Buffer, bytes: number, committed: (end: number) => void): void {
     if (bytes === 0) return;
     const lockFd = this.acquire();
     try {
-      this.appendLocked(buf, bytes, progress, lockFd);
+      this.appendLocked(buf, bytes, committed, lockFd);
     } finally {
       this.release();
     }
@@ -129,7 +129,7 @@ export class FileAppender {
     this.lock.release();
   }
 
-  private appendLocked(buf: Buffer, bytes: number, progress: { committed: number }, lockFd: number): void {
+  private appendLocked(buf: Buffer, bytes: number, committed: (end: number) => void, lockFd: number): void {
     let state: RotationState | null = this.readState(lockFd);
     let dirty = false;
     // The current run: consecutive frames bound for one file, written with one write().
@@ -142,7 +142,7 @@ export class FileAppender {
       if (runStart < 0) return;
       if (runTarget === null) this.writeAll(this.baseFile(state!), this.options.filename, this.out, outLen);
       else this.appendTo(runTarget, this.out, outLen);
-      progress.committed = runEnd;
+      committed(runEnd);
       runStart = -1;
       outLen = 0;
     };
@@ -161,7 +161,10 @@ export class FileAppender {
         if (whole >= state.rolloverAt) {
           flushRun();
           this.rollover(state, whole);
-          dirty = true;
+          // Saved at once: a thread that dies later in this batch must not leave a rotation
+          // that the state does not know about.
+          this.writeState(lockFd, state);
+          dirty = false;
         }
         const target = seconds >= state.start ? null : this.lateTarget(state, seconds);
         if (runStart >= 0 && target !== runTarget) flushRun();
@@ -176,7 +179,6 @@ export class FileAppender {
         runEnd = end;
       });
       flushRun();
-      progress.committed = bytes;
     } finally {
       if (dirty && state !== null) this.writeState(lockFd, state);
     }

@@ -1,6 +1,7 @@
+import { closeSync } from 'node:fs';
 import { Worker, getEnvironmentData, setEnvironmentData } from 'node:worker_threads';
 import {
-  allocate, viewsOf, newToken, FLUSHER, FLUSHER_BEAT, LAYOUT_VERSION, type SharedViews,
+  allocate, viewsOf, newToken, DRAIN, FLUSHER, FLUSHER_BEAT, HELD_LOCK_FD, LAYOUT_VERSION, type SharedViews,
 } from './layout.js';
 import { SharedRing } from './ring.js';
 import type { FlusherConfig } from './options.js';
@@ -87,13 +88,14 @@ export function ensureFlusher(file: SharedFile, onError: (err: Error) => void): 
   if (owner !== 0 && Date.now() - views.times[FLUSHER_BEAT]! < FLUSHER_STALE_MS) return;
   const token = newToken(c);
   if (Atomics.compareExchange(c, FLUSHER, owner, token) !== owner) return;
+  const drainToken = newToken(c);
   views.times[FLUSHER_BEAT] = Date.now();
   let worker: Worker;
   try {
     // @ts-ignore -- import.meta is rewritten for the CommonJS build (scripts/build.mjs)
     const here: string = import.meta.url;
     worker = new Worker(new URL('./flusher.js', here), {
-      workerData: { sab: views.sab, config: file.config, token },
+      workerData: { sab: views.sab, config: file.config, token, drainToken },
       name: 'concurrent-log flusher',
     });
   } catch (err) {
@@ -105,5 +107,16 @@ export function ensureFlusher(file: SharedFile, onError: (err: Error) => void): 
   worker.on('error', onError);
   worker.on('exit', () => {
     Atomics.compareExchange(c, FLUSHER, token, 0);
+    // Died mid-drain: free its drain lock and its file lock now rather than when they look stale.
+    if (Atomics.compareExchange(c, DRAIN, drainToken, 0) === drainToken) {
+      const fd = Atomics.exchange(c, HELD_LOCK_FD, -1);
+      if (fd >= 0) {
+        try {
+          closeSync(fd);
+        } catch {
+          // Already closed.
+        }
+      }
+    }
   });
 }

@@ -1,0 +1,77 @@
+// Worker threads of one process sharing a file's buffer: progress while every thread is busy,
+// terminated writers, a dying flusher, and the package loaded twice.
+import test from 'ava';
+import { Worker } from 'node:worker_threads';
+import { once } from 'node:events';
+import { readFileSync, existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fork } from 'node:child_process';
+import { ConcurrentTimedRotatingFileHandler } from 'concurrent-log';
+import { tempDir, FIXTURES } from './helpers/core.mjs';
+
+const writer = (workerData) => new Worker(join(FIXTURES, 'thread-writer.mjs'), { workerData });
+const linesOf = (path) => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : []);
+
+test('workers started after the handler attach to its buffer', async (t) => {
+  const file = join(tempDir(), 'app.log');
+  const h = new ConcurrentTimedRotatingFileHandler(file, { when: 'H', delay: true });
+  const workers = [writer({ file, count: 500, tag: 'w1', after: 'close' }), writer({ file, count: 500, tag: 'w2', after: 'close' })];
+  await Promise.all(workers.map((w) => once(w, 'exit')));
+  // Every record of both workers went through the buffer this handler sees.
+  t.is(h.stats().accepted, 1000);
+  await h.close();
+  t.is(linesOf(file).length, 1000);
+});
+
+test('records reach the disk while every thread is busy in a synchronous loop', async (t) => {
+  const file = join(tempDir(), 'app.log');
+  const h = new ConcurrentTimedRotatingFileHandler(file, { when: 'H', delay: true });
+  const w = writer({ file, count: 200, tag: 'busy', after: 'spin', spinMs: 5000 });
+  await once(w, 'message');
+  h.write('main\n');
+  // The main thread spins too: no event loop turns anywhere but the flusher's own thread.
+  const deadline = Date.now() + 4000;
+  let seen = 0;
+  while (Date.now() < deadline && seen < 201) seen = linesOf(file).length;
+  t.is(seen, 201);
+  await w.terminate();
+  await h.close();
+});
+
+test('a worker terminated right after write() returned loses nothing', async (t) => {
+  const file = join(tempDir(), 'app.log');
+  const h = new ConcurrentTimedRotatingFileHandler(file, { when: 'H', delay: true, flushInterval: 1000 });
+  const w = writer({ file, count: 3000, tag: 'doomed', after: 'spin' });
+  await once(w, 'message');
+  await w.terminate();
+  await h.close();
+  const got = linesOf(file);
+  t.is(got.length, 3000);
+  t.is(new Set(got).size, 3000);
+});
+
+test('when the flusher thread dies another takes over, losing and repeating nothing', async (t) => {
+  const dir = tempDir();
+  const file = join(dir, 'app.log');
+  const marker = join(dir, 'died');
+  const child = fork(join(FIXTURES, 'flusher-dies.mjs'), [file, marker], { env: { ...process.env, CL_DIE_MARKER: marker } });
+  const [msg] = await once(child, 'message');
+  t.true(msg.died, 'the flusher thread really died');
+  const all = readdirSync(dir).filter((f) => f.startsWith('app.log') && !f.endsWith('.lock')).flatMap((f) => linesOf(join(dir, f)));
+  t.is(all.length, msg.total);
+  t.is(new Set(all).size, msg.total);
+  for (let s = 0; s < 4; s++) {
+    const rotatedFile = join(dir, `app.log.2025-06-15_12-00-0${s}`);
+    t.true(linesOf(rotatedFile).every((l) => l.startsWith(`s${s} `)), `second ${s} holds only its own records`);
+  }
+});
+
+test('the package loaded as ESM and as CommonJS in one process shares one buffer per file', async (t) => {
+  const file = join(tempDir(), 'app.log');
+  const child = fork(join(FIXTURES, 'dual-load.mjs'), [file]);
+  const [msg] = await once(child, 'message');
+  t.false(msg.sameClass, 'two copies of the package were loaded');
+  t.is(msg.a.accepted, 200);
+  t.is(msg.b.accepted, 200);
+  t.is(linesOf(file).length, 200);
+});
