@@ -313,3 +313,12 @@ test('records reaching no handler go to the last-resort handler at WARNING', (t)
   }
   t.deepEqual(h.lines, ['loud']);
 });
+
+test('a Logger made with new (outside getLogger) works on its own', (t) => {
+  const logger = new logging.Logger('standalone', 'INFO');
+  const h = new MemoryHandler();
+  logger.addHandler(h);
+  logger.debug('no');
+  logger.info('yes');
+  t.deepEqual(h.lines, ['yes']);
+});

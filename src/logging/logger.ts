@@ -8,6 +8,8 @@ import { Handler } from './handler.js';
 import { Formatter } from './formatter.js';
 import { bumpConfigGeneration, configGeneration, registerHandler } from './registry.js';
 
+let globalManager: Manager | undefined;
+
 /** Bumped whenever a level (or `disable()`) changes: loggers drop their `isEnabledFor` caches. */
 let levelGeneration = 1;
 
@@ -125,7 +127,8 @@ export class Logger {
   /** Python's `logger.disabled`. */
   disabled = false;
   filters: FilterLike[] = [];
-  manager!: Manager;
+  /** The registry this logger belongs to (Python's `Logger.manager`). */
+  manager: Manager;
   private handlers_: Handler[] = [];
   private propagate_ = true;
   private enabledCache: Record<number, boolean> = {};
@@ -136,6 +139,8 @@ export class Logger {
   constructor(name: string, level: number | string = NOTSET) {
     this.name = name;
     this.level = checkLevel(level);
+    // Unset only while the root logger itself is made; `new Logger(name)` gets the global manager.
+    this.manager = globalManager as Manager;
   }
 
   /** The handlers attached to this logger. Change them with `addHandler`/`removeHandler` (or assign a new array). */
@@ -395,6 +400,7 @@ export function setLastResort(h: Handler | null): void {
 
 export const root: Logger = new RootLogger(WARNING);
 export const manager = new Manager(root);
+globalManager = manager;
 root.manager = manager;
 
 /** Python's `logging.getLogger(name)`: the root logger without a name (or with 'root'); the same object for the same name. */
