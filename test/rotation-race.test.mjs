@@ -5,13 +5,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir, runChild } from './helpers/core.mjs';
 
-const SECONDS = 5;
-const PER = 400;
+const SECONDS = 8;
+const PER = 2000;
 
 async function race(t, modes) {
   const dir = tempDir();
   const file = join(dir, 'app.log');
-  const results = await Promise.all(modes.map((mode, p) => runChild('race-writer.mjs', [file, `p${p}`, mode, String(SECONDS), String(PER)])));
+  const startAt = String(Date.now() + 1500);
+  const results = await Promise.all(modes.map((mode, p) => runChild('race-writer.mjs', [file, `p${p}`, mode, String(SECONDS), String(PER), startAt])));
   for (const r of results) t.is(r.code, 0, r.stderr);
   const names = readdirSync(dir).filter((f) => f.startsWith('app.log') && f !== 'app.log.lock').sort();
   const expectedNames = ['app.log', ...Array.from({ length: SECONDS - 1 }, (_, s) => `app.log.2025-06-15_12-00-0${s}`)];
