@@ -322,3 +322,9 @@ test('a Logger made with new (outside getLogger) works on its own', (t) => {
   logger.info('yes');
   t.deepEqual(h.lines, ['yes']);
 });
+
+test('%e, %g, %x and the + 0 # flags format as Python\'s % operator does', (t) => {
+  const { logger, h } = setup();
+  logger.info('%e|%g|%g|%.3g|%#x|%+d|%05d|%G|%c', 12345.678, 0.00001234, 123456789, 3.14159, 255, 5, -42, 1e-10, 65);
+  t.deepEqual(h.lines, ['1.234568e+04|1.234e-05|1.23457e+08|3.14|0xff|+5|-0042|1E-10|A']);
+});
