@@ -21,6 +21,8 @@ export interface CloseTask {
   total: number;
 }
 
+const CLOSE_TIMEOUT_MS = 15_000;
+
 let cached: { key: string; writer: Promise<StressWriter> } | null = null;
 
 function writerFor(t: WriteTask): Promise<StressWriter> {
@@ -35,7 +37,18 @@ export default async function run(t: WriteTask | CloseTask): Promise<number> {
     Atomics.add(barrier, 0, 1);
     const mine = cached;
     cached = null;
-    if (mine) await (await mine.writer).close();
+    if (mine) {
+      // A peer whose stream broke (e.g. a rename race) may never finish closing: don't hang the run.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          process.stderr.write(`stress: ${mine.key.split('\0')[0]} writer of pid ${process.pid} did not close within ${CLOSE_TIMEOUT_MS} ms\n`);
+          resolve();
+        }, CLOSE_TIMEOUT_MS);
+      });
+      await Promise.race([(await mine.writer).close(), timeout]);
+      clearTimeout(timer);
+    }
     const deadline = Date.now() + 60_000;
     while (Atomics.load(barrier, 0) < t.total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
     return 0;
