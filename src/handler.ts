@@ -107,10 +107,10 @@ export class ConcurrentTimedRotatingFileHandler extends Handler {
       this.report(new HandlerClosedError(this.filename));
       return false;
     }
-    let time = timeMs ?? Date.now();
+    let time = timeMs ?? this.options.clock();
     if (typeof time !== 'number' || !Number.isFinite(time)) {
       this.report(new TypeError(`concurrent-log: timeMs must be a finite number of ms, got ${String(timeMs)}; the record was given the current time`));
-      time = Date.now();
+      time = this.options.clock();
     }
     let len: number;
     if (typeof line === 'string') {

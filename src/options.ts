@@ -33,6 +33,8 @@ export interface HandlerOptions extends ScheduleOptions {
   batchBytes?: number;
   /** Called with every error instead of the 'error' event. */
   onError?: (err: Error) => void;
+  /** The clock that stamps records written without a time (ms since the epoch; default Date.now). */
+  clock?: () => number;
 }
 
 /** What the flusher thread needs: plain data, since it crosses a thread boundary. */
@@ -62,6 +64,7 @@ export interface ResolvedOptions {
   namer: Namer | null;
   rotator: Rotator | null;
   onError: ((err: Error) => void) | null;
+  clock: () => number;
 }
 
 const DEFAULT_RING = 4 * 1024 * 1024;
@@ -120,6 +123,9 @@ export function resolveOptions(filename: unknown, options: HandlerOptions = {}):
   if (options.onError != null && typeof options.onError !== 'function') {
     throw new ConfigError('onError', options.onError, `onError must be a function, got ${describe(options.onError)}`);
   }
+  if (options.clock != null && typeof options.clock !== 'function') {
+    throw new ConfigError('clock', options.clock, `clock must be a function returning ms, got ${describe(options.clock)}`);
+  }
   const namer = hookOption('namer', options.namer);
   const rotator = hookOption('rotator', options.rotator);
   return {
@@ -131,6 +137,7 @@ export function resolveOptions(filename: unknown, options: HandlerOptions = {}):
     namer: (namer?.fn as Namer | undefined) ?? null,
     rotator: (rotator?.fn as Rotator | undefined) ?? null,
     onError: options.onError ?? null,
+    clock: options.clock ?? Date.now,
     config: {
       filename: resolve(filename),
       when: schedule.when,
