@@ -54,10 +54,17 @@ export class Drainer {
       }
       this.lastError = null;
       Atomics.store(this.views.control, FAULT, 0);
-      return 'drained';
     } finally {
       this.releaseDrain();
     }
+    // Compression happens after the drain lock is given back: other threads keep draining.
+    try {
+      this.appender.compressRotated();
+    } catch (err) {
+      this.lastError = err as Error;
+      return 'failed';
+    }
+    return 'drained';
   }
 
   /**

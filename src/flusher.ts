@@ -37,6 +37,7 @@ const appender = new FileAppender({
   mode: config.mode,
   namer: config.namer ? reviveHook<Namer>(config.namer) : null,
   rotator: config.rotator ? reviveHook<Rotator>(config.rotator) : null,
+  compress: config.compress,
 });
 const drainer = new Drainer(views, ring, appender, drainToken);
 const batchBytes = config.batchBytes;

@@ -256,6 +256,7 @@ export class ConcurrentTimedRotatingFileHandler extends Handler {
         mode: o.config.mode,
         namer: o.namer,
         rotator: o.rotator,
+        compress: o.config.compress,
       });
       this.drainer = new Drainer(this.file.views, this.file.ring, appender);
     }

@@ -23,6 +23,11 @@ export interface HandlerOptions extends ScheduleOptions {
    */
   namer?: Namer | null;
   rotator?: Rotator | null;
+  /**
+   * 'gzip': rotated files become `<name>.gz`, compressed after rotation by the process that rotated
+   * them, off the write path (CPython's cookbook namer/rotator, done safely).
+   */
+  compress?: 'gzip' | null;
   /** `false`: no shared buffer and no flusher thread; every write takes the file lock itself. */
   shared?: boolean;
   /** Bytes of shared ring per file per process; a power of two (default 4 MiB). */
@@ -52,6 +57,7 @@ export interface FlusherConfig {
   rotator: string | null;
   flushInterval: number;
   batchBytes: number;
+  compress: boolean;
 }
 
 export interface ResolvedOptions {
@@ -81,7 +87,7 @@ const ENCODINGS: Record<string, BufferEncoding> = {
 
 const KNOWN = new Set([
   'when', 'interval', 'utc', 'atTime', 'timezone', 'backupCount', 'encoding', 'delay', 'mode', 'namer',
-  'rotator', 'shared', 'ringSize', 'flushInterval', 'batchBytes', 'onError', 'clock',
+  'rotator', 'compress', 'shared', 'ringSize', 'flushInterval', 'batchBytes', 'onError', 'clock',
 ]);
 
 export function resolveOptions(filename: unknown, options: HandlerOptions = {}): ResolvedOptions {
@@ -126,6 +132,9 @@ export function resolveOptions(filename: unknown, options: HandlerOptions = {}):
   if (options.clock != null && typeof options.clock !== 'function') {
     throw new ConfigError('clock', options.clock, `clock must be a function returning ms, got ${describe(options.clock)}`);
   }
+  if (options.compress != null && options.compress !== 'gzip') {
+    throw new ConfigError('compress', options.compress, `compress must be 'gzip' or null, got ${describe(options.compress)}`);
+  }
   const namer = hookOption('namer', options.namer);
   const rotator = hookOption('rotator', options.rotator);
   return {
@@ -152,6 +161,7 @@ export function resolveOptions(filename: unknown, options: HandlerOptions = {}):
       rotator: rotator?.source ?? null,
       flushInterval,
       batchBytes,
+      compress: options.compress === 'gzip',
     },
   };
 }

@@ -1,7 +1,8 @@
 import {
   closeSync, constants, fstatSync, ftruncateSync, openSync, readdirSync, readSync, renameSync,
-  statSync, unlinkSync, writeSync, readFileSync,
+  statSync, unlinkSync, writeSync, readFileSync, writeFileSync,
 } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { dirname } from 'node:path';
 import { FileLock } from './filelock.js';
 import { Schedule, filesToDelete } from './schedule.js';
@@ -25,6 +26,8 @@ export interface RotationState {
   gen: number;
   /** Rotated periods, oldest first: [start, end, file path]. */
   history: Array<[number, number, string]>;
+  /** With `compress`: rotated files not yet gzipped (a crash leaves them here for the next pass). */
+  compress?: string[];
 }
 
 export interface AppenderOptions {
@@ -36,6 +39,8 @@ export interface AppenderOptions {
   mode: number;
   namer: ((defaultName: string) => string) | null;
   rotator: ((source: string, dest: string) => void) | null;
+  /** gzip rotated files after rotation, outside the lock (`<name>.gz`). */
+  compress: boolean;
 }
 
 /** An error from the file system, with the path and the operation it came from. */
@@ -69,6 +74,8 @@ export class FileAppender {
   private baseGen = -1;
   private out: Buffer = Buffer.allocUnsafe(64 * 1024);
   private readonly stateBuf = Buffer.allocUnsafe(64 * 1024);
+  /** Whether rotated files may be waiting for compression (always checked once at start). */
+  private compressPending = true;
   /** Told the lock fd while the lock is held, so a thread taking over a dead drainer can free it. */
   onLocked: ((fd: number) => void) | null = null;
   onUnlocked: (() => void) | null = null;
@@ -220,6 +227,10 @@ export class FileAppender {
       if (exists(dfn)) this.mergeInto(filename, dfn);
       else this.rotate(filename, dfn);
     }
+    if (this.options.compress) {
+      (state.compress ??= []).push(dfn);
+      this.compressPending = true;
+    }
     state.history.push([state.start, state.rolloverAt, dfn]);
     if (state.history.length > HISTORY_LENGTH) state.history.splice(0, state.history.length - HISTORY_LENGTH);
     if (this.options.backupCount > 0) this.deleteBackups();
@@ -263,7 +274,8 @@ export class FileAppender {
     } catch (err) {
       throw new LogFileError('list', dir, err);
     }
-    for (const victim of filesToDelete(filename, backupCount, schedule, namer !== null, names)) {
+    // Compressed names end in .gz: CPython's getFilesToDelete treats them as a namer's.
+    for (const victim of filesToDelete(filename, backupCount, schedule, namer !== null || this.options.compress, names)) {
       try {
         unlinkSync(victim);
       } catch (err) {
@@ -306,7 +318,87 @@ export class FileAppender {
     }
   }
 
+  /**
+   * gzips the rotated files waiting in the state, off the write path: each is compressed without
+   * the lock into `<name>.gz.tmp`, then, under the lock and only if no late record grew the plain
+   * file meanwhile, renamed to `<name>.gz` and the plain file removed. A crash at any point leaves
+   * the plain file (and maybe a stray .tmp), never a half-written .gz alone.
+   */
+  compressRotated(): void {
+    if (!this.options.compress || !this.compressPending) return;
+    this.compressPending = false;
+    const pending = this.withState((state) => [...(state?.compress ?? [])]);
+    for (const plain of pending) {
+      let data: Buffer;
+      try {
+        data = readFileSync(plain);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new LogFileError('read for compression', plain, err);
+        this.withState((state) => this.forgetCompressed(state, plain));
+        continue;
+      }
+      const gz = plain + '.gz';
+      const tmp = gz + '.tmp';
+      try {
+        writeFileSync(tmp, gzipSync(data), { mode: this.options.mode });
+      } catch (err) {
+        throw new LogFileError('compress', plain, err);
+      }
+      const done = this.withState((state) => {
+        let size = -1;
+        try {
+          size = statSync(plain).size;
+        } catch {
+          size = -1;
+        }
+        if (size !== data.length) {
+          unlinkQuiet(tmp);
+          if (size < 0) this.forgetCompressed(state, plain);
+          return size < 0;
+        }
+        try {
+          // An existing .gz (a period rotated twice) keeps its members: the new one goes after them.
+          if (exists(gz)) writeFileSync(tmp, Buffer.concat([readFileSync(gz), readFileSync(tmp)]));
+          renameSync(tmp, gz);
+          unlinkSync(plain);
+        } catch (err) {
+          throw new LogFileError('compress', plain, err);
+        }
+        this.forgetCompressed(state, plain);
+        return true;
+      });
+      if (!done) this.compressPending = true;
+    }
+  }
+
+  private forgetCompressed(state: RotationState | null, plain: string): void {
+    if (state?.compress) state.compress = state.compress.filter((p) => p !== plain);
+  }
+
+  /** Runs `fn` under the lock with the current state, saving the state afterwards. */
+  private withState<T>(fn: (state: RotationState | null) => T): T {
+    const lockFd = this.acquire();
+    try {
+      const state = this.readState(lockFd);
+      const result = fn(state);
+      if (state !== null) this.writeState(lockFd, state);
+      return result;
+    } finally {
+      this.release();
+    }
+  }
+
   private appendTo(path: string, data: Buffer, len: number): void {
+    if (this.options.compress && !exists(path) && exists(path + '.gz')) {
+      // A late record for a period already compressed: a gzip file may hold several members.
+      const member = gzipSync(data.subarray(0, len));
+      this.appendPlain(path + '.gz', member, member.length);
+      return;
+    }
+    this.appendPlain(path, data, len);
+  }
+
+  private appendPlain(path: string, data: Buffer, len: number): void {
     let fd: number;
     try {
       fd = openSync(path, APPEND_FLAGS, this.options.mode);
@@ -375,6 +467,14 @@ function exists(path: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+function unlinkQuiet(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already gone.
   }
 }
 

@@ -215,3 +215,55 @@ test('a non-string filename is refused with an error naming it', (t) => {
   const err = t.throws(() => new ConcurrentTimedRotatingFileHandler(42), { instanceOf: ConfigError });
   t.is(err.option, 'filename');
 });
+
+test('compress: gzip turns each rotated file into a complete .gz and keeps the base plain', async (t) => {
+  const { gunzipSync } = await import('node:zlib');
+  const dir = tempDir();
+  const h = open(dir, { compress: 'gzip' });
+  h.write('a\n', T0 + 100);
+  h.write('b\n', T0 + 1100);
+  h.write('c\n', T0 + 2100);
+  await h.close();
+  t.deepEqual(rotated(dir), ['app.log.2025-06-15_12-00-00.gz', 'app.log.2025-06-15_12-00-01.gz']);
+  t.is(gunzipSync(readFileSync(join(dir, 'app.log.2025-06-15_12-00-00.gz'))).toString(), 'a\n');
+  t.is(gunzipSync(readFileSync(join(dir, 'app.log.2025-06-15_12-00-01.gz'))).toString(), 'b\n');
+  t.is(read(join(dir, 'app.log')), 'c\n');
+});
+
+test('compress: a late record for a compressed period is added to its .gz', async (t) => {
+  const { gunzipSync } = await import('node:zlib');
+  const dir = tempDir();
+  const h = open(dir, { compress: 'gzip' });
+  h.write('a\n', T0 + 100);
+  h.write('b\n', T0 + 1100);
+  await h.flush(); // rotated and compressed
+  h.write('late\n', T0 + 200);
+  await h.close();
+  t.is(gunzipSync(readFileSync(join(dir, 'app.log.2025-06-15_12-00-00.gz'))).toString(), 'a\nlate\n');
+});
+
+test('compress: backupCount counts and deletes .gz files as CPython does with a namer', async (t) => {
+  const dir = tempDir();
+  const h = open(dir, { compress: 'gzip', backupCount: 1 });
+  for (let s = 0; s < 4; s++) h.write(`s${s}\n`, T0 + s * 1000 + 1);
+  await h.close();
+  t.deepEqual(rotated(dir), ['app.log.2025-06-15_12-00-02.gz']);
+});
+
+test('compress: a rotated file left uncompressed by a crash is compressed by the next writer', async (t) => {
+  const { gunzipSync } = await import('node:zlib');
+  const dir = tempDir();
+  const plain = join(dir, 'app.log.2025-06-15_11-59-59');
+  // What a process killed mid-compression leaves: the plain file, a half-written .tmp, and the
+  // state still listing the file as waiting.
+  writeFileSync(plain, 'survived\n');
+  writeFileSync(plain + '.gz.tmp', Buffer.from([0x1f, 0x8b, 0x08]));
+  const state = { v: 1, rolloverAt: Math.trunc(T0 / 1000) + 1, start: Math.trunc(T0 / 1000), gen: 1, history: [], compress: [plain] };
+  writeFileSync(join(dir, 'app.log.lock'), JSON.stringify(state));
+  const h = open(dir, { compress: 'gzip' });
+  h.write('next\n', T0 + 100);
+  await h.close();
+  t.false(existsSync(plain));
+  t.false(existsSync(plain + '.gz.tmp'));
+  t.is(gunzipSync(readFileSync(plain + '.gz')).toString(), 'survived\n');
+});
