@@ -164,6 +164,7 @@ export class ConcurrentTimedRotatingFileHandler extends Handler {
     if (this.closed) return;
     try {
       await this.flush();
+      this.finishCompression();
     } finally {
       this.detach();
     }
@@ -172,7 +173,18 @@ export class ConcurrentTimedRotatingFileHandler extends Handler {
   closeSync(): void {
     if (this.closed) return;
     this.flushSync();
+    this.finishCompression();
     this.detach();
+  }
+
+  /** The flusher may still be gzipping the last rotated files: closing waits for them too. */
+  private finishCompression(): void {
+    if (!this.options.config.compress) return;
+    try {
+      this.ownDrainer().appender.compressRotated();
+    } catch (err) {
+      this.report(err as Error);
+    }
   }
 
   /** Records dropped in this process because the buffer stayed full during an I/O fault. */
