@@ -152,7 +152,7 @@ function chart(summary, meta) {
       const fill = s.writer === 'ours' ? '#1f6feb' : color;
       out.push(`<text x="${label - 8}" y="${y + 17}" text-anchor="end">${esc(s.writer)}</text>`);
       out.push(`<rect x="${label}" y="${y + 4}" width="${w.toFixed(1)}" height="${rowH - 8}" fill="${fill}"/>`);
-      out.push(`<text x="${label + w + 6}" y="${y + 17}" fill="#333">${esc(text(s))}</text>`);
+      out.push(`<text x="${(label + w + 6).toFixed(1)}" y="${y + 17}" fill="#333">${esc(text(s))}</text>`);
     });
     out.push(`<line x1="${label}" y1="${y0}" x2="${label}" y2="${y0 + panelH}" stroke="#999"/>`);
   };
