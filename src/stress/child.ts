@@ -2,7 +2,6 @@
 // handler first (so the worker threads attach to its shared buffer), then a piscina pool of
 // `threads` workers runs this process's tasks; progress goes to the parent over IPC.
 import { Piscina } from 'piscina';
-import { ConcurrentTimedRotatingFileHandler } from '../handler.js';
 import { handlerOptions } from './writers.js';
 import type { CloseTask, WriteTask } from './task.js';
 
@@ -27,7 +26,9 @@ const send = (m: ChildMessage): void => {
 async function main(): Promise<void> {
   const cfg = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
   const t0 = performance.now();
-  const main = cfg.writer === 'ours' ? new ConcurrentTimedRotatingFileHandler(cfg.file, handlerOptions(cfg.when)) : null;
+  const main = cfg.writer === 'ours'
+    ? new (await import('../handler.js')).ConcurrentTimedRotatingFileHandler(cfg.file, handlerOptions(cfg.when))
+    : null;
   main?.on('error', (err) => process.stderr.write(`stress child ${process.pid}: handler error: ${err.stack ?? err}\n`));
   const pool = new Piscina({
     // (The CommonJS build rewrites import.meta.url; tsc's CommonJS pass would reject it unsilenced.)

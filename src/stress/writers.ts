@@ -6,7 +6,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { ConcurrentTimedRotatingFileHandler, type HandlerOptions } from '../handler.js';
+import type { HandlerOptions } from '../handler.js';
 
 export const LEVELS = ['debug', 'info', '警告', '报错', '严重'] as const;
 export const LEVEL_NAMES = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const;
@@ -105,6 +105,9 @@ export async function openWriter(name: string, file: string, opts: WriterOptions
   const thread = opts.threadName ?? `Worker-${threadId}`;
   switch (name) {
     case 'ours': {
+      // Loaded only here: the handler's module graph costs ~0.1 s per thread to load, which the
+      // other writers should not pay (with 100 threads per process it adds up).
+      const { ConcurrentTimedRotatingFileHandler } = await import('../handler.js');
       const h = new ConcurrentTimedRotatingFileHandler(file, handlerOptions(when));
       h.on('error', (err) => process.stderr.write(`stress: handler error: ${err.stack ?? err}\n`));
       return { write: (level, msg, t) => h.write(seedLine(level, msg, t, thread), t), close: () => h.close() };
