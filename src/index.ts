@@ -1,7 +1,26 @@
-// The package's one entry point: everything public is re-exported from here.
-export * from './schedule.js';
-export * from './handler.js';
-export * from './verify.js';
+// The package's one entry point: everything public is exported from here (the pino, winston and
+// log4js adapters are the subpaths concurrent-log/pino, /winston and /log4js).
+export {
+  ConcurrentTimedRotatingFileHandler,
+  LogFileError,
+  HandlerClosedError,
+  RecordsDroppedError,
+  type HandlerOptions,
+  type HandlerStats,
+  type Namer,
+  type Rotator,
+} from './handler.js';
+export {
+  Schedule,
+  ConfigError,
+  filesToDelete,
+  defaultRotationName,
+  strftime,
+  type AtTime,
+  type ScheduleOptions,
+  type BrokenDownTime,
+} from './schedule.js';
+export { verifyRun, type VerifyOptions, type VerifyResult, type VerifyCounts, type TornExample } from './verify.js';
 export * from './logging/index.js';
 export { Handler } from './logging/handler.js';
 export type { LogRecord } from './logging/record.js';
