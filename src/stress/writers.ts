@@ -8,7 +8,8 @@ import { basename, dirname } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import type { HandlerOptions } from '../handler.js';
 
-export const LEVELS = ['debug', 'info', '警告', '报错', '严重'] as const;
+export { LEVELS } from '../verify.js';
+/** The seed's levelname for each of verify's LEVELS (debug, info, 警告, 报错, 严重). */
 export const LEVEL_NAMES = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const;
 
 export interface WriterInfo {
@@ -182,12 +183,10 @@ export async function openWriter(name: string, file: string, opts: WriterOptions
     case 'rotating-file-stream': {
       const rfs = await load('rotating-file-stream');
       const base = basename(file);
-      const generator = (time: Date | null): string => {
-        if (!time) return base;
-        const d = new Date(time);
-        return `${base}.${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}_${pad2(d.getHours())}-${pad2(d.getMinutes())}-${pad2(d.getSeconds())}`;
-      };
-      const stream = rfs.createStream(generator, { interval: '1s', path: dirname(file) });
+      // CPython's per-second suffix of the period start: 'YYYY-MM-DD HH:MM:SS' with '_' and '-'.
+      const generator = (time: Date | null): string =>
+        time ? `${base}.${asctime(new Date(time).getTime()).slice(0, 19).replace(' ', '_').replace(/:/g, '-')}` : base;
+      const stream = rfs.createStream(generator, { interval: '1s', intervalBoundary: true, path: dirname(file) });
       stream.on('error', (err: Error) => process.stderr.write(`stress: rotating-file-stream error: ${err.message}\n`));
       return {
         write: (level, msg, t) => {
