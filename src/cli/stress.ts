@@ -27,7 +27,8 @@ options:
   --n N           iterations per task, five records each (default 1000)
   --dir DIR       write the log files there and keep them (default: a temp folder, removed after)
   --when W        rotation unit: S, M, H, D, MIDNIGHT (default S)
-  --writer W      ${WRITERS.map((w) => w.name).join(', ')} (default ours)
+  --writer W      what writes the records (default ours):
+${WRITERS.map((w) => `                    ${w.name.padEnd(21)} ${w.description}`).join('\n')}
   --json          make the last stdout line one JSON object with the figures
 
 The result is also written to bench/results/stress-<timestamp>.json (under the current folder).

@@ -15,8 +15,6 @@ export const LEVEL_NAMES = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as 
 export interface WriterInfo {
   name: string;
   description: string;
-  /** Rotates by time at all. */
-  rotates: boolean;
   /** Rotated names differ from CPython's: verify with `all` (every file of the stem; no misplaced check). */
   verifyAll: boolean;
   /** Runs outside Node (the CPython reference). */
@@ -24,15 +22,15 @@ export interface WriterInfo {
 }
 
 export const WRITERS: readonly WriterInfo[] = [
-  { name: 'raw', description: 'fs.writeSync of pre-formatted lines on an O_APPEND fd, no rotation (the floor)', rotates: false, verifyAll: false },
-  { name: 'ours', description: 'concurrent-log ConcurrentTimedRotatingFileHandler', rotates: true, verifyAll: false },
-  { name: 'pino', description: 'pino + sonic-boom (sync:false) to one file, no rotation; critical as fatal (flushes synchronously)', rotates: false, verifyAll: false },
-  { name: 'pino-error', description: 'pino + sonic-boom (sync:false) to one file, no rotation; critical as error', rotates: false, verifyAll: false },
-  { name: 'pino-roll', description: 'pino + pino-roll (frequency 1000 ms; names file.N)', rotates: true, verifyAll: true },
-  { name: 'winston', description: 'winston + winston-daily-rotate-file (datePattern per second, named like CPython)', rotates: true, verifyAll: false },
-  { name: 'log4js', description: 'log4js dateFile appender (pattern per second, named like CPython)', rotates: true, verifyAll: false },
-  { name: 'rotating-file-stream', description: 'rotating-file-stream (interval 1s, generator naming like CPython)', rotates: true, verifyAll: false },
-  { name: 'python', description: 'CPython logging.handlers.TimedRotatingFileHandler, multiprocessing + threads (bench/python_stress.py)', rotates: true, verifyAll: false, external: true },
+  { name: 'raw', description: 'fs.writeSync of pre-formatted lines on an O_APPEND fd, no rotation (the floor)', verifyAll: false },
+  { name: 'ours', description: 'concurrent-log ConcurrentTimedRotatingFileHandler', verifyAll: false },
+  { name: 'pino', description: 'pino + sonic-boom (sync:false) to one file, no rotation; critical as fatal (flushes synchronously)', verifyAll: false },
+  { name: 'pino-error', description: 'pino + sonic-boom (sync:false) to one file, no rotation; critical as error', verifyAll: false },
+  { name: 'pino-roll', description: 'pino + pino-roll (frequency 1000 ms; names file.N)', verifyAll: true },
+  { name: 'winston', description: 'winston + winston-daily-rotate-file (datePattern per second, named like CPython)', verifyAll: false },
+  { name: 'log4js', description: 'log4js dateFile appender (pattern per second, named like CPython)', verifyAll: false },
+  { name: 'rotating-file-stream', description: 'rotating-file-stream (interval 1s, generator naming like CPython)', verifyAll: false },
+  { name: 'python', description: 'CPython logging.handlers.TimedRotatingFileHandler, multiprocessing + threads (bench/python_stress.py)', verifyAll: false, external: true },
 ];
 
 export function writerInfo(name: string): WriterInfo | undefined {
