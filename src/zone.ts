@@ -5,7 +5,7 @@
 // has tm_isdst=1 in WINTER: "negative DST", IST is standard time there). So we read the same
 // TZif file glibc reads and only fall back to Intl when no such file exists.
 import { readFileSync } from 'node:fs';
-import { getTimezoneOffset } from 'date-fns-tz';
+import { createRequire } from 'node:module';
 
 export interface BrokenDownTime {
   year: number;
@@ -360,6 +360,13 @@ function intlKnows(name: string): boolean {
  */
 function intlZone(name: string): Zone {
   const MS = 1000;
+  // Loaded only here: date-fns-tz costs ~15 ms of start-up in every thread that imports it, and
+  // with TZif files (the normal case) it is never needed.
+  // @ts-ignore -- import.meta is rewritten for the CommonJS build (scripts/build.mjs)
+  const here: string = import.meta.url;
+  const { getTimezoneOffset } = createRequire(here)('date-fns-tz/getTimezoneOffset') as {
+    getTimezoneOffset(timeZone: string, date?: Date): number;
+  };
   const offset = (t: number) => Math.round(getTimezoneOffset(name, new Date(t * MS)) / MS);
   const standardByYear = new Map<number, number>();
   const standard = (t: number) => {
