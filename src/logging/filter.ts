@@ -33,3 +33,32 @@ export function applyFilters(filters: readonly FilterLike[], record: LogRecord):
   }
   return record;
 }
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AbstractConstructor<T = object> = abstract new (...args: any[]) => T;
+
+/**
+ * Python's `Filterer`, the base of both `Logger` and `Handler`. A mixin, because `Handler` must
+ * also be an EventEmitter.
+ */
+export function Filterer<TBase extends AbstractConstructor>(Base: TBase) {
+  abstract class FiltererMixin extends Base {
+    /** `Filter` objects, objects with `filter(record)`, or functions. */
+    filters: FilterLike[] = [];
+
+    addFilter(filter: FilterLike): void {
+      if (!this.filters.includes(filter)) this.filters.push(filter);
+    }
+
+    removeFilter(filter: FilterLike): void {
+      const i = this.filters.indexOf(filter);
+      if (i >= 0) this.filters.splice(i, 1);
+    }
+
+    /** False if a filter rejects the record, else the record (or one a filter returned instead). */
+    filter(record: LogRecord): LogRecord | false {
+      return this.filters.length === 0 ? record : applyFilters(this.filters, record);
+    }
+  }
+  return FiltererMixin;
+}

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { LogRecord } from './record.js';
 import { checkLevel } from './levels.js';
 import { Formatter } from './formatter.js';
-import { applyFilters, type FilterLike } from './filter.js';
+import { Filterer, applyFilters } from './filter.js';
 import { bumpConfigGeneration, unregisterHandler } from './registry.js';
 
 /** What a handler needs from a formatter. */
@@ -19,11 +19,9 @@ let defaultFormatter: Formatter | undefined;
  * Python's `logging.Handler`: a level, a formatter, filters, `handle(record)` -> `emit(record)`.
  * The concurrent file handler extends this, so it plugs into `Logger.addHandler()` and `dictConfig`.
  */
-export abstract class Handler extends EventEmitter {
+export abstract class Handler extends Filterer(EventEmitter) {
   level = 0;
   name: string | null = null;
-  /** Python's `Filterer.filters`: `Filter` objects, objects with `filter(record)`, or functions. */
-  filters: FilterLike[] = [];
   private formatter_: RecordFormatter | null = null;
 
   get formatter(): RecordFormatter | null {
@@ -52,22 +50,7 @@ export abstract class Handler extends EventEmitter {
     return this.name;
   }
 
-  addFilter(filter: FilterLike): void {
-    if (!this.filters.includes(filter)) this.filters.push(filter);
-  }
 
-  removeFilter(filter: FilterLike): void {
-    const i = this.filters.indexOf(filter);
-    if (i >= 0) this.filters.splice(i, 1);
-  }
-
-  /**
-   * Python's `Filterer.filter(record)`: false if a filter rejects the record, else the record
-   * (possibly one a filter returned in its place).
-   */
-  filter(record: LogRecord): LogRecord | false {
-    return this.filters.length === 0 ? record : applyFilters(this.filters, record);
-  }
 
   /** Whether the formatter needs the caller's file/line/function. */
   usesCaller(): boolean {

@@ -1,7 +1,7 @@
 /** Python's `logging.Logger`, the dotted hierarchy (`Manager`, placeholders) and `getLogger`. */
 import { fileURLToPath } from 'node:url';
 import { CRITICAL, DEBUG, ERROR, INFO, NOTSET, WARNING, checkLevel, levelName } from './levels.js';
-import { applyFilters, type FilterLike } from './filter.js';
+import { Filterer, applyFilters } from './filter.js';
 import { PyLogRecord, UNKNOWN_CALLER, type CallerInfo, type LogRecord } from './record.js';
 import { positionalCount } from './percent.js';
 import { Handler } from './handler.js';
@@ -120,13 +120,12 @@ export class Manager {
 }
 
 /** Python's `logging.Logger`. */
-export class Logger {
+export class Logger extends Filterer(Object) {
   readonly name: string;
   level: number;
   parent: Logger | null = null;
   /** Python's `logger.disabled`. */
   disabled = false;
-  filters: FilterLike[] = [];
   /** The registry this logger belongs to (Python's `Logger.manager`). */
   manager: Manager;
   private handlers_: Handler[] = [];
@@ -137,6 +136,7 @@ export class Logger {
   private callerNeed = false;
 
   constructor(name: string, level: number | string = NOTSET) {
+    super();
     this.name = name;
     this.level = checkLevel(level);
     // Unset only while the root logger itself is made; `new Logger(name)` gets the global manager.
@@ -219,18 +219,7 @@ export class Logger {
     return false;
   }
 
-  addFilter(filter: FilterLike): void {
-    if (!this.filters.includes(filter)) this.filters.push(filter);
-  }
 
-  removeFilter(filter: FilterLike): void {
-    const i = this.filters.indexOf(filter);
-    if (i >= 0) this.filters.splice(i, 1);
-  }
-
-  filter(record: LogRecord): LogRecord | false {
-    return this.filters.length === 0 ? record : applyFilters(this.filters, record);
-  }
 
   /** Python's `getChild(suffix)`: `getLogger(this.name + '.' + suffix)` (just `suffix` for the root). */
   getChild(suffix: string): Logger {
@@ -368,7 +357,7 @@ export class Logger {
     if (found === 0 && lastResort && record.levelno >= lastResort.level) lastResort.handle(record);
   }
 
-  toString(): string {
+  override toString(): string {
     return `<${this.constructor.name} ${this.name} (${levelName(this.getEffectiveLevel())})>`;
   }
 }
