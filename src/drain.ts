@@ -1,7 +1,7 @@
-import { closeSync } from 'node:fs';
-import { DRAIN, DRAIN_BEAT, FAULT, HEAD, HELD_LOCK_FD, newToken, type SharedViews } from './layout.js';
+import { DRAIN, DRAIN_BEAT, FAULT, HEAD, newToken, type SharedViews } from './layout.js';
 import type { SharedRing } from './ring.js';
 import type { FileAppender } from './rotation.js';
+import { faultNumber } from './errors.js';
 
 /**
  * A drainer that has held DRAIN this long is taken to be dead (its thread was terminated mid-drain).
@@ -31,9 +31,6 @@ export class Drainer {
     this.ring = ring;
     this.appender = appender;
     this.token = token;
-    const c = views.control;
-    appender.onLocked = (fd) => Atomics.store(c, HELD_LOCK_FD, fd);
-    appender.onUnlocked = () => Atomics.store(c, HELD_LOCK_FD, -1);
   }
 
   /** Writes everything pending now. 'busy' if another live thread is draining. */
@@ -49,7 +46,7 @@ export class Drainer {
         this.appender.appendFrames(buffer, bytes, (committed) => this.ring.release((head + committed) | 0));
       } catch (err) {
         this.lastError = err as Error;
-        Atomics.store(this.views.control, FAULT, 1);
+        Atomics.store(this.views.control, FAULT, faultNumber(err));
         return 'failed';
       }
       this.lastError = null;
@@ -110,17 +107,9 @@ export class Drainer {
     const holder = Atomics.compareExchange(c, DRAIN, 0, this.token);
     if (holder !== 0) {
       if (Date.now() - this.views.times[DRAIN_BEAT]! < DRAIN_STALE_MS) return false;
-      // The holder died mid-drain. Its bytes are still in the ring; its file lock is not released
-      // until its lock file descriptor is closed, which only we can do now.
+      // The holder died mid-drain (a worker terminated). Its bytes are still in the ring, and
+      // Node closed its descriptors as the thread exited, which dropped its file lock.
       if (Atomics.compareExchange(c, DRAIN, holder, this.token) !== holder) return false;
-      const fd = Atomics.exchange(c, HELD_LOCK_FD, -1);
-      if (fd >= 0) {
-        try {
-          closeSync(fd);
-        } catch {
-          // Already closed: nothing is held.
-        }
-      }
     }
     this.views.times[DRAIN_BEAT] = Date.now();
     return true;

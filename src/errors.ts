@@ -33,13 +33,31 @@ export class HandlerClosedError extends Error {
   }
 }
 
+/**
+ * Error codes as small numbers, so the thread that hits a fault can tell every other thread its
+ * cause through one Int32 slot of the shared buffer (FAULT). 0 means no fault.
+ */
+const FAULT_CODES = ['', 'ERR_CONCURRENT_LOG_IO', 'ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'ENOSPC', 'EDQUOT', 'EROFS', 'EMFILE', 'ENFILE', 'EIO', 'EBADF', 'EFBIG'];
+
+export function faultNumber(err: unknown): number {
+  const i = FAULT_CODES.indexOf((err as NodeJS.ErrnoException)?.code ?? '');
+  return i > 0 ? i : 1;
+}
+
+export function faultCode(n: number): string {
+  return FAULT_CODES[n] ?? FAULT_CODES[1]!;
+}
+
 /** Reported when records had to be dropped because the ring stayed full during an I/O fault. */
 export class RecordsDroppedError extends Error {
   readonly code = 'ERR_CONCURRENT_LOG_DROPPED';
   readonly dropped: number;
-  constructor(filename: string, dropped: number, cause: Error | null) {
-    super(`concurrent-log: ${dropped} record(s) dropped for ${filename}: the buffer is full and the file cannot be written${cause ? ` (${cause.message})` : ''}`);
+  /** The code of the I/O error that stopped the writes, e.g. 'ENOSPC'. */
+  readonly faultCode: string;
+  constructor(filename: string, dropped: number, faultCode: string) {
+    super(`concurrent-log: ${dropped} record(s) dropped for ${filename}: the buffer is full and the file cannot be written (${faultCode})`);
     this.name = 'RecordsDroppedError';
     this.dropped = dropped;
+    this.faultCode = faultCode;
   }
 }

@@ -7,7 +7,7 @@ import { Drainer, sleep } from './drain.js';
 import { FileAppender } from './rotation.js';
 import { resolveOptions, type HandlerOptions, type ResolvedOptions } from './options.js';
 import { channelName, ensureFlusher, flusherAlive, privateFile, sharedFileFor, type SharedFile } from './shared.js';
-import { HandlerClosedError, RecordsDroppedError, messageToError, type ErrorMessage } from './errors.js';
+import { HandlerClosedError, RecordsDroppedError, faultCode, messageToError, type ErrorMessage } from './errors.js';
 
 export type { HandlerOptions, Namer, Rotator } from './options.js';
 export { LogFileError } from './rotation.js';
@@ -145,7 +145,7 @@ export class ConcurrentTimedRotatingFileHandler extends Handler {
     const target = this.file.ring.tail();
     this.file.ring.wakeFlusher();
     while (((Atomics.load(c, HEAD) - target) | 0) < 0) {
-      if (Atomics.load(c, FAULT) === 1 || !flusherAlive(this.file.views)) {
+      if (Atomics.load(c, FAULT) !== 0 || !flusherAlive(this.file.views)) {
         this.flushOrThrow();
         return;
       }
@@ -217,7 +217,7 @@ export class ConcurrentTimedRotatingFileHandler extends Handler {
         return true;
       }
       // The ring is full.
-      if (Atomics.load(views.control, FAULT) === 1) return this.drop();
+      if (Atomics.load(views.control, FAULT) !== 0) return this.drop();
       if (!this.shared || !flusherAlive(views)) {
         if (this.shared) ensureFlusher(this.file, (err) => this.report(err));
         const r = this.ownDrainer().drainOnce();
@@ -246,7 +246,8 @@ export class ConcurrentTimedRotatingFileHandler extends Handler {
     // One report per burst of drops, not one per record.
     if (n - this.droppedReported >= 1 && (this.droppedReported === 0 || n >= this.droppedReported * 2)) {
       this.droppedReported = n;
-      this.report(new RecordsDroppedError(this.filename, n, this.drainer?.lastError ?? null));
+      // The fault may be the flusher thread's: its code is in the shared buffer.
+      this.report(new RecordsDroppedError(this.filename, n, faultCode(Atomics.load(c, FAULT))));
     }
     return false;
   }

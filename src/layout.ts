@@ -30,21 +30,19 @@ export const SPACE = 6;
 export const FLUSHER = 7;
 /** Token of the thread draining the ring right now, 0 when none. One drainer at a time. */
 export const DRAIN = 8;
-/** fd of the lock file while DRAIN's holder has it flock'ed, -1 otherwise: a taker-over closes it
- * if the holder died with the lock held (fds are per process; the kernel lock would stay forever). */
-export const HELD_LOCK_FD = 9;
-/** 1 while the last attempt to write failed (disk full, permission...), so producers facing a full
- * ring drop and count instead of waiting forever. */
-export const FAULT = 10;
+/** Non-zero while the last attempt to write failed (disk full, permission...), so producers facing
+ * a full ring drop and count instead of waiting forever: the index of the error's code in
+ * FAULT_CODES (errors.ts), so a drop can be reported with its cause from any thread. */
+export const FAULT = 9;
 /** Records dropped because the ring stayed full during a fault. */
-export const DROPPED = 11;
+export const DROPPED = 10;
 /** Source of unique thread tokens for FLUSHER and DRAIN. */
-export const NEXT_TOKEN = 12;
+export const NEXT_TOKEN = 11;
 /** Number of handler instances attached in this process and not closed. */
-export const ATTACHED = 13;
+export const ATTACHED = 12;
 /** Records accepted into the ring since creation (wraps at 2^31; for statistics). */
-export const RECORDS = 14;
-export const CONTROL_SLOTS = 15;
+export const RECORDS = 13;
+export const CONTROL_SLOTS = 14;
 
 // ---- Float64 time slots --------------------------------------------------------------------------
 /** Date.now() of the flusher loop's last sign of life. */
@@ -78,7 +76,6 @@ export function allocate(ringSize: number): SharedViews {
   const sab = new SharedArrayBuffer(RING_OFFSET + ringSize);
   const views = viewsOf(sab);
   Atomics.store(views.control, VERSION, LAYOUT_VERSION);
-  Atomics.store(views.control, HELD_LOCK_FD, -1);
   Atomics.store(views.control, NEXT_TOKEN, 1);
   return views;
 }

@@ -76,9 +76,6 @@ export class FileAppender {
   private readonly stateBuf = Buffer.allocUnsafe(64 * 1024);
   /** Whether rotated files may be waiting for compression (always checked once at start). */
   private compressPending = true;
-  /** Told the lock fd while the lock is held, so a thread taking over a dead drainer can free it. */
-  onLocked: ((fd: number) => void) | null = null;
-  onUnlocked: (() => void) | null = null;
 
   constructor(options: AppenderOptions) {
     this.options = options;
@@ -127,12 +124,10 @@ export class FileAppender {
     } catch (err) {
       throw new LogFileError('lock', this.lock.path, err);
     }
-    this.onLocked?.(fd);
     return fd;
   }
 
   private release(): void {
-    this.onUnlocked?.();
     this.lock.release();
   }
 

@@ -1,7 +1,6 @@
-import { closeSync } from 'node:fs';
 import { Worker, getEnvironmentData, setEnvironmentData } from 'node:worker_threads';
 import {
-  allocate, viewsOf, newToken, DRAIN, FLUSHER, FLUSHER_BEAT, HELD_LOCK_FD, LAYOUT_VERSION, type SharedViews,
+  allocate, viewsOf, newToken, DRAIN, FLUSHER, FLUSHER_BEAT, LAYOUT_VERSION, type SharedViews,
 } from './layout.js';
 import { SharedRing } from './ring.js';
 import type { FlusherConfig } from './options.js';
@@ -97,6 +96,9 @@ export function ensureFlusher(file: SharedFile, onError: (err: Error) => void): 
     worker = new Worker(new URL('./flusher.js', here), {
       workerData: { sab: views.sab, config: file.config, token, drainToken },
       name: 'concurrent-log flusher',
+      // The default, stated because the lock depends on it: the thread's descriptors (and so its
+      // flock) are closed when it exits, however it exits.
+      trackUnmanagedFds: true,
     });
   } catch (err) {
     Atomics.compareExchange(c, FLUSHER, token, 0);
@@ -107,16 +109,9 @@ export function ensureFlusher(file: SharedFile, onError: (err: Error) => void): 
   worker.on('error', onError);
   worker.on('exit', () => {
     Atomics.compareExchange(c, FLUSHER, token, 0);
-    // Died mid-drain: free its drain lock and its file lock now rather than when they look stale.
-    if (Atomics.compareExchange(c, DRAIN, drainToken, 0) === drainToken) {
-      const fd = Atomics.exchange(c, HELD_LOCK_FD, -1);
-      if (fd >= 0) {
-        try {
-          closeSync(fd);
-        } catch {
-          // Already closed.
-        }
-      }
-    }
+    // Died mid-drain: free its drain lock now rather than when it looks stale. Its file lock is
+    // already gone: Node closes a worker's file descriptors when it exits (trackUnmanagedFds),
+    // and the kernel drops a flock with its last descriptor.
+    Atomics.compareExchange(c, DRAIN, drainToken, 0);
   });
 }
