@@ -132,7 +132,8 @@ if (opts.json) process.stdout.write(JSON.stringify({ ...result, runs: undefined 
 /** Two horizontal bar panels: median lines/s, and lost + torn records (worst round) per writer. */
 function chart(summary, meta) {
   const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  const W = 860, label = 170, barW = 520, rowH = 26, top = 64, gap = 56;
+  // Room right of the longest bar for its label ("lost 396,221, torn 0, dup 0").
+  const W = 960, label = 170, barW = 520, rowH = 26, top = 64, gap = 56;
   const n = summary.length;
   const panelH = n * rowH;
   const H = top + panelH + gap + panelH + 70;
