@@ -71,32 +71,11 @@ export interface CallerInfo {
 
 export const UNKNOWN_CALLER: CallerInfo = { pathname: '(unknown file)', lineno: 0, funcName: '(unknown function)' };
 
-/** Python's `LogRecord` class: the record loggers create. */
-export class PyLogRecord implements LogRecord {
-  [extra: string]: unknown;
-  name: string;
-  levelno: number;
-  levelname: string;
-  msg: unknown;
-  args: unknown[];
-  created: number;
-  msecs: number;
-  relativeCreated: number;
-  process: number;
-  thread: number;
-  threadName: string;
-  processName: string;
-  pathname: string;
-  filename: string;
-  module: string;
-  lineno: number;
-  funcName: string;
-  excInfo: unknown;
-  excText: string | null;
-  stackInfo: string | null;
-  message?: string;
-  asctime?: string;
-
+/** Python's `LogRecord` class: the record loggers create. Its fields are LogRecord's (merged). */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-unsafe-declaration-merging
+export interface PyLogRecord extends LogRecord {}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class PyLogRecord {
   constructor(name: string, level: number, caller: CallerInfo, msg: unknown, args: unknown[], excInfo: unknown, stackInfo: string | null = null, timeMs = Date.now()) {
     this.name = name;
     this.levelno = level;
