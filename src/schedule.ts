@@ -5,7 +5,9 @@
 // The method bodies follow CPython's __init__ / computeRollover / doRollover line by line, so
 // that their quirks (DST "addend" hours, int() truncation, MIDNIGHT with atTime equal to the
 // current second) are reproduced exactly. ../shared/oracle holds CPython's own results.
-import { gmtime, localZone, zoneByName, UnknownTimezoneError } from './zone.js';
+import {
+  gmtime, localZone, zoneByName, UnknownTimezoneError, DAYS_PER_WEEK, SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_MINUTE,
+} from './zone.js';
 import type { BrokenDownTime, Zone } from './zone.js';
 import { strftime } from './strftime.js';
 
@@ -47,10 +49,6 @@ export class ConfigError extends Error {
   }
 }
 
-const SECONDS_PER_MINUTE = 60;
-const SECONDS_PER_HOUR = 60 * SECONDS_PER_MINUTE;
-const SECONDS_PER_DAY = 24 * SECONDS_PER_HOUR;
-const DAYS_PER_WEEK = 7;
 /** CPython's _MIDNIGHT: seconds in a day. */
 const MIDNIGHT = SECONDS_PER_DAY;
 /** CPython's DST correction: a whole hour, whatever the zone's real DST shift (Lord Howe: 30 min). */

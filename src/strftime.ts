@@ -1,7 +1,7 @@
 // Python's time.strftime() in the C locale (what glibc's strftime gives CPython by default),
 // over a BrokenDownTime from zone.ts. Rotated file names and Formatter.datefmt use it.
 import type { BrokenDownTime } from './zone.js';
-import { daysFromCivil } from './zone.js';
+import { daysFromCivil, DAYS_PER_WEEK, SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_MINUTE } from './zone.js';
 
 export type { BrokenDownTime } from './zone.js';
 
@@ -12,10 +12,6 @@ const MONTH_NAMES = [
 ];
 const ABBREVIATION_LENGTH = 3;
 const HOURS_PER_HALF_DAY = 12;
-const DAYS_PER_WEEK = 7;
-const SECONDS_PER_HOUR = 3600;
-const SECONDS_PER_MINUTE = 60;
-const SECONDS_PER_DAY = 86400;
 /** ISO 8601: week 1 is the week holding the year's first Thursday (3 days after Monday). */
 const ISO_THURSDAY_OFFSET = 3;
 

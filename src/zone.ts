@@ -35,10 +35,10 @@ export interface Zone {
   localtime(t: number): BrokenDownTime;
 }
 
-const SECONDS_PER_MINUTE = 60;
-const SECONDS_PER_HOUR = 3600;
-const SECONDS_PER_DAY = 86400;
-const DAYS_PER_WEEK = 7;
+export const SECONDS_PER_MINUTE = 60;
+export const SECONDS_PER_HOUR = 60 * SECONDS_PER_MINUTE;
+export const SECONDS_PER_DAY = 24 * SECONDS_PER_HOUR;
+export const DAYS_PER_WEEK = 7;
 /** 1970-01-01 was a Thursday: 3 counting from Monday=0, 4 counting from Sunday=0. */
 const EPOCH_WDAY_FROM_MONDAY = 3;
 const EPOCH_WDAY_FROM_SUNDAY = 4;
