@@ -1,6 +1,6 @@
 import {
   closeSync, constants, fstatSync, ftruncateSync, openSync, readdirSync, readSync, renameSync,
-  statSync, unlinkSync, writeSync, readFileSync, writeFileSync,
+  statSync, unlinkSync, writeSync, readFileSync, writeFileSync, type Stats,
 } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { dirname } from 'node:path';
@@ -93,7 +93,7 @@ export class FileAppender {
     try {
       this.appendLocked(buf, bytes, committed, lockFd);
     } finally {
-      this.release();
+      this.lock.release();
     }
   }
 
@@ -105,7 +105,7 @@ export class FileAppender {
       const state = this.readState(lockFd) ?? this.initialState(Date.now() / 1000);
       this.baseFile(state);
     } finally {
-      this.release();
+      this.lock.release();
     }
   }
 
@@ -118,17 +118,11 @@ export class FileAppender {
   }
 
   private acquire(): number {
-    let fd: number;
     try {
-      fd = this.lock.acquire();
+      return this.lock.acquire();
     } catch (err) {
       throw new LogFileError('lock', this.lock.path, err);
     }
-    return fd;
-  }
-
-  private release(): void {
-    this.lock.release();
   }
 
   private appendLocked(buf: Buffer, bytes: number, committed: (end: number) => void, lockFd: number): void {
@@ -136,24 +130,21 @@ export class FileAppender {
     let dirty = false;
     // The current run: consecutive frames bound for one file, written with one write().
     let runTarget: string | null = null; // null = the base file
-    let runStart = -1;
+    let inRun = false;
     let runEnd = 0;
     let outLen = 0;
 
     const flushRun = (): void => {
-      if (runStart < 0) return;
+      if (!inRun) return;
       if (runTarget === null) this.writeAll(this.baseFile(state!), this.options.filename, this.out, outLen);
       else this.appendTo(runTarget, this.out, outLen);
       committed(runEnd);
-      runStart = -1;
+      inRun = false;
       outLen = 0;
     };
 
     try {
-      let frameStart = 0;
       forEachFrame(buf, bytes, (timeMs, start, end) => {
-        const headerStart = frameStart;
-        frameStart = end;
         const seconds = timeMs / 1000;
         if (state === null) {
           state = this.initialState(seconds);
@@ -169,9 +160,9 @@ export class FileAppender {
           dirty = false;
         }
         const target = seconds >= state.start ? null : this.lateTarget(state, seconds);
-        if (runStart >= 0 && target !== runTarget) flushRun();
-        if (runStart < 0) {
-          runStart = headerStart;
+        if (inRun && target !== runTarget) flushRun();
+        if (!inRun) {
+          inRun = true;
           runTarget = target;
         }
         const len = end - start;
@@ -189,12 +180,8 @@ export class FileAppender {
   /** CPython's __init__: the first rollover counts from the base file's mtime if it exists. */
   private initialState(nowSeconds: number): RotationState {
     const { schedule, filename } = this.options;
-    let mtime: number | null = null;
-    try {
-      mtime = Math.trunc(statSync(filename).mtimeMs / 1000);
-    } catch {
-      mtime = null;
-    }
+    const st = statOrNull(filename);
+    const mtime = st === null ? null : Math.trunc(st.mtimeMs / 1000);
     const rolloverAt = schedule.initialRollover(nowSeconds, mtime);
     return { v: STATE_VERSION, rolloverAt, start: Math.min(schedule.periodStart(rolloverAt), Math.trunc(nowSeconds)), gen: 0, history: [] };
   }
@@ -205,12 +192,7 @@ export class FileAppender {
    */
   private rollover(state: RotationState, currentTime: number): void {
     const { schedule, filename } = this.options;
-    let st;
-    try {
-      st = statSync(filename);
-    } catch {
-      st = null;
-    }
+    const st = statOrNull(filename);
     if (st !== null && !st.isFile()) {
       // CPython (bpo-89564) never rotates a non-regular file; it only moves rolloverAt on.
       state.rolloverAt = schedule.computeRollover(currentTime);
@@ -340,12 +322,7 @@ export class FileAppender {
         throw new LogFileError('compress', plain, err);
       }
       const done = this.withState((state) => {
-        let size = -1;
-        try {
-          size = statSync(plain).size;
-        } catch {
-          size = -1;
-        }
+        const size = statOrNull(plain)?.size ?? -1;
         if (size !== data.length) {
           unlinkQuiet(tmp);
           if (size < 0) this.forgetCompressed(state, plain);
@@ -379,7 +356,7 @@ export class FileAppender {
       if (state !== null) this.writeState(lockFd, state);
       return result;
     } finally {
-      this.release();
+      this.lock.release();
     }
   }
 
@@ -456,13 +433,16 @@ export class FileAppender {
   }
 }
 
-function exists(path: string): boolean {
+function statOrNull(path: string): Stats | null {
   try {
-    statSync(path);
-    return true;
+    return statSync(path);
   } catch {
-    return false;
+    return null;
   }
+}
+
+function exists(path: string): boolean {
+  return statOrNull(path) !== null;
 }
 
 function unlinkQuiet(path: string): void {
