@@ -244,7 +244,7 @@ export class ConcurrentTimedRotatingFileHandler extends Handler {
     const c = this.file.views.control;
     const n = Atomics.add(c, DROPPED, 1) + 1;
     // One report per burst of drops, not one per record.
-    if (n - this.droppedReported >= 1 && (this.droppedReported === 0 || n >= this.droppedReported * 2)) {
+    if (this.droppedReported === 0 || n >= this.droppedReported * 2) {
       this.droppedReported = n;
       // The fault may be the flusher thread's: its code is in the shared buffer.
       this.report(new RecordsDroppedError(this.filename, n, faultCode(Atomics.load(c, FAULT))));
