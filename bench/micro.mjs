@@ -15,7 +15,7 @@ import { Bench } from 'tinybench';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => new URL(`../dist/esm/${p}`, import.meta.url).href;
 const { ConcurrentTimedRotatingFileHandler, Formatter, makeLogRecord } = await import(dist('index.js'));
-const { seedLine, handlerOptions } = await import(dist('stress/writers.js'));
+const { seedLine, handlerOptions } = await import(dist('tools/stress/writers.js'));
 const SEED_FORMAT = '%(asctime)s - %(process)d-%(threadName)s - %(pathname)s[line:%(lineno)d] - %(levelname)s: %(message)s';
 
 function stats(task) {
@@ -120,7 +120,7 @@ async function main() {
       fsExt.flockSync(lockFd, 'un');
     });
     // The handler's own lock (its Node-API flock addon), when this build has it.
-    const { FileLock } = await import(dist('filelock.js')).catch(() => ({}));
+    const { FileLock } = await import(dist('core/filelock.js')).catch(() => ({}));
     if (FileLock) {
       const lock = new FileLock(join(scratch, 'own.lock'));
       if (typeof lock.acquire === 'function' && typeof lock.release === 'function') {

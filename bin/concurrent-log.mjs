@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `concurrent-log <command> [args]`: each command is a module in src/cli/ exporting
+// `concurrent-log <command> [args]`: each command is a module in src/tools/cli/ exporting
 // `main(argv: string[]): Promise<number>` (the exit code) and `usage: string`.
 const COMMANDS = {
   conformance: 'CPython conformance: check rotation vectors (default: ../shared/oracle/*.json)',
@@ -18,5 +18,5 @@ if (!cmd || cmd === '-h' || cmd === '--help' || !(cmd in COMMANDS)) {
   process.stdout.write(out);
   process.exit(cmd ? 0 : 2);
 }
-const mod = await import(new URL(`../dist/esm/cli/${cmd}.js`, import.meta.url).href);
+const mod = await import(new URL(`../dist/esm/tools/cli/${cmd}.js`, import.meta.url).href);
 process.exitCode = await mod.main(rest);

@@ -9,7 +9,7 @@ export {
   type HandlerStats,
   type Namer,
   type Rotator,
-} from './handler.js';
+} from './core/handler.js';
 export {
   Schedule,
   ConfigError,
@@ -19,8 +19,7 @@ export {
   type AtTime,
   type ScheduleOptions,
   type BrokenDownTime,
-} from './schedule.js';
-export { verifyRun, type VerifyOptions, type VerifyResult, type VerifyCounts, type TornExample } from './verify.js';
+} from './time/schedule.js';
 export * from './logging/index.js';
 export { Handler } from './logging/handler.js';
 export type { LogRecord } from './logging/record.js';

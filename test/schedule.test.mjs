@@ -3,8 +3,8 @@
 // (a whole-hour DST correction even where DST is 30 min, Dublin's inverted tm_isdst) are
 // CPython's, deliberately kept. The full proof is `npm run conformance` (test/conformance.test.mjs).
 import test from 'ava';
-import { ConfigError, Schedule, defaultRotationName, filesToDelete, strftime } from '../dist/esm/schedule.js';
-import { zoneByName, gmtime } from '../dist/esm/zone.js';
+import { ConfigError, Schedule, defaultRotationName, filesToDelete, strftime } from '../dist/esm/time/schedule.js';
+import { zoneByName, gmtime } from '../dist/esm/time/zone.js';
 
 const NY = 'America/New_York';
 const HOUR = 3600;

@@ -6,7 +6,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { verifyRun } from 'concurrent-log';
+import { verifyRun } from 'concurrent-log/tools';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const VERIFY_PY = resolve(root, '../shared/stress/verify.py');

@@ -7,7 +7,7 @@
  * The record's time is the event's `startTime`. `log4js.shutdown(cb)` flushes and closes the file.
  */
 import { EOL } from 'node:os';
-import { ConcurrentTimedRotatingFileHandler, type HandlerOptions } from '../handler.js';
+import { ConcurrentTimedRotatingFileHandler, type HandlerOptions } from '../core/handler.js';
 
 /** What log4js passes as an event (the fields used here). */
 export interface Log4jsEvent {

@@ -8,7 +8,7 @@
  */
 import { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { ConcurrentTimedRotatingFileHandler, type HandlerOptions } from '../handler.js';
+import { ConcurrentTimedRotatingFileHandler, type HandlerOptions } from '../core/handler.js';
 import { timeFrom } from './time.js';
 
 export interface PinoTransportOptions extends HandlerOptions {

@@ -9,7 +9,7 @@
  * that is a time (else now).
  */
 import TransportStream from 'winston-transport';
-import { ConcurrentTimedRotatingFileHandler, type HandlerOptions } from '../handler.js';
+import { ConcurrentTimedRotatingFileHandler, type HandlerOptions } from '../core/handler.js';
 import { timeFrom } from './time.js';
 
 const MESSAGE = Symbol.for('message');

@@ -2,8 +2,8 @@
 import { ValueError, pyRepr } from './levels.js';
 import { compilePercent, formatValue, pyStr, pyReprValue, type Piece, type Spec } from './percent.js';
 import { getMessage, type LogRecord } from './record.js';
-import { strftime } from '../strftime.js';
-import { gmtime, localZone } from '../zone.js';
+import { strftime } from '../time/strftime.js';
+import { gmtime, localZone } from '../time/zone.js';
 
 export type FormatStyle = '%' | '{' | '$';
 export type TimeConverter = 'localtime' | 'gmtime';

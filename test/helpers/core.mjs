@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fork, execFileSync } from 'node:child_process';
-import { verifyRun } from 'concurrent-log';
+import { verifyRun } from 'concurrent-log/tools';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIXTURES = join(ROOT, 'test/fixtures/core');

@@ -7,12 +7,12 @@
 // The rollover steps are replayed on a tiny in-memory folder (which names exist, what lines
 // each holds), so "did the target exist" and emit() line counts can be checked without I/O.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ConfigError, Schedule, defaultRotationName, filesToDelete } from '../schedule.js';
-import type { AtTime, ScheduleOptions } from '../schedule.js';
+import { join, resolve } from 'node:path';
+import { ConfigError, Schedule, defaultRotationName, filesToDelete } from '../../time/schedule.js';
+import type { AtTime, ScheduleOptions } from '../../time/schedule.js';
+import { packageRoot } from '../paths.js';
 
 export const usage = `usage: concurrent-log conformance [options] [FILE...]
 
@@ -496,20 +496,9 @@ function runJob(job: Job): JobResult {
 
 // ------------------------------------------------------------------ parent: loading, jobs --
 
-// This module's URL: workers import it again. The CommonJS type-check rejects import.meta
-// (TS1343) although scripts/build.mjs rewrites it for the CommonJS copy, hence the ts-ignore.
+// This module's URL: workers import it again (the CommonJS build rewrites import.meta.url).
 // @ts-ignore TS1343 under tsconfig.cjs.json only
 const SELF_URL: string = import.meta.url;
-
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(SELF_URL));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'bin', 'concurrent-log.mjs'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) return process.cwd();
-    dir = up;
-  }
-}
 
 function defaultFiles(): string[] {
   const oracle = join(packageRoot(), '..', 'shared', 'oracle');

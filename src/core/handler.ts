@@ -1,6 +1,6 @@
 import { BroadcastChannel } from 'node:worker_threads';
-import { Handler } from './logging/handler.js';
-import type { LogRecord } from './logging/record.js';
+import { Handler } from '../logging/handler.js';
+import type { LogRecord } from '../logging/record.js';
 import { ATTACHED, DROPPED, FAULT, HEAD, RECORDS, RECORD_HEADER_BYTES } from './layout.js';
 import { writeHeader } from './ring.js';
 import { Drainer, sleep } from './drain.js';

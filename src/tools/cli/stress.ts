@@ -7,11 +7,11 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { formatVerifyTable, verifyRun, type VerifyResult } from '../verify.js';
 import { parseArgs, UsageError } from '../stress/args.js';
 import { WRITERS, writerInfo } from '../stress/writers.js';
+import { packageRoot } from '../paths.js';
 import type { ChildConfig, ChildMessage } from '../stress/child.js';
 
 export const usage = `usage: concurrent-log stress [--procs P] [--threads T] [--tasks 100] [--n 1000] [--dir DIR] [--when S] [--writer ours] [--json]
@@ -79,11 +79,6 @@ export interface StressResult {
   date: string;
 }
 
-const packageRoot = (): string => resolve(dirname(fileURLToPath(
-  // @ts-ignore TS1343: the CommonJS build rewrites import.meta.url
-  import.meta.url,
-)), '../../..');
-
 function progressLine(opts: StressOptions, done: number, total: number, t0: number): string {
   const s = (performance.now() - t0) / 1000;
   const pct = total ? ((100 * done) / total).toFixed(1) : '0';
@@ -126,7 +121,7 @@ export async function runStress(opts: StressOptions): Promise<StressResult> {
         '--tasks', String(opts.tasks), '--n', String(opts.n), '--when', opts.when], { stdio: ['ignore', 'inherit', 'inherit'] });
       exits.push(waitExit(child).then((code) => { if (code !== 0) failedChildren++; }));
     } else {
-      const childPath = join(packageRoot(), 'dist', 'esm', 'stress', 'child.js');
+      const childPath = join(packageRoot(), 'dist', 'esm', 'tools', 'stress', 'child.js');
       for (let p = 0; p < opts.procs; p++) {
         const tasks: number[] = [];
         for (let t = p; t < opts.tasks; t += opts.procs) tasks.push(t);

@@ -7,7 +7,7 @@ import { viewsOf, FLUSHER, FLUSHER_BEAT, FAULT, ATTACHED } from './layout.js';
 import { SharedRing } from './ring.js';
 import { Drainer } from './drain.js';
 import { FileAppender } from './rotation.js';
-import { Schedule } from './schedule.js';
+import { Schedule } from '../time/schedule.js';
 import { reviveHook, type FlusherConfig, type Namer, type Rotator } from './options.js';
 import { channelName } from './shared.js';
 import { errorToMessage } from './errors.js';

@@ -14,7 +14,7 @@ function flockAddon(): FlockAddon {
   if (addon === null) {
     // @ts-ignore -- import.meta is rewritten for the CommonJS build (scripts/build.mjs)
     const here: string = import.meta.url;
-    addon = createRequire(here)('../../build/Release/flock.node') as FlockAddon;
+    addon = createRequire(here)('../../../build/Release/flock.node') as FlockAddon;
   }
   return addon;
 }

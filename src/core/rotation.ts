@@ -5,7 +5,7 @@ import {
 import { gzipSync } from 'node:zlib';
 import { dirname } from 'node:path';
 import { FileLock } from './filelock.js';
-import { Schedule, filesToDelete } from './schedule.js';
+import { Schedule, filesToDelete } from '../time/schedule.js';
 import { forEachFrame } from './ring.js';
 
 /** How many rotated periods the on-disk state remembers, so late records find their own file. */

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { createRequire } from 'node:module';
-import { ConfigError, Schedule, type ScheduleOptions, type AtTime } from './schedule.js';
+import { ConfigError, Schedule, type ScheduleOptions, type AtTime } from '../time/schedule.js';
 
 /** A rotated file's name from CPython's default name (`namer` in CPython). */
 export type Namer = (defaultName: string) => string;
