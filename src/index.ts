@@ -1,18 +1,17 @@
 // The package's one entry point: everything public is exported from here (the pino, winston and
 // log4js adapters are the subpaths concurrent-log/pino, /winston and /log4js).
+export { ConcurrentTimedRotatingFileHandler } from './logging/file-handler.js';
+export { LogFile, type HandlerStats, type LogFileEvents } from './core/file.js';
+export type { HandlerOptions, Namer, Rotator } from './core/options.js';
 export {
-  ConcurrentTimedRotatingFileHandler,
+  ConfigError,
   LogFileError,
   HandlerClosedError,
   RecordsDroppedError,
-  type HandlerOptions,
-  type HandlerStats,
-  type Namer,
-  type Rotator,
-} from './core/handler.js';
+  ScheduleConflictError,
+} from './errors.js';
 export {
   Schedule,
-  ConfigError,
   filesToDelete,
   defaultRotationName,
   strftime,

@@ -101,7 +101,8 @@ test('the pino stream reassembles lines split across chunks and keeps each line\
   const { ConcurrentLogPinoStream } = await import(adapterPath('pino'));
   const file = join(tmp(), 'chunks.log');
   const s = new ConcurrentLogPinoStream({ filename: file, $context: {}, pinoWillSendConfig: true });
-  const text = '{"level":30,"time":1700000000000,"msg":"é-1"}\n{"level":30,"time":1700000000001,"msg":"ü-2"}\n';
+  const now = Date.now();
+  const text = `{"level":30,"time":${now},"msg":"é-1"}\n{"level":30,"time":${now + 1},"msg":"ü-2"}\n`;
   const bytes = Buffer.from(text);
   // Split inside a line and inside a two-byte character.
   const cut = text.indexOf('é') + 1;
@@ -127,11 +128,15 @@ test('the winston transport writes info.timestamp\'s time and winston\'s formatt
   const writes = [];
   const write = tr.handler.write.bind(tr.handler);
   tr.handler.write = (line, time) => (writes.push([line, time]), write(line, time));
-  await new Promise((resolve) => tr.log({ timestamp: '2024-01-02T03:04:05.000Z', [Symbol.for('message')]: 'formatted' }, resolve));
+  const now = Math.floor(Date.now() / 1000) * 1000 + 1000;
+  await new Promise((resolve) => tr.log({ timestamp: new Date(now).toISOString(), [Symbol.for('message')]: 'formatted' }, resolve));
   await new Promise((resolve) => tr.log({ timestamp: 'not a time', [Symbol.for('message')]: 'second' }, resolve));
+  // Day-first: Date.parse would read 11/05 as November 5th (or fail); it is not used at all.
+  await new Promise((resolve) => tr.log({ timestamp: '11/05/2026 10:00:00', [Symbol.for('message')]: 'third' }, resolve));
   await tr.flush();
-  t.deepEqual(writes[0], ['formatted\n', Date.UTC(2024, 0, 2, 3, 4, 5)]);
+  t.deepEqual(writes[0], ['formatted\n', now]);
   t.is(writes[1][1], undefined, 'no usable timestamp: the handler takes now');
+  t.is(writes[2][1], undefined, 'an ambiguous timestamp is not guessed at: the handler takes now');
   await new Promise((resolve) => tr.end(resolve));
-  t.is(readFileSync(file, 'utf8'), 'formatted\nsecond\n');
+  t.is(readFileSync(file, 'utf8'), 'formatted\nsecond\nthird\n');
 });

@@ -6,7 +6,7 @@ import test from 'ava';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConcurrentTimedRotatingFileHandler } from 'concurrent-log';
-import { tempDir, ROOT } from './helpers/core.mjs';
+import { tempDir, ROOT, lockOf } from './helpers/core.mjs';
 
 const vectors = JSON.parse(readFileSync(resolve(ROOT, '../shared/oracle/rollover_vectors.json'), 'utf8'));
 
@@ -32,11 +32,11 @@ async function replay(s) {
   await h.close();
   const files = {};
   for (const name of readdirSync(dir).sort()) {
-    if (name.endsWith('.lock')) continue;
+    if (name.startsWith('.')) continue;
     const lines = readFileSync(join(dir, name), 'utf8').split('\n').filter(Boolean).map(Number);
     files[name] = [lines.length, lines[0] ?? null, lines.at(-1) ?? null];
   }
-  const state = JSON.parse(readFileSync(join(dir, `${vectors.base}.lock`), 'utf8'));
+  const state = JSON.parse(readFileSync(lockOf(join(dir, vectors.base)), 'utf8'));
   return { files, rolloverAt: state.rolloverAt };
 }
 

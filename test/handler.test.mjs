@@ -9,7 +9,7 @@ import { tempDir } from './helpers/core.mjs';
 const T0 = Date.UTC(2025, 5, 15, 12, 0, 0);
 const read = (p) => readFileSync(p, 'utf8');
 const open = (dir, options = {}) => new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), { when: 'S', utc: true, delay: true, ...options });
-const rotated = (dir) => readdirSync(dir).filter((f) => f.startsWith('app.log.') && f !== 'app.log.lock').sort();
+const rotated = (dir) => readdirSync(dir).filter((f) => f.startsWith('app.log.')).sort();
 
 test('a record is on disk when flush() resolves', async (t) => {
   const dir = tempDir();
@@ -158,9 +158,9 @@ test('write() after close() is refused and reported, not thrown', async (t) => {
   t.is(errors[0].code, 'ERR_CONCURRENT_LOG_CLOSED');
 });
 
-test('a missing folder is reported with its path, and records are written once it exists', async (t) => {
+test('mkdir: false: a missing folder is reported with its path, and records are written once it exists', async (t) => {
   const dir = join(tempDir(), 'not-yet');
-  const h = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), { when: 'S', utc: true, delay: true });
+  const h = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), { when: 'S', utc: true, delay: true, mkdir: false });
   const errors = [];
   h.on('error', (e) => errors.push(e));
   h.write('waiting\n', T0);
@@ -259,7 +259,7 @@ test('compress: a rotated file left uncompressed by a crash is compressed by the
   writeFileSync(plain, 'survived\n');
   writeFileSync(plain + '.gz.tmp', Buffer.from([0x1f, 0x8b, 0x08]));
   const state = { v: 1, rolloverAt: Math.trunc(T0 / 1000) + 1, start: Math.trunc(T0 / 1000), gen: 1, history: [], compress: [plain] };
-  writeFileSync(join(dir, 'app.log.lock'), JSON.stringify(state));
+  writeFileSync(join(dir, '.app.log.lock'), JSON.stringify(state));
   const h = open(dir, { compress: 'gzip' });
   h.write('next\n', T0 + 100);
   await h.close();

@@ -28,7 +28,7 @@ function clocked(dir) {
   return { h, errors, at, count: () => i };
 }
 
-const files = (dir) => readdirSync(dir).filter((f) => f !== 'app.log.lock').sort();
+const files = (dir) => readdirSync(dir).filter((f) => f !== '.app.log.lock').sort();
 const read = (dir, f) => readFileSync(join(dir, f), 'utf8');
 
 test('a clock jumping back puts records in their own period\'s file and keeps what rotated files held', async (t) => {

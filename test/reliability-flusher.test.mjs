@@ -6,7 +6,7 @@ import { fork } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConcurrentTimedRotatingFileHandler } from 'concurrent-log';
-import { tempDir } from './helpers/core.mjs';
+import { tempDir, lockOf } from './helpers/core.mjs';
 import { readLog, missingOf, recordLine } from './fixtures/chaos/records.mjs';
 
 const DIES = new URL('./fixtures/chaos/flusher-dies-often.mjs', import.meta.url);
@@ -54,7 +54,7 @@ test('the flusher thread dying at each of four rotations hands over every time, 
 test('records dropped in shared mode are reported with the I/O error that caused the drop', async (t) => {
   const dir = tempDir();
   const file = join(dir, 'app.log');
-  mkdirSync(file + '.lock');
+  mkdirSync(lockOf(file));
   const h = new ConcurrentTimedRotatingFileHandler(file, { when: 'S', utc: true, delay: true, ringSize: 64 * 1024 });
   const errors = [];
   h.on('error', (e) => errors.push(e));
@@ -64,7 +64,7 @@ test('records dropped in shared mode are reported with the I/O error that caused
   }
   const drop = errors.find((e) => e.code === 'ERR_CONCURRENT_LOG_DROPPED');
   t.truthy(drop);
-  rmSync(file + '.lock', { recursive: true });
+  rmSync(lockOf(file), { recursive: true });
   await h.close();
   t.regex(drop.message, /EISDIR/);
 });

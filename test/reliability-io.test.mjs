@@ -5,11 +5,14 @@ import test from 'ava';
 import { mkdirSync, rmSync, writeFileSync, readFileSync, symlinkSync, readdirSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConcurrentTimedRotatingFileHandler } from 'concurrent-log';
-import { tempDir } from './helpers/core.mjs';
+import { tempDir, lockOf } from './helpers/core.mjs';
 import { readLog, recordLine, missingOf } from './fixtures/chaos/records.mjs';
 import { smallFs, freeBytes } from './fixtures/chaos/smallfs.mjs';
 
-const T0 = Date.UTC(2025, 5, 15, 12, 0, 0);
+// Records are stamped a little in the future: a base path made during a test (a folder, a link
+// to /dev/full) is newer than any record stamped before it, and such records would rightly go
+// to their own period's file instead of meeting the fault under test.
+const T0 = (Math.floor(Date.now() / 1000) + 60) * 1000;
 
 function open(file, options = {}) {
   const h = new ConcurrentTimedRotatingFileHandler(file, { when: 'S', utc: true, delay: true, ...options });
@@ -46,10 +49,10 @@ async function allWritten(t, h, file, tag, n) {
   t.is(h.dropped, 0);
 }
 
-test('a missing folder is reported as ENOENT with its path; the records wait and are written once it exists', async (t) => {
+test('mkdir: false: a missing folder is reported as ENOENT naming the log; the records wait and are written once it exists', async (t) => {
   const dir = join(tempDir(), 'later');
   const file = join(dir, 'app.log');
-  const { h, errors } = open(file);
+  const { h, errors } = open(file, { mkdir: false });
   t.notThrows(() => writeRecords(t, h, 'm', 200));
   const err = await reported(errors, (e) => e.code === 'ENOENT');
   t.is(err.name, 'LogFileError');
@@ -78,12 +81,12 @@ test('a folder that is really a file is reported as ENOTDIR with its path; recor
 test('a lock file path that is a folder is reported as EISDIR with its path; records are written once it is removed', async (t) => {
   const dir = tempDir();
   const file = join(dir, 'app.log');
-  mkdirSync(file + '.lock');
+  mkdirSync(lockOf(file));
   const { h, errors } = open(file);
   writeRecords(t, h, 'l', 200);
   const err = await reported(errors, (e) => e.code === 'EISDIR');
-  t.is(err.path, file + '.lock');
-  rmSync(file + '.lock', { recursive: true });
+  t.is(err.path, lockOf(file));
+  rmSync(lockOf(file), { recursive: true });
   await allWritten(t, h, file, 'l', 200);
 });
 
@@ -102,14 +105,14 @@ test('a base path that is a folder is reported as EISDIR, never rotated, and its
   await new Promise((r) => setTimeout(r, 300));
   t.true(statSync(file).isDirectory());
   t.is(readFileSync(join(file, 'keep'), 'utf8'), 'inside');
-  t.deepEqual(readdirSync(dir).filter((f) => f.startsWith('app.log.') && f !== 'app.log.lock'), []);
+  t.deepEqual(readdirSync(dir).filter((f) => f.startsWith('app.log.')), []);
   rmSync(file, { recursive: true });
   await h.close();
   const log = readLog(file);
-  // Like CPython's non-regular base file, the period whose rollover was skipped was not rotated
-  // out: both seconds' records are in the base file, whole and once each.
-  t.deepEqual(log.violations.filter((v) => !/base file holds records of 2 seconds/.test(v)), []);
-  t.is(log.files, 1);
+  // Once the path is a file again, the next rollover rotates it as usual: each second's records
+  // are in their own second's file, whole and once each.
+  t.deepEqual(log.violations, []);
+  t.is(log.files, 2);
   t.deepEqual(missingOf(log.seen, 'd', [{ thread: 0, n: 100 }]), []);
   t.deepEqual(missingOf(log.seen, 'd2', [{ thread: 0, n: 1 }]), []);
   t.is(log.lines, 101);
@@ -131,11 +134,11 @@ test('a read-only file system (or a path that cannot be opened) is reported with
     // No mount here: a lock path that is a folder refuses the open as surely as EROFS would.
     const dir = tempDir();
     const file = join(dir, 'app.log');
-    mkdirSync(file + '.lock');
+    mkdirSync(lockOf(file));
     const { h, errors } = open(file);
     writeRecords(t, h, 'ro', 300);
-    await reported(errors, (e) => e.code === 'EISDIR' && e.path === file + '.lock');
-    rmSync(file + '.lock', { recursive: true });
+    await reported(errors, (e) => e.code === 'EISDIR' && e.path === lockOf(file));
+    rmSync(lockOf(file), { recursive: true });
     await allWritten(t, h, file, 'ro', 300);
   }
 });
@@ -190,13 +193,16 @@ test('a base file on /dev/full: ENOSPC is reported, write() never throws, and th
   t.true(refused > 0);
   t.is(h.dropped, refused);
   t.is(h.stats().dropped, refused);
-  await t.throwsAsync(h.close(), { code: 'ENOSPC' });
+  // close() resolves (it never takes the host down) and reports what it could not write.
+  const before = errors.length;
+  await t.notThrowsAsync(h.close());
+  t.true(errors.slice(before).some((e) => e.code === 'ENOSPC'));
 });
 
 test('records dropped while the ring is full during a fault are counted and reported; the accepted ones are all written once it clears', async (t) => {
   const dir = tempDir();
   const file = join(dir, 'app.log');
-  mkdirSync(file + '.lock');
+  mkdirSync(lockOf(file));
   const { h, errors } = open(file, { ringSize: 64 * 1024 });
   const accepted = [];
   let refused = 0;
@@ -214,7 +220,7 @@ test('records dropped while the ring is full during a fault are counted and repo
   t.regex(drop.message, new RegExp(file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
   const reportedTotal = Math.max(...errors.filter((e) => e.code === 'ERR_CONCURRENT_LOG_DROPPED').map((e) => e.dropped));
   t.true(reportedTotal * 2 > refused, `the reports keep up with the drops (${reportedTotal} of ${refused})`);
-  rmSync(file + '.lock', { recursive: true });
+  rmSync(lockOf(file), { recursive: true });
   await h.close();
   const log = readLog(file);
   t.deepEqual(log.violations, []);

@@ -14,10 +14,10 @@ async function race(t, modes) {
   const startAt = String(Date.now() + 1500);
   const results = await Promise.all(modes.map((mode, p) => runChild('race-writer.mjs', [file, `p${p}`, mode, String(SECONDS), String(PER), startAt])));
   for (const r of results) t.is(r.code, 0, r.stderr);
-  const names = readdirSync(dir).filter((f) => f.startsWith('app.log') && f !== 'app.log.lock').sort();
+  const names = readdirSync(dir).filter((f) => f.startsWith('app.log')).sort();
   const expectedNames = ['app.log', ...Array.from({ length: SECONDS - 1 }, (_, s) => `app.log.2025-06-15_12-00-0${s}`)];
   t.deepEqual(names, expectedNames, 'one rotated file per second: every rollover happened once');
-  const state = JSON.parse(readFileSync(join(dir, 'app.log.lock'), 'utf8'));
+  const state = JSON.parse(readFileSync(join(dir, '.app.log.lock'), 'utf8'));
   t.is(state.gen, SECONDS - 1, 'the shared state counts one rotation per period');
   let total = 0;
   for (const name of names) {

@@ -8,7 +8,8 @@
  */
 import { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { ConcurrentTimedRotatingFileHandler, type HandlerOptions } from '../core/handler.js';
+import { LogFile } from '../core/file.js';
+import type { HandlerOptions } from '../core/options.js';
 import { timeFrom } from './time.js';
 
 export interface PinoTransportOptions extends HandlerOptions {
@@ -36,7 +37,7 @@ export function lineTime(line: string, key = 'time'): number | undefined {
 
 /** A Writable of ndjson text; each complete line becomes one record. Flushable (thread-stream calls `flush()`). */
 export class ConcurrentLogPinoStream extends Writable {
-  readonly handler: ConcurrentTimedRotatingFileHandler;
+  readonly handler: LogFile;
   private readonly timeKey: string;
   private readonly decoder = new StringDecoder('utf8');
   private pending = '';
@@ -49,7 +50,7 @@ export class ConcurrentLogPinoStream extends Writable {
     // pino adds its own keys to the options ($context, pinoWillSendConfig): not the handler's.
     const handlerOptions: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(rest)) if (!k.startsWith('$') && k !== 'pinoWillSendConfig') handlerOptions[k] = v;
-    this.handler = new ConcurrentTimedRotatingFileHandler(filename, handlerOptions as HandlerOptions);
+    this.handler = new LogFile(filename, handlerOptions as HandlerOptions);
   }
 
   override _write(chunk: string | Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {

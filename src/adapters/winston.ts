@@ -9,7 +9,8 @@
  * that is a time (else now).
  */
 import TransportStream from 'winston-transport';
-import { ConcurrentTimedRotatingFileHandler, type HandlerOptions } from '../core/handler.js';
+import { LogFile } from '../core/file.js';
+import type { HandlerOptions } from '../core/options.js';
 import { timeFrom } from './time.js';
 
 const MESSAGE = Symbol.for('message');
@@ -22,7 +23,7 @@ export interface ConcurrentLogTransportOptions extends HandlerOptions, Transport
 }
 
 export class ConcurrentLogTransport extends TransportStream {
-  readonly handler: ConcurrentTimedRotatingFileHandler;
+  readonly handler: LogFile;
   readonly name = 'concurrent-log';
   private readonly eol: string;
 
@@ -31,7 +32,7 @@ export class ConcurrentLogTransport extends TransportStream {
     const { filename, eol = '\n', format, level, silent, handleExceptions, handleRejections, log: _log, logv: _logv, close: _close, ...rest } = options;
     super({ format, level, silent, handleExceptions, handleRejections });
     this.eol = eol;
-    this.handler = new ConcurrentTimedRotatingFileHandler(filename, rest);
+    this.handler = new LogFile(filename, rest);
   }
 
   override log(info: Record<string | symbol, unknown>, callback: () => void): void {

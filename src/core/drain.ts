@@ -1,122 +1,82 @@
-import { DRAIN, DRAIN_BEAT, FAULT, HEAD, newToken, type SharedViews } from './layout.js';
+import { LogFileError } from '../errors.js';
+import { DRAIN_STALE_MS, type Control } from './control.js';
+import { faultNumber } from './errors.js';
 import type { SharedRing } from './ring.js';
 import type { FileAppender } from './rotation.js';
-import { faultNumber } from './errors.js';
 
-/**
- * A drainer that has held DRAIN this long is taken to be dead (its thread was terminated mid-drain).
- * Generous, because a live drainer may legitimately wait for other processes' file lock.
- */
-const DRAIN_STALE_MS = 15_000;
-
-export type DrainResult = 'drained' | 'busy' | 'failed';
+/** 'busy': another live thread is draining; the caller waits or leaves it to that thread. */
+export type DrainResult = 'drained' | 'busy';
 
 /**
  * Moves pending records from the shared ring to disk. Any thread may drain (the flusher, a writer
  * helping out when the ring is full, an exit handler), but only one at a time: DRAIN is a lock, and
  * bytes leave the ring only after they are on disk, so a drainer that dies loses nothing.
+ *
+ * Errors are thrown (as LogFileError); the fault is also published in the control block, so that
+ * writers facing a full ring in any thread drop and count instead of waiting forever.
  */
 export class Drainer {
-  private readonly views: SharedViews;
+  private readonly control: Control;
   private readonly ring: SharedRing;
   readonly appender: FileAppender;
   private readonly token: number;
   private buf: Buffer = Buffer.allocUnsafe(256 * 1024);
-  /** The last error, until a drain succeeds again. */
-  lastError: Error | null = null;
 
   /** `token` identifies this drainer in DRAIN; the flusher's is chosen by the thread that starts it. */
-  constructor(views: SharedViews, ring: SharedRing, appender: FileAppender, token = newToken(views.control)) {
-    this.views = views;
+  constructor(control: Control, ring: SharedRing, appender: FileAppender, token = control.newToken()) {
+    this.control = control;
     this.ring = ring;
     this.appender = appender;
     this.token = token;
   }
 
-  /** Writes everything pending now. 'busy' if another live thread is draining. */
+  /** Writes everything pending now, then compresses what rotation left to compress. */
   drainOnce(): DrainResult {
-    if (!this.acquire()) return 'busy';
+    if (!this.control.acquireDrain(this.token)) return 'busy';
     try {
       const { bytes, end, buffer } = this.ring.peek(this.buf);
       this.buf = buffer;
       if (bytes === 0) return 'drained';
       const head = (end - bytes) | 0;
-      try {
-        // Frees each run as soon as it is on disk; what did not reach the disk stays in the ring.
-        this.appender.appendFrames(buffer, bytes, (committed) => this.ring.release((head + committed) | 0));
-      } catch (err) {
-        this.lastError = err as Error;
-        Atomics.store(this.views.control, FAULT, faultNumber(err));
-        return 'failed';
-      }
-      this.lastError = null;
-      Atomics.store(this.views.control, FAULT, 0);
+      // Frees each run as soon as it is on disk; what did not reach the disk stays in the ring.
+      this.appender.appendFrames(buffer, bytes, (committed) => this.ring.release((head + committed) | 0));
+      this.control.setFault(0);
+    } catch (err) {
+      this.control.setFault(faultNumber(err));
+      throw err;
     } finally {
-      this.releaseDrain();
+      this.control.releaseDrain(this.token);
     }
     // Compression happens after the drain lock is given back: other threads keep draining.
-    try {
-      this.appender.compressRotated();
-    } catch (err) {
-      this.lastError = err as Error;
-      return 'failed';
-    }
+    this.appender.compressRotated();
     return 'drained';
   }
 
-  /**
-   * Drains, from this thread, until everything pushed before the call is on disk. Waits for another
-   * drainer rather than racing it. Returns the error that stopped it, if any.
-   */
-  drainAll(timeoutMs = DRAIN_STALE_MS + 1000): Error | null {
-    const c = this.views.control;
+  /** Drains, from this thread, until everything pushed before the call is on disk. */
+  drainAll(timeoutMs = DRAIN_STALE_MS + 1000): void {
     const target = this.ring.tail();
     const deadline = Date.now() + timeoutMs;
-    while (((Atomics.load(c, HEAD) - target) | 0) < 0) {
-      const r = this.drainOnce();
-      if (r === 'failed') return this.lastError;
-      if (r === 'busy') {
-        if (Date.now() > deadline) return new Error('concurrent-log: timed out waiting for another thread to finish writing');
+    while (!this.ring.isDrained(target)) {
+      if (this.drainOnce() === 'busy') {
+        if (Date.now() > deadline) throw new LogFileError('write', this.appender.options.filename, new Error('timed out waiting for another thread to finish writing'));
         sleep(1);
       }
     }
-    return null;
   }
 
   /** Writes one frame directly (a record larger than the ring), after everything pending. */
-  appendDirect(frame: Buffer, len: number): Error | null {
-    const err = this.drainAll();
-    if (err) return err;
-    while (!this.acquire()) sleep(1);
+  appendDirect(frame: Buffer, len: number): void {
+    this.drainAll();
+    while (!this.control.acquireDrain(this.token)) sleep(1);
     try {
       this.appender.appendFrames(frame, len, () => {});
-      return null;
-    } catch (e) {
-      return e as Error;
     } finally {
-      this.releaseDrain();
+      this.control.releaseDrain(this.token);
     }
   }
 
   close(): void {
     this.appender.close();
-  }
-
-  private acquire(): boolean {
-    const c = this.views.control;
-    const holder = Atomics.compareExchange(c, DRAIN, 0, this.token);
-    if (holder !== 0) {
-      if (Date.now() - this.views.times[DRAIN_BEAT]! < DRAIN_STALE_MS) return false;
-      // The holder died mid-drain (a worker terminated). Its bytes are still in the ring, and
-      // Node closed its descriptors as the thread exited, which dropped its file lock.
-      if (Atomics.compareExchange(c, DRAIN, holder, this.token) !== holder) return false;
-    }
-    this.views.times[DRAIN_BEAT] = Date.now();
-    return true;
-  }
-
-  private releaseDrain(): void {
-    Atomics.compareExchange(this.views.control, DRAIN, this.token, 0);
   }
 }
 

@@ -1,3 +1,5 @@
+// How errors cross threads: as plain data through a BroadcastChannel, and as a small number in
+// the shared buffer's FAULT slot. The error classes themselves are in ../errors.ts.
 /** Errors cross threads as plain data; these turn them back into Errors with their fields. */
 export interface ErrorMessage {
   type: 'error';
@@ -7,30 +9,28 @@ export interface ErrorMessage {
   path?: string;
   syscall?: string;
   stack?: string;
+  /** Process-wide report number: the handler that claims it reports it (Control.claimReport). */
+  seq: number;
+  /** How many times this fault happened in a row so far. */
+  occurrences: number;
 }
 
-export function errorToMessage(err: Error): ErrorMessage {
+export function errorToMessage(err: Error, seq: number, occurrences: number): ErrorMessage {
   const e = err as Error & { code?: string; path?: string; syscall?: string };
-  return { type: 'error', name: e.name, message: e.message, code: e.code, path: e.path, syscall: e.syscall, stack: e.stack };
+  return { type: 'error', name: e.name, message: e.message, code: e.code, path: e.path, syscall: e.syscall, stack: e.stack, seq, occurrences };
 }
 
-export function messageToError(m: ErrorMessage): Error {
-  const err = new Error(m.message) as Error & { code?: string; path?: string; syscall?: string };
+/** The reported error, with `occurrences` (and the count in its message when over 1). */
+export function messageToError(m: ErrorMessage): Error & { occurrences: number } {
+  const message = m.occurrences > 1 ? `${m.message} (${m.occurrences} times so far)` : m.message;
+  const err = new Error(message) as Error & { code?: string; path?: string; syscall?: string; occurrences: number };
+  err.occurrences = m.occurrences;
   err.name = m.name;
   if (m.code !== undefined) err.code = m.code;
   if (m.path !== undefined) err.path = m.path;
   if (m.syscall !== undefined) err.syscall = m.syscall;
   if (m.stack !== undefined) err.stack = m.stack;
   return err;
-}
-
-/** Thrown (reported) when records are written to a closed handler. */
-export class HandlerClosedError extends Error {
-  readonly code = 'ERR_CONCURRENT_LOG_CLOSED';
-  constructor(filename: string) {
-    super(`concurrent-log: write to a closed handler for ${filename}`);
-    this.name = 'HandlerClosedError';
-  }
 }
 
 /**
@@ -46,18 +46,4 @@ export function faultNumber(err: unknown): number {
 
 export function faultCode(n: number): string {
   return FAULT_CODES[n] ?? FAULT_CODES[1]!;
-}
-
-/** Reported when records had to be dropped because the ring stayed full during an I/O fault. */
-export class RecordsDroppedError extends Error {
-  readonly code = 'ERR_CONCURRENT_LOG_DROPPED';
-  readonly dropped: number;
-  /** The code of the I/O error that stopped the writes, e.g. 'ENOSPC'. */
-  readonly faultCode: string;
-  constructor(filename: string, dropped: number, faultCode: string) {
-    super(`concurrent-log: ${dropped} record(s) dropped for ${filename}: the buffer is full and the file cannot be written (${faultCode})`);
-    this.name = 'RecordsDroppedError';
-    this.dropped = dropped;
-    this.faultCode = faultCode;
-  }
 }

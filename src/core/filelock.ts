@@ -1,5 +1,6 @@
-import { openSync, closeSync, constants } from 'node:fs';
+import { closeSync, constants, fstatSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { openCreating, statOrNull } from './files.js';
 
 interface FlockAddon {
   flock(fd: number, operation: number): boolean;
@@ -20,38 +21,45 @@ function flockAddon(): FlockAddon {
 }
 
 /**
- * An exclusive advisory lock on `<log>.lock`, shared by every process writing the log. The kernel
+ * An exclusive advisory lock on the lock file (`.<log>.lock` by default), shared by every process writing the log. The kernel
  * drops a flock when its open file description is closed, including when the process dies, so a
  * crashed writer never leaves the lock held.
  */
 export class FileLock {
   readonly path: string;
+  private readonly mkdir: boolean;
   private fd = -1;
 
-  constructor(path: string) {
+  /** `mkdir`: create the lock file's missing folders (the `mkdir` option). */
+  constructor(path: string, mkdir: boolean) {
     this.path = path;
+    this.mkdir = mkdir;
   }
 
   /** The lock file's descriptor (opened on first use); the rotation state is stored in it. */
   get descriptor(): number {
     if (this.fd < 0) {
-      this.fd = openSync(this.path, constants.O_RDWR | constants.O_CREAT, 0o666);
+      this.fd = openCreating(this.path, constants.O_RDWR | constants.O_CREAT, 0o666, this.mkdir);
     }
     return this.fd;
   }
 
-  /** Blocks until this thread holds the lock. */
+  /**
+   * Blocks until this thread holds the lock. A lock file deleted or replaced while in use (a cleanup
+   * script, a removed folder) would let a process holding the old inode and one opening the new
+   * path both "hold" it, so after locking we check that our descriptor is still the file at the
+   * path, and lock the one at the path otherwise.
+   */
   acquire(): number {
-    const fd = this.descriptor;
     const a = flockAddon();
-    a.flock(fd, a.LOCK_EX);
-    return fd;
-  }
-
-  /** Takes the lock only if nobody holds it. */
-  tryAcquire(): boolean {
-    const a = flockAddon();
-    return a.flock(this.descriptor, a.LOCK_EX | a.LOCK_NB);
+    for (;;) {
+      const fd = this.descriptor;
+      a.flock(fd, a.LOCK_EX);
+      const atPath = statOrNull(this.path);
+      const held = fstatSync(fd);
+      if (atPath !== null && atPath.ino === held.ino && atPath.dev === held.dev) return fd;
+      this.close();
+    }
   }
 
   release(): void {

@@ -1,14 +1,13 @@
 // The flusher thread: one per file per process. It sleeps on the ring's WAKE slot and drains the
 // ring to disk under the file lock, so records reach the disk even while every writing thread is
 // busy in a long synchronous loop.
-import { workerData } from 'node:worker_threads';
-import { BroadcastChannel } from 'node:worker_threads';
-import { viewsOf, FLUSHER, FLUSHER_BEAT, FAULT, ATTACHED } from './layout.js';
+import { workerData, BroadcastChannel } from 'node:worker_threads';
+import { viewsOf } from './layout.js';
 import { SharedRing } from './ring.js';
+import { Control } from './control.js';
 import { Drainer } from './drain.js';
 import { FileAppender } from './rotation.js';
-import { Schedule } from '../time/schedule.js';
-import { reviveHook, type FlusherConfig, type Namer, type Rotator } from './options.js';
+import { appenderOptions, type FlusherConfig } from './options.js';
 import { channelName } from './shared.js';
 import { errorToMessage } from './errors.js';
 
@@ -20,64 +19,58 @@ const RETRY_MAX_MS = 1000;
 
 const { sab, config, token, drainToken } = workerData as { sab: SharedArrayBuffer; config: FlusherConfig; token: number; drainToken: number };
 const views = viewsOf(sab);
-const c = views.control;
+const control = new Control(views);
 const ring = new SharedRing(views);
 const channel = new BroadcastChannel(channelName(config.filename));
 channel.unref();
 
-function report(err: Error): void {
-  channel.postMessage(errorToMessage(err));
+/**
+ * Every handler in the process hears the report; the one that claims its sequence number reports
+ * it, so a fault is reported once per process, not once per thread. A fault that persists is
+ * reported again at 1, 2, 4, 8... occurrences, with its count.
+ */
+function report(err: Error, occurrences = 1): void {
+  channel.postMessage(errorToMessage(err, control.nextReport(), occurrences));
 }
 
-const appender = new FileAppender({
-  filename: config.filename,
-  schedule: Schedule.create({ ...config, timezone: config.timezone ?? undefined }),
-  backupCount: config.backupCount,
-  delay: config.delay,
-  mode: config.mode,
-  namer: config.namer ? reviveHook<Namer>(config.namer) : null,
-  rotator: config.rotator ? reviveHook<Rotator>(config.rotator) : null,
-  compress: config.compress,
-});
-const drainer = new Drainer(views, ring, appender, drainToken);
-const batchBytes = config.batchBytes;
+const appender = new FileAppender(appenderOptions(config), (err) => report(err));
+const drainer = new Drainer(control, ring, appender, drainToken);
 
 try {
-  appender.openEagerly();
+  appender.openEagerly(config.openedAt);
 } catch (err) {
   report(err as Error);
 }
 
 let retryMs = RETRY_MIN_MS;
-let reportedCode: string | null = null;
-while (Atomics.load(c, FLUSHER) === token) {
-  views.times[FLUSHER_BEAT] = Date.now();
+let fault = null as { code: string; count: number } | null;
+while (control.isFlusher(token)) {
+  control.beatFlusher();
   const seen = ring.wakeSeq();
   const pending = ring.pending();
   if (pending === 0) {
-    if (Atomics.load(c, ATTACHED) === 0) break;
+    if (control.attached() === 0) break;
     ring.waitForWork(seen, IDLE_WAIT_MS);
     continue;
   }
   // Let a batch build up, unless it already has.
-  if (pending < batchBytes && Atomics.load(c, FAULT) === 0) ring.waitForWork(seen, config.flushInterval);
-  const result = drainer.drainOnce();
-  if (result === 'failed') {
-    const err = drainer.lastError!;
-    const code = (err as NodeJS.ErrnoException).code ?? err.message;
-    if (code !== reportedCode) {
-      report(err);
-      reportedCode = code;
+  if (pending < config.batchBytes && control.fault() === 0) ring.waitForWork(seen, config.flushInterval);
+  try {
+    if (drainer.drainOnce() === 'busy') {
+      ring.waitForWork(ring.wakeSeq(), 1);
+      continue;
     }
+    retryMs = RETRY_MIN_MS;
+    fault = null;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    if (fault?.code !== code) fault = { code, count: 0 };
+    fault.count++;
+    if ((fault.count & (fault.count - 1)) === 0) report(err as Error, fault.count);
     ring.waitForWork(ring.wakeSeq(), retryMs);
     retryMs = Math.min(RETRY_MAX_MS, retryMs * 2);
-  } else if (result === 'drained') {
-    retryMs = RETRY_MIN_MS;
-    reportedCode = null;
-  } else {
-    ring.waitForWork(ring.wakeSeq(), 1);
   }
 }
-Atomics.compareExchange(c, FLUSHER, token, 0);
+control.releaseFlusher(token);
 drainer.close();
 channel.close();

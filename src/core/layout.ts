@@ -4,8 +4,8 @@
  *
  *   [ control: CONTROL_SLOTS x Int32 ][ times: TIME_SLOTS x Float64 ][ ring: ringSize bytes ]
  *
- * The ring holds records framed as  [u32 payload length][f64 time in ms][payload bytes], written
- * byte-wise and wrapping at the end of the ring.
+ * The ring holds records in the frame format of frame.ts, written byte-wise and wrapping at the
+ * end of the ring.
  */
 
 // ---- Int32 control slots -------------------------------------------------------------------------
@@ -42,7 +42,12 @@ export const NEXT_TOKEN = 11;
 export const ATTACHED = 12;
 /** Records accepted into the ring since creation (wraps at 2^31; for statistics). */
 export const RECORDS = 13;
-export const CONTROL_SLOTS = 14;
+/** Sequence number of the last flusher fault report claimed by a handler (see Control.claimReport). */
+export const REPORTED = 14;
+/** Sequence number of the last fault report issued by a flusher of this buffer (any flusher, so a
+ * replacement flusher's reports are new ones). */
+export const REPORT_SEQ = 15;
+export const CONTROL_SLOTS = 16;
 
 // ---- Float64 time slots --------------------------------------------------------------------------
 /** Date.now() of the flusher loop's last sign of life. */
@@ -57,12 +62,7 @@ export const CONTROL_BYTES = CONTROL_SLOTS * 4;
 export const TIMES_OFFSET = Math.ceil(CONTROL_BYTES / 8) * 8;
 export const RING_OFFSET = TIMES_OFFSET + TIME_SLOTS * 8;
 
-/** Record framing inside the ring. */
-export const RECORD_LENGTH_BYTES = 4;
-export const RECORD_TIME_BYTES = 8;
-export const RECORD_HEADER_BYTES = RECORD_LENGTH_BYTES + RECORD_TIME_BYTES;
-
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
 
 export interface SharedViews {
   sab: SharedArrayBuffer;
@@ -91,7 +91,7 @@ export function viewsOf(sab: SharedArrayBuffer): SharedViews {
   };
 }
 
-/** A token unique in this buffer, for FLUSHER and DRAIN ownership. Never 0. */
-export function newToken(control: Int32Array): number {
-  return Atomics.add(control, NEXT_TOKEN, 1);
+/** Whether `sab` was laid out by this version of the package (a buffer from another is not used). */
+export function isCurrentLayout(sab: SharedArrayBuffer): boolean {
+  return sab.byteLength > RING_OFFSET && Atomics.load(new Int32Array(sab, 0, CONTROL_SLOTS), VERSION) === LAYOUT_VERSION;
 }

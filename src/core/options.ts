@@ -1,6 +1,8 @@
-import { resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
-import { ConfigError, Schedule, type ScheduleOptions, type AtTime } from '../time/schedule.js';
+import { Schedule, type ScheduleOptions, type AtTime } from '../time/schedule.js';
+import { ConfigError, describe } from '../errors.js';
+import type { AppenderOptions } from './rotation.js';
 
 /** A rotated file's name from CPython's default name (`namer` in CPython). */
 export type Namer = (defaultName: string) => string;
@@ -40,11 +42,25 @@ export interface HandlerOptions extends ScheduleOptions {
   onError?: (err: Error) => void;
   /** The clock that stamps records written without a time (ms since the epoch; default Date.now). */
   clock?: () => number;
+  /**
+   * The lock file, which also holds the rotation state every process shares. Default: the dot-file
+   * `.<basename>.lock` beside the log, outside the `app.log*` glob that log shippers watch.
+   */
+  lockFile?: string | null;
+  /** Create the log's (and the lock file's) missing folders, at start and whenever they vanish (default true). */
+  mkdir?: boolean;
 }
 
 /** What the flusher thread needs: plain data, since it crosses a thread boundary. */
 export interface FlusherConfig {
   filename: string;
+  /** Absolute path of the lock and state file. */
+  lockFile: string;
+  /**
+   * The `clock` reading when the handler was made: the eager open's "now", so that the base file's
+   * first period starts no later than any record written through it.
+   */
+  openedAt: number;
   when: string;
   interval: number;
   utc: boolean;
@@ -58,6 +74,7 @@ export interface FlusherConfig {
   flushInterval: number;
   batchBytes: number;
   compress: boolean;
+  mkdir: boolean;
 }
 
 export interface ResolvedOptions {
@@ -67,8 +84,6 @@ export interface ResolvedOptions {
   shared: boolean;
   ringSize: number;
   batchBytes: number;
-  namer: Namer | null;
-  rotator: Rotator | null;
   onError: ((err: Error) => void) | null;
   clock: () => number;
 }
@@ -87,7 +102,7 @@ const ENCODINGS: Record<string, BufferEncoding> = {
 
 const KNOWN = new Set([
   'when', 'interval', 'utc', 'atTime', 'timezone', 'backupCount', 'encoding', 'delay', 'mode', 'namer',
-  'rotator', 'compress', 'shared', 'ringSize', 'flushInterval', 'batchBytes', 'onError', 'clock',
+  'rotator', 'compress', 'shared', 'ringSize', 'flushInterval', 'batchBytes', 'onError', 'clock', 'lockFile', 'mkdir',
 ]);
 
 export function resolveOptions(filename: unknown, options: HandlerOptions = {}): ResolvedOptions {
@@ -122,7 +137,7 @@ export function resolveOptions(filename: unknown, options: HandlerOptions = {}):
   if (!Number.isInteger(batchBytes) || batchBytes < 1 || batchBytes > ringSize) {
     throw new ConfigError('batchBytes', batchBytes, `batchBytes must be a whole number from 1 to ringSize, got ${describe(batchBytes)}`);
   }
-  for (const key of ['delay', 'shared'] as const) {
+  for (const key of ['delay', 'shared', 'mkdir'] as const) {
     const v = options[key];
     if (v !== undefined && typeof v !== 'boolean') throw new ConfigError(key, v, `${key} must be a boolean, got ${describe(v)}`);
   }
@@ -135,6 +150,13 @@ export function resolveOptions(filename: unknown, options: HandlerOptions = {}):
   if (options.compress != null && options.compress !== 'gzip') {
     throw new ConfigError('compress', options.compress, `compress must be 'gzip' or null, got ${describe(options.compress)}`);
   }
+  if (options.lockFile != null && (typeof options.lockFile !== 'string' || options.lockFile.length === 0)) {
+    throw new ConfigError('lockFile', options.lockFile, `lockFile must be a non-empty path, got ${describe(options.lockFile)}`);
+  }
+  if (options.lockFile != null && resolve(options.lockFile) === resolve(filename)) {
+    throw new ConfigError('lockFile', options.lockFile, `lockFile must not be the log file itself, got ${describe(options.lockFile)}`);
+  }
+  const clock = options.clock ?? Date.now;
   const namer = hookOption('namer', options.namer);
   const rotator = hookOption('rotator', options.rotator);
   return {
@@ -143,12 +165,12 @@ export function resolveOptions(filename: unknown, options: HandlerOptions = {}):
     shared: options.shared ?? true,
     ringSize,
     batchBytes,
-    namer: (namer?.fn as Namer | undefined) ?? null,
-    rotator: (rotator?.fn as Rotator | undefined) ?? null,
     onError: options.onError ?? null,
-    clock: options.clock ?? Date.now,
+    clock,
     config: {
       filename: resolve(filename),
+      lockFile: lockFilePath(filename, options.lockFile),
+      openedAt: clock(),
       when: schedule.when,
       interval: options.interval ?? 1,
       utc: schedule.utc,
@@ -162,8 +184,40 @@ export function resolveOptions(filename: unknown, options: HandlerOptions = {}):
       flushInterval,
       batchBytes,
       compress: options.compress === 'gzip',
+      mkdir: options.mkdir ?? true,
     },
   };
+}
+
+/**
+ * What a FileAppender needs, from the configuration that crosses to the flusher thread: the one
+ * translation, used by the flusher and by every thread that drains for itself.
+ */
+export function appenderOptions(config: FlusherConfig): AppenderOptions {
+  return {
+    filename: config.filename,
+    lockFile: config.lockFile,
+    schedule: Schedule.create({ when: config.when, interval: config.interval, utc: config.utc, atTime: config.atTime, timezone: config.timezone ?? undefined }),
+    backupCount: config.backupCount,
+    delay: config.delay,
+    mode: config.mode,
+    namer: config.namer === null ? null : reviveHook<Namer>(config.namer),
+    rotator: config.rotator === null ? null : reviveHook<Rotator>(config.rotator),
+    compress: config.compress,
+    mkdir: config.mkdir,
+  };
+}
+
+/**
+ * Where the lock and rotation state of `filename` live: `lockFile` if given, else `.<basename>.lock`
+ * in the log's folder. A dot-file, so that the `app.log*` and `*.log` globs of log shippers
+ * (rsyslog imfile, Fluent Bit, Vector, Filebeat) never pick it up; beside the log rather than in a
+ * side folder, so it is on the same file system and needs no folder of its own.
+ */
+export function lockFilePath(filename: string, lockFile?: string | null): string {
+  if (lockFile != null) return resolve(lockFile);
+  const abs = resolve(filename);
+  return join(dirname(abs), `.${basename(abs)}.lock`);
 }
 
 function resolveEncoding(value: string | null | undefined): BufferEncoding {
@@ -229,14 +283,4 @@ function requireFor(): NodeJS.Require {
   // Resolved from the working directory, where the user's own modules are.
   cachedRequire ??= createRequire(resolve('index.js'));
   return cachedRequire;
-}
-
-export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
-  try {
-    return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
-  } catch {
-    return String(value);
-  }
 }

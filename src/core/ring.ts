@@ -1,6 +1,5 @@
 import {
   MUTEX, MUTEX_SEQ, HEAD, TAIL, WAKE, SPACE, RECORDS,
-  RECORD_HEADER_BYTES, RECORD_LENGTH_BYTES,
   type SharedViews,
 } from './layout.js';
 
@@ -38,6 +37,16 @@ export class SharedRing {
   /** Total bytes ever pushed (wrapping); drained past it once `HEAD - tail() >= 0`. */
   tail(): number {
     return Atomics.load(this.control, TAIL);
+  }
+
+  /** Whether every byte pushed up to `target` (a `tail()` value) has been drained: wrap-safe. */
+  isDrained(target: number): boolean {
+    return ((Atomics.load(this.control, HEAD) - target) | 0) >= 0;
+  }
+
+  /** Records accepted since the ring was made (for statistics; wraps at 2^32). */
+  accepted(): number {
+    return Atomics.load(this.control, RECORDS) >>> 0;
   }
 
   /** Bytes pushed and not yet drained. */
@@ -110,6 +119,18 @@ export class SharedRing {
     Atomics.wait(this.control, SPACE, seen, ms);
   }
 
+  /** Resolves when the drainer frees space (so a `flush()` can look again) or after `ms`. */
+  async spaceFreed(ms: number): Promise<void> {
+    const seen = Atomics.load(this.control, SPACE);
+    const r = Atomics.waitAsync(this.control, SPACE, seen, ms);
+    if (!r.async) return;
+    // A pending waitAsync does not keep Node's event loop alive; the timer does, so that an
+    // awaited flush() is not cut short by the process exiting under it.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([r.value, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
+  }
+
   /** Flusher: sleeps until woken by a producer or `ms` pass. */
   waitForWork(seen: number, ms: number): void {
     Atomics.wait(this.control, WAKE, seen, ms);
@@ -159,27 +180,4 @@ export class SharedRing {
       Atomics.notify(c, MUTEX, 1);
     }
   }
-}
-
-/** Walks the frames in `buf[0, bytes)`, calling `each(time, start, end)` with payload bounds. */
-export function forEachFrame(
-  buf: Buffer,
-  bytes: number,
-  each: (timeMs: number, start: number, end: number) => void,
-): void {
-  let off = 0;
-  while (off < bytes) {
-    const len = buf.readUInt32LE(off);
-    const time = buf.readDoubleLE(off + RECORD_LENGTH_BYTES);
-    const start = off + RECORD_HEADER_BYTES;
-    each(time, start, start + len);
-    off = start + len;
-  }
-}
-
-/** Lays out a frame header in `frame` for a payload of `len` bytes written at RECORD_HEADER_BYTES. */
-export function writeHeader(frame: Buffer, len: number, timeMs: number): number {
-  frame.writeUInt32LE(len, 0);
-  frame.writeDoubleLE(timeMs, RECORD_LENGTH_BYTES);
-  return RECORD_HEADER_BYTES + len;
 }

@@ -1,12 +1,14 @@
 import {
-  closeSync, constants, fstatSync, ftruncateSync, openSync, readdirSync, readSync, renameSync,
-  statSync, unlinkSync, writeSync, readFileSync, writeFileSync, type Stats,
+  closeSync, constants, fstatSync, ftruncateSync, readdirSync, readSync, renameSync,
+  unlinkSync, writeSync, readFileSync, writeFileSync,
 } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { dirname } from 'node:path';
 import { FileLock } from './filelock.js';
-import { Schedule, filesToDelete } from '../time/schedule.js';
-import { forEachFrame } from './ring.js';
+import { LogFileError, ScheduleConflictError } from '../errors.js';
+import { openCreating, statOrNull } from './files.js';
+import { Schedule, defaultRotationName, filesToDelete } from '../time/schedule.js';
+import { FRAME_HEADER_BYTES, frameTime, payloadLength } from './frame.js';
 
 /** How many rotated periods the on-disk state remembers, so late records find their own file. */
 const HISTORY_LENGTH = 64;
@@ -28,11 +30,17 @@ export interface RotationState {
   history: Array<[number, number, string]>;
   /** With `compress`: rotated files not yet gzipped (a crash leaves them here for the next pass). */
   compress?: string[];
+  /** `Schedule.key` of the schedule that computed rolloverAt (absent in states of version 0.1). */
+  schedule?: string;
+  /** Pids of the processes that joined with that schedule: a live one means it is still in use. */
+  writers?: number[];
 }
 
 export interface AppenderOptions {
   /** Absolute path of the base file. */
   filename: string;
+  /** Absolute path of the lock and state file. */
+  lockFile: string;
   schedule: Schedule;
   backupCount: number;
   delay: boolean;
@@ -41,23 +49,8 @@ export interface AppenderOptions {
   rotator: ((source: string, dest: string) => void) | null;
   /** gzip rotated files after rotation, outside the lock (`<name>.gz`). */
   compress: boolean;
-}
-
-/** An error from the file system, with the path and the operation it came from. */
-export class LogFileError extends Error {
-  readonly code: string;
-  readonly path: string;
-  readonly syscall: string;
-  override readonly cause: unknown;
-  constructor(op: string, path: string, cause: unknown) {
-    const c = cause as NodeJS.ErrnoException;
-    super(`concurrent-log: cannot ${op} ${path}: ${c?.message ?? String(cause)}`);
-    this.name = 'LogFileError';
-    this.code = c?.code ?? 'ERR_CONCURRENT_LOG_IO';
-    this.path = path;
-    this.syscall = op;
-    this.cause = cause;
-  }
+  /** Create missing folders of the log and lock files. */
+  mkdir: boolean;
 }
 
 const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT;
@@ -72,14 +65,24 @@ export class FileAppender {
   readonly lock: FileLock;
   private baseFd = -1;
   private baseGen = -1;
-  private out: Buffer = Buffer.allocUnsafe(64 * 1024);
+  /** The schedule rotation follows: ours, or that of live writers who were there first. */
+  private schedule: Schedule;
+  /** The schedule conflict last reported, so it is reported once, not once per batch. */
+  private reportedConflict: string | null = null;
   private readonly stateBuf = Buffer.allocUnsafe(64 * 1024);
+  /** The batch being written, one run of frames per target file (kept: its buffer is reused). */
+  private readonly run = new Run(this);
   /** Whether rotated files may be waiting for compression (always checked once at start). */
   private compressPending = true;
 
-  constructor(options: AppenderOptions) {
+  /** `onConflict` hears of a live writer of this file with another schedule (issue: never silent). */
+  private readonly onConflict: (err: Error) => void;
+
+  constructor(options: AppenderOptions, onConflict: (err: Error) => void) {
     this.options = options;
-    this.lock = new FileLock(options.filename + '.lock');
+    this.schedule = options.schedule;
+    this.onConflict = onConflict;
+    this.lock = new FileLock(options.lockFile, options.mkdir);
   }
 
   /**
@@ -97,12 +100,17 @@ export class FileAppender {
     }
   }
 
-  /** Opens the base file now if `delay` is false (CPython opens it in the constructor). */
-  openEagerly(): void {
+  /**
+   * Opens the base file now if `delay` is false (CPython opens it in the constructor), recording the
+   * state it opened it under, so that every process and every later drain agree on its period.
+   */
+  openEagerly(nowMs: number): void {
     if (this.options.delay) return;
     const lockFd = this.acquire();
     try {
-      const state = this.readState(lockFd) ?? this.initialState(Date.now() / 1000);
+      this.checkBase();
+      const { state, changed } = this.reconcile(this.readState(lockFd), nowMs / 1000);
+      if (changed) this.writeState(lockFd, state);
       this.baseFile(state);
     } finally {
       this.lock.release();
@@ -121,69 +129,115 @@ export class FileAppender {
     try {
       return this.lock.acquire();
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !this.options.mkdir) {
+        // The user asked for no folder to be made: the error names their log, not our lock file.
+        throw new LogFileError('open', this.options.filename, Object.assign(new Error(`its folder ${dirname(this.lock.path)} does not exist (mkdir: false)`), { code: 'ENOENT' }));
+      }
       throw new LogFileError('lock', this.lock.path, err);
     }
   }
 
   private appendLocked(buf: Buffer, bytes: number, committed: (end: number) => void, lockFd: number): void {
-    let state: RotationState | null = this.readState(lockFd);
-    let dirty = false;
-    // The current run: consecutive frames bound for one file, written with one write().
-    let runTarget: string | null = null; // null = the base file
-    let inRun = false;
-    let runEnd = 0;
-    let outLen = 0;
-
-    const flushRun = (): void => {
-      if (!inRun) return;
-      if (runTarget === null) this.writeAll(this.baseFile(state!), this.options.filename, this.out, outLen);
-      else this.appendTo(runTarget, this.out, outLen);
-      committed(runEnd);
-      inRun = false;
-      outLen = 0;
-    };
-
+    this.checkBase();
+    const onDisk = this.readState(lockFd);
+    const { state, changed } = this.reconcile(onDisk, frameTime(buf, 0) / 1000);
+    let dirty = changed;
+    const run = this.run;
+    // A batch that failed part-way left its unwritten run behind: it is still in the ring and
+    // comes back whole in the next batch, so it is dropped here, never written twice.
+    run.reset();
     try {
-      forEachFrame(buf, bytes, (timeMs, start, end) => {
-        const seconds = timeMs / 1000;
-        if (state === null) {
-          state = this.initialState(seconds);
-          dirty = true;
-        }
-        const whole = Math.trunc(seconds);
-        if (whole >= state.rolloverAt) {
-          flushRun();
-          this.rollover(state, whole);
+      for (let off = 0; off < bytes;) {
+        const seconds = frameTime(buf, off) / 1000;
+        const start = off + FRAME_HEADER_BYTES;
+        off = start + payloadLength(buf, off);
+        if (this.schedule.shouldRollover(state.rolloverAt, seconds)) {
+          run.write(state, committed);
+          this.rollover(state, Math.trunc(seconds));
           // Saved at once: a thread that dies later in this batch must not leave a rotation
           // that the state does not know about.
           this.writeState(lockFd, state);
           dirty = false;
         }
         const target = seconds >= state.start ? null : this.lateTarget(state, seconds);
-        if (inRun && target !== runTarget) flushRun();
-        if (!inRun) {
-          inRun = true;
-          runTarget = target;
+        if (run.target !== target) {
+          run.write(state, committed);
+          run.target = target;
         }
-        const len = end - start;
-        if (outLen + len > this.out.length) this.out = grow(this.out, outLen, outLen + len);
-        buf.copy(this.out, outLen, start, end);
-        outLen += len;
-        runEnd = end;
-      });
-      flushRun();
+        run.add(buf, start, off);
+      }
+      run.write(state, committed);
     } finally {
-      if (dirty && state !== null) this.writeState(lockFd, state);
+      if (dirty) this.writeState(lockFd, state);
     }
   }
 
-  /** CPython's __init__: the first rollover counts from the base file's mtime if it exists. */
-  private initialState(nowSeconds: number): RotationState {
-    const { schedule, filename } = this.options;
-    const st = statOrNull(filename);
+  /** Writes `data[0, len)` to the file a run targets: the base file (null) or a rotated one. */
+  writeRun(state: RotationState, target: string | null, data: Buffer, len: number): void {
+    if (target === null) this.writeAll(this.baseFile(state), this.options.filename, data, len);
+    else this.appendTo(target, data, len);
+  }
+
+  /**
+   * The state to rotate by, from the one on disk. None: a new one, as CPython's __init__ computes
+   * it. One computed for another schedule: if no process that joined with it is alive, this is a
+   * restart with a new configuration and our schedule takes over at once, from the base file's
+   * mtime as CPython would; if one is alive, we follow its schedule (so no file is misnamed) and
+   * report the conflict once.
+   */
+  private reconcile(state: RotationState | null, nowSeconds: number): { state: RotationState; changed: boolean } {
+    const mine = this.options.schedule;
+    if (state === null) {
+      this.schedule = mine;
+      return { state: this.initialState(nowSeconds, []), changed: true };
+    }
+    if (state.schedule === undefined || state.schedule === mine.key) {
+      this.schedule = mine;
+      state.schedule = mine.key;
+      const writers = state.writers ?? [];
+      if (writers.includes(process.pid)) return { state, changed: false };
+      state.writers = [...writers.filter(isAlive), process.pid];
+      return { state, changed: true };
+    }
+    const others = (state.writers ?? []).filter((pid) => pid !== process.pid && isAlive(pid));
+    if (others.length === 0) {
+      this.schedule = mine;
+      return { state: this.initialState(nowSeconds, state.history), changed: true };
+    }
+    if (this.schedule.key !== state.schedule) this.schedule = Schedule.fromKey(state.schedule);
+    if (this.reportedConflict !== state.schedule) {
+      this.reportedConflict = state.schedule;
+      this.onConflict(new ScheduleConflictError(this.options.filename, state.schedule, mine.key, others));
+    }
+    return { state, changed: false };
+  }
+
+  /**
+   * The base file deleted or renamed away by someone else (a cleanup script, a logrotate rule):
+   * our descriptor would write to a file nobody sees, so we reopen. CPython's WatchedFileHandler
+   * check, made once per batch under the lock instead of once per record.
+   */
+  private checkBase(): void {
+    if (this.baseFd < 0) return;
+    const atPath = statOrNull(this.options.filename);
+    const held = fstatSync(this.baseFd);
+    if (atPath === null || atPath.ino !== held.ino || atPath.dev !== held.dev) this.closeBase();
+  }
+
+  /**
+   * CPython's __init__: the first rollover counts from the base file's mtime if it exists. The
+   * base file's period is the one that rollover ends, and nothing earlier: an earlier record goes to
+   * a file named for its own period, never into a file named for a later one.
+   */
+  private initialState(nowSeconds: number, history: RotationState['history']): RotationState {
+    const { schedule } = this;
+    const st = statOrNull(this.options.filename);
     const mtime = st === null ? null : Math.trunc(st.mtimeMs / 1000);
     const rolloverAt = schedule.initialRollover(nowSeconds, mtime);
-    return { v: STATE_VERSION, rolloverAt, start: Math.min(schedule.periodStart(rolloverAt), Math.trunc(nowSeconds)), gen: 0, history: [] };
+    return {
+      v: STATE_VERSION, rolloverAt, start: schedule.periodStart(rolloverAt), gen: 0, history,
+      schedule: schedule.key, writers: [process.pid],
+    };
   }
 
   /**
@@ -191,14 +245,15 @@ export class FileAppender {
    * already exists CPython deletes it, losing its records; we append the base file to it instead.
    */
   private rollover(state: RotationState, currentTime: number): void {
-    const { schedule, filename } = this.options;
+    const { schedule } = this;
+    const { filename } = this.options;
     const st = statOrNull(filename);
     if (st !== null && !st.isFile()) {
       // CPython (bpo-89564) never rotates a non-regular file; it only moves rolloverAt on.
       state.rolloverAt = schedule.computeRollover(currentTime);
       return;
     }
-    const dfn = this.rotationFilename(filename + '.' + schedule.rotationSuffix(state.rolloverAt, currentTime));
+    const dfn = this.rotationFilename(defaultRotationName(filename, schedule.rotationSuffix(state.rolloverAt, currentTime)));
     this.closeBase();
     if (st !== null) {
       if (exists(dfn)) this.mergeInto(filename, dfn);
@@ -243,7 +298,8 @@ export class FileAppender {
   }
 
   private deleteBackups(): void {
-    const { filename, schedule, backupCount, namer } = this.options;
+    const { filename, backupCount, namer } = this.options;
+    const { schedule } = this;
     const dir = dirname(filename);
     let names: string[];
     try {
@@ -268,16 +324,16 @@ export class FileAppender {
       const [start, end, file] = h[i]!;
       if (seconds >= start && seconds < end) return file;
     }
-    const { schedule, filename } = this.options;
+    const { schedule } = this;
     const whole = Math.trunc(seconds);
-    return this.rotationFilename(filename + '.' + schedule.rotationSuffix(whole + schedule.interval, whole));
+    return this.rotationFilename(defaultRotationName(this.options.filename, schedule.rotationSuffix(whole + schedule.interval, whole)));
   }
 
   private baseFile(state: RotationState): number {
     if (this.baseFd >= 0 && this.baseGen === state.gen) return this.baseFd;
     this.closeBase();
     try {
-      this.baseFd = openSync(this.options.filename, APPEND_FLAGS, this.options.mode);
+      this.baseFd = openCreating(this.options.filename, APPEND_FLAGS, this.options.mode, this.options.mkdir);
     } catch (err) {
       throw new LogFileError('open', this.options.filename, err);
     }
@@ -373,7 +429,7 @@ export class FileAppender {
   private appendPlain(path: string, data: Buffer, len: number): void {
     let fd: number;
     try {
-      fd = openSync(path, APPEND_FLAGS, this.options.mode);
+      fd = openCreating(path, APPEND_FLAGS, this.options.mode, this.options.mkdir);
     } catch (err) {
       throw new LogFileError('open', path, err);
     }
@@ -433,14 +489,6 @@ export class FileAppender {
   }
 }
 
-function statOrNull(path: string): Stats | null {
-  try {
-    return statSync(path);
-  } catch {
-    return null;
-  }
-}
-
 function exists(path: string): boolean {
   return statOrNull(path) !== null;
 }
@@ -457,4 +505,50 @@ function grow(buf: Buffer, keep: number, need: number): Buffer {
   const next = Buffer.allocUnsafe(Math.max(need, buf.length * 2));
   buf.copy(next, 0, 0, keep);
   return next;
+}
+
+/** Consecutive frames bound for one file, gathered to be written with one write(). */
+class Run {
+  /** Where the frames go: null for the base file, else a rotated file's path. */
+  target: string | null = null;
+  private out: Buffer = Buffer.allocUnsafe(64 * 1024);
+  private len = 0;
+  /** Offset in the batch just past the run's last frame. */
+  private end = 0;
+  private readonly appender: FileAppender;
+
+  constructor(appender: FileAppender) {
+    this.appender = appender;
+  }
+
+  reset(): void {
+    this.target = null;
+    this.len = 0;
+  }
+
+  add(buf: Buffer, start: number, end: number): void {
+    const n = end - start;
+    if (this.len + n > this.out.length) this.out = grow(this.out, this.len, this.len + n);
+    buf.copy(this.out, this.len, start, end);
+    this.len += n;
+    this.end = end;
+  }
+
+  /** Writes what was gathered and tells `committed` where the batch is on disk up to. */
+  write(state: RotationState, committed: (end: number) => void): void {
+    if (this.len === 0) return;
+    this.appender.writeRun(state, this.target, this.out, this.len);
+    committed(this.end);
+    this.len = 0;
+  }
+}
+
+/** Whether a process with this pid exists (EPERM: it does, as another user). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -1,16 +1,8 @@
 import { Worker, getEnvironmentData, setEnvironmentData } from 'node:worker_threads';
-import {
-  allocate, viewsOf, newToken, DRAIN, FLUSHER, FLUSHER_BEAT, LAYOUT_VERSION, type SharedViews,
-} from './layout.js';
+import { allocate, viewsOf, isCurrentLayout, type SharedViews } from './layout.js';
 import { SharedRing } from './ring.js';
+import { Control } from './control.js';
 import type { FlusherConfig } from './options.js';
-
-/**
- * A flusher whose heartbeat is older than this is replaced. Safe to be eager: a replaced flusher
- * that was only slow exits at its next turn, and DRAIN keeps two flushers from writing the same
- * records meanwhile.
- */
-export const FLUSHER_STALE_MS = 3000;
 
 /** Process-wide name of a file's buffer. Both copies of the package (ESM and CommonJS) use it. */
 const KEY_PREFIX = 'concurrent-log:v1:';
@@ -21,6 +13,7 @@ export interface SharedFile {
   key: string;
   views: SharedViews;
   ring: SharedRing;
+  control: Control;
   config: FlusherConfig;
   /** Whether this thread made the buffer (rather than inheriting it from its parent thread). */
   created: boolean;
@@ -53,7 +46,7 @@ export function sharedFileFor(config: FlusherConfig, ringSize: number): SharedFi
   let views: SharedViews;
   let created = false;
   let fileConfig = config;
-  if (inherited && inherited.sab instanceof SharedArrayBuffer && new Int32Array(inherited.sab, 0, 1)[0] === LAYOUT_VERSION) {
+  if (inherited && inherited.sab instanceof SharedArrayBuffer && isCurrentLayout(inherited.sab)) {
     views = viewsOf(inherited.sab);
     fileConfig = inherited.config;
   } else {
@@ -61,7 +54,7 @@ export function sharedFileFor(config: FlusherConfig, ringSize: number): SharedFi
     created = true;
     setEnvironmentData(key, { sab: views.sab, config } satisfies EnvEntry);
   }
-  const file: SharedFile = { key, views, ring: new SharedRing(views), config: fileConfig, created };
+  const file: SharedFile = { key, views, ring: new SharedRing(views), control: new Control(views), config: fileConfig, created };
   reg.set(key, file);
   return file;
 }
@@ -69,11 +62,7 @@ export function sharedFileFor(config: FlusherConfig, ringSize: number): SharedFi
 /** A private buffer for `shared: false`: the same machinery, drained by the writing thread itself. */
 export function privateFile(config: FlusherConfig, ringSize: number): SharedFile {
   const views = allocate(ringSize);
-  return { key: KEY_PREFIX + config.filename, views, ring: new SharedRing(views), config, created: true };
-}
-
-export function flusherAlive(views: SharedViews): boolean {
-  return Atomics.load(views.control, FLUSHER) !== 0 && Date.now() - views.times[FLUSHER_BEAT]! < FLUSHER_STALE_MS;
+  return { key: KEY_PREFIX + config.filename, views, ring: new SharedRing(views), control: new Control(views), config, created: true };
 }
 
 /**
@@ -81,14 +70,10 @@ export function flusherAlive(views: SharedViews): boolean {
  * FLUSHER starts it. It is unref'd, so it never keeps the process alive; exit handlers drain instead.
  */
 export function ensureFlusher(file: SharedFile, onError: (err: Error) => void): void {
-  const { views } = file;
-  const c = views.control;
-  const owner = Atomics.load(c, FLUSHER);
-  if (owner !== 0 && Date.now() - views.times[FLUSHER_BEAT]! < FLUSHER_STALE_MS) return;
-  const token = newToken(c);
-  if (Atomics.compareExchange(c, FLUSHER, owner, token) !== owner) return;
-  const drainToken = newToken(c);
-  views.times[FLUSHER_BEAT] = Date.now();
+  const { views, control } = file;
+  const token = control.claimFlusher();
+  if (token === 0) return;
+  const drainToken = control.newToken();
   let worker: Worker;
   try {
     // @ts-ignore -- import.meta is rewritten for the CommonJS build (scripts/build.mjs)
@@ -101,17 +86,17 @@ export function ensureFlusher(file: SharedFile, onError: (err: Error) => void): 
       trackUnmanagedFds: true,
     });
   } catch (err) {
-    Atomics.compareExchange(c, FLUSHER, token, 0);
+    control.releaseFlusher(token);
     onError(err as Error);
     return;
   }
   worker.unref();
   worker.on('error', onError);
   worker.on('exit', () => {
-    Atomics.compareExchange(c, FLUSHER, token, 0);
+    control.releaseFlusher(token);
     // Died mid-drain: free its drain lock now rather than when it looks stale. Its file lock is
     // already gone: Node closes a worker's file descriptors when it exits (trackUnmanagedFds),
     // and the kernel drops a flock with its last descriptor.
-    Atomics.compareExchange(c, DRAIN, drainToken, 0);
+    control.releaseDrain(drainToken);
   });
 }

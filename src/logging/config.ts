@@ -1,5 +1,5 @@
 /** Python's `logging.config.dictConfig`, `logging.basicConfig` and `logging.shutdown`. */
-import { ConcurrentTimedRotatingFileHandler } from '../core/handler.js';
+import { ConcurrentTimedRotatingFileHandler } from './file-handler.js';
 import { Handler } from './handler.js';
 import { Filter, type FilterLike } from './filter.js';
 import { Formatter, type FormatStyle } from './formatter.js';

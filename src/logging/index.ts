@@ -2,7 +2,7 @@
  * A Python-`logging`-style layer: `getLogger`, `dictConfig`, `Formatter`, levels, so a Python
  * program's logging setup ports line for line onto `ConcurrentTimedRotatingFileHandler`.
  */
-import { ConcurrentTimedRotatingFileHandler } from '../core/handler.js';
+import { ConcurrentTimedRotatingFileHandler } from './file-handler.js';
 import { FileHandler, NullHandler, StreamHandler } from './streams.js';
 import { dictConfig } from './config.js';
 

@@ -11,7 +11,9 @@ import {
 import type { BrokenDownTime, Zone } from './zone.js';
 import { strftime } from './strftime.js';
 
+import { ConfigError, describe } from '../errors.js';
 export { strftime } from './strftime.js';
+export { ConfigError } from '../errors.js';
 export type { BrokenDownTime } from './zone.js';
 
 export interface AtTime {
@@ -35,19 +37,7 @@ export interface ScheduleOptions {
   timezone?: string;
 }
 
-/** A rejected option. `message` is CPython's own wording where CPython rejects the value too. */
-export class ConfigError extends Error {
-  readonly code = 'ERR_CONCURRENT_LOG_OPTION';
-  readonly option: string;
-  readonly value: unknown;
-
-  constructor(option: string, value: unknown, message: string) {
-    super(message);
-    this.name = 'ConfigError';
-    this.option = option;
-    this.value = value;
-  }
-}
+const pad2 = (n: number): string => String(n).padStart(2, '0');
 
 /** CPython's _MIDNIGHT: seconds in a day. */
 const MIDNIGHT = SECONDS_PER_DAY;
@@ -158,16 +148,6 @@ function parseZone(raw: unknown): Zone | null {
   }
 }
 
-function describe(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
-  try {
-    return JSON.stringify(v) ?? typeof v;
-  } catch {
-    return typeof v;
-  }
-}
-
 export class Schedule {
   /** Upper-cased, as CPython's handler.when. */
   readonly when: string;
@@ -183,6 +163,11 @@ export class Schedule {
   readonly atTime: AtTime | null;
   /** The `timezone` option, or null for the process's local zone. */
   readonly timezone: string | null;
+  /**
+   * The options that make this schedule, as one canonical string: kept with the rotation state so
+   * that a process started with another schedule sees it, and can rebuild this one (`fromKey`).
+   */
+  readonly key: string;
   readonly #zone: Zone;
   /** MIDNIGHT and W* roll at a time of day; S/M/H/D roll `interval` after the last one. */
   readonly #byTimeOfDay: boolean;
@@ -206,6 +191,16 @@ export class Schedule {
     // an existing schedule. (With utc the zone only matters to nothing: CPython ignores it.)
     this.#zone = zone ?? localZone();
     this.#byTimeOfDay = when === 'MIDNIGHT' || when.startsWith('W');
+    const at = this.atTime;
+    this.key = JSON.stringify({
+      when, interval, utc: this.utc, atTime: at && `${pad2(at.hour)}:${pad2(at.minute)}:${pad2(at.second)}`, timezone: this.timezone,
+    });
+  }
+
+  /** The schedule whose `key` this is. */
+  static fromKey(key: string): Schedule {
+    const o = JSON.parse(key) as { when: string; interval: number; utc: boolean; atTime: string | null; timezone: string | null };
+    return new Schedule({ when: o.when, interval: o.interval, utc: o.utc, atTime: o.atTime, timezone: o.timezone ?? undefined });
   }
 
   static create(opts: ScheduleOptions = {}): Schedule {

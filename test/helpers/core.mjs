@@ -1,7 +1,7 @@
 // Shared by the core handler's tests: temp dirs, child processes, and both verifiers.
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve, dirname } from 'node:path';
+import { join, resolve, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fork, execFileSync } from 'node:child_process';
 import { verifyRun } from 'concurrent-log/tools';
@@ -53,4 +53,9 @@ export function filesIn(dir) {
 
 export function lines(path) {
   return readFileSync(path, 'utf8').split('\n').filter(Boolean);
+}
+
+/** The default lock and state file of a log: the dot-file `.<basename>.lock` beside it. */
+export function lockOf(file) {
+  return join(dirname(file), `.${basename(file)}.lock`);
 }

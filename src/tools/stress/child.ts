@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const cfg = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
   const t0 = performance.now();
   const main = cfg.writer === 'ours'
-    ? new (await import('../../core/handler.js')).ConcurrentTimedRotatingFileHandler(cfg.file, handlerOptions(cfg.when))
+    ? new (await import('../../core/file.js')).LogFile(cfg.file, handlerOptions(cfg.when))
     : null;
   main?.on('error', (err) => process.stderr.write(`stress child ${process.pid}: handler error: ${err.stack ?? err}\n`));
   const pool = new Piscina({

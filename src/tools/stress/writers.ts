@@ -6,7 +6,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { threadId } from 'node:worker_threads';
-import type { HandlerOptions } from '../../core/handler.js';
+import type { HandlerOptions } from '../../core/options.js';
 
 export { LEVELS } from '../verify.js';
 /** The seed's levelname for each of verify's LEVELS (debug, info, 警告, 报错, 严重). */
@@ -106,8 +106,8 @@ export async function openWriter(name: string, file: string, opts: WriterOptions
     case 'ours': {
       // Loaded only here: the handler's module graph costs ~0.1 s per thread to load, which the
       // other writers should not pay (with 100 threads per process it adds up).
-      const { ConcurrentTimedRotatingFileHandler } = await import('../../core/handler.js');
-      const h = new ConcurrentTimedRotatingFileHandler(file, handlerOptions(when));
+      const { LogFile } = await import('../../core/file.js');
+      const h = new LogFile(file, handlerOptions(when));
       h.on('error', (err) => process.stderr.write(`stress: handler error: ${err.stack ?? err}\n`));
       return { write: (level, msg, t) => h.write(seedLine(level, msg, t, thread), t), close: () => h.close() };
     }

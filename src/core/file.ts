@@ -1,64 +1,73 @@
+import { EventEmitter } from 'node:events';
 import { BroadcastChannel } from 'node:worker_threads';
-import { Handler } from '../logging/handler.js';
-import type { LogRecord } from '../logging/record.js';
-import { ATTACHED, DROPPED, FAULT, HEAD, RECORDS, RECORD_HEADER_BYTES } from './layout.js';
-import { writeHeader } from './ring.js';
+import { HandlerClosedError, RecordsDroppedError } from '../errors.js';
+import { FRAME_HEADER_BYTES, writeHeader } from './frame.js';
 import { Drainer, sleep } from './drain.js';
 import { FileAppender } from './rotation.js';
-import { resolveOptions, type HandlerOptions, type ResolvedOptions } from './options.js';
-import { channelName, ensureFlusher, flusherAlive, privateFile, sharedFileFor, type SharedFile } from './shared.js';
-import { HandlerClosedError, RecordsDroppedError, faultCode, messageToError, type ErrorMessage } from './errors.js';
-
-export type { HandlerOptions, Namer, Rotator } from './options.js';
-export { LogFileError } from './rotation.js';
-export { HandlerClosedError, RecordsDroppedError } from './errors.js';
+import { appenderOptions, resolveOptions, type HandlerOptions, type ResolvedOptions } from './options.js';
+import { channelName, ensureFlusher, privateFile, sharedFileFor, type SharedFile } from './shared.js';
+import { faultCode, messageToError, type ErrorMessage } from './errors.js';
 
 export interface HandlerStats {
+  /** Records accepted into this process's buffer since it was made. */
   accepted: number;
+  /** Bytes accepted and not yet on disk. */
   pendingBytes: number;
+  /** Records dropped because the buffer stayed full during an I/O fault. */
   dropped: number;
   shared: boolean;
+}
+
+/** The events a log file emits. */
+export interface LogFileEvents {
+  error: [err: Error];
 }
 
 /** How long a writer facing a full ring sleeps before looking again. */
 const FULL_WAIT_MS = 20;
 /** How often each thread checks that its file's flusher is alive, from its own event loop. */
 const WATCH_MS = 1000;
-/** How often `flush()` looks whether its records have been written. */
-const FLUSH_POLL_MS = 2;
+/** Longest wait of `flush()` between two looks at the flusher's health. */
+const FLUSH_LOOK_MS = 50;
+/** The scratch frame each thread starts with; grown for larger records. */
+const SCRATCH_BYTES = 64 * 1024;
 
-/** One scratch frame per thread, shared by every handler in it (JS runs one call at a time). */
-let scratch = Buffer.allocUnsafe(64 * 1024);
+/** One scratch frame per thread, shared by every file in it (JS runs one call at a time). */
+let scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
 
 /**
- * Handlers open in this thread, closed synchronously when it exits so nothing pending is left in a
+ * Files open in this thread, closed synchronously when it exits so nothing pending is left in a
  * buffer no thread will drain. One 'exit' listener per thread, on globalThis so that the ESM and
  * CommonJS copies of the package share it.
  */
-const OPEN_HANDLERS = Symbol.for('concurrent-log.open-handlers.v1');
-function openHandlers(): Set<{ closeSync(): void }> {
-  const g = globalThis as unknown as Record<symbol, Set<{ closeSync(): void }> | undefined>;
-  let set = g[OPEN_HANDLERS];
+const OPEN_FILES = Symbol.for('concurrent-log.open-handlers.v1');
+export function openFiles(): Set<LogFile> {
+  const g = globalThis as unknown as Record<symbol, Set<LogFile> | undefined>;
+  let set = g[OPEN_FILES];
   if (!set) {
-    const handlers = new Set<{ closeSync(): void }>();
-    set = handlers;
-    g[OPEN_HANDLERS] = handlers;
+    const files = new Set<LogFile>();
+    set = files;
+    g[OPEN_FILES] = files;
     process.on('exit', () => {
-      for (const h of [...handlers]) h.closeSync();
+      for (const f of [...files]) f.closeSync();
     });
   }
   return set;
 }
 
 /**
- * CPython's `TimedRotatingFileHandler`, safe for many threads and processes writing one log.
+ * The core of the package: one log file that many threads and processes write at once, rotated by
+ * its rotation policy exactly once for everybody. The logging layer wraps it as a `Handler`; the
+ * adapters use it directly.
  *
  * `write()` copies the record into a ring shared by every thread of this process (a
- * SharedArrayBuffer); one flusher thread per process drains it under an exclusive `flock` on
- * `<filename>.lock`, rotating exactly once across processes and putting each record in the file
- * of its own timestamp.
+ * SharedArrayBuffer); one flusher thread per process drains it under an exclusive `flock` on the
+ * lock file, putting each record in the file of its own timestamp.
+ *
+ * Errors go to `onError` if given, else to 'error' listeners, else to `process.emitWarning`:
+ * never thrown at the writer, never lost.
  */
-export class ConcurrentTimedRotatingFileHandler extends Handler {
+export class LogFile extends EventEmitter<LogFileEvents> {
   readonly filename: string;
   readonly options: Readonly<ResolvedOptions>;
   private readonly file: SharedFile;
@@ -76,11 +85,11 @@ export class ConcurrentTimedRotatingFileHandler extends Handler {
     this.filename = resolved.config.filename;
     this.shared = resolved.shared;
     this.file = this.shared ? sharedFileFor(resolved.config, resolved.ringSize) : privateFile(resolved.config, resolved.ringSize);
-    Atomics.add(this.file.views.control, ATTACHED, 1);
-    openHandlers().add(this);
+    this.file.control.attach();
+    openFiles().add(this);
     if (this.shared) {
       this.channel = new BroadcastChannel(channelName(this.filename));
-      this.channel.onmessage = (e: unknown) => this.report(messageToError((e as { data: ErrorMessage }).data));
+      this.channel.onmessage = (e: unknown) => this.heard((e as { data: ErrorMessage }).data);
       this.channel.unref();
       ensureFlusher(this.file, (err) => this.report(err));
       // A flusher started by a worker dies with that worker; whoever notices first starts another.
@@ -90,7 +99,7 @@ export class ConcurrentTimedRotatingFileHandler extends Handler {
       this.watch.unref();
     } else if (!resolved.config.delay) {
       try {
-        this.ownDrainer().appender.openEagerly();
+        this.ownDrainer().appender.openEagerly(resolved.config.openedAt);
       } catch (err) {
         this.report(err as Error);
       }
@@ -114,13 +123,13 @@ export class ConcurrentTimedRotatingFileHandler extends Handler {
     }
     let len: number;
     if (typeof line === 'string') {
-      const max = RECORD_HEADER_BYTES + line.length * 3;
+      const max = FRAME_HEADER_BYTES + line.length * 3;
       if (max > scratch.length) scratch = Buffer.allocUnsafe(Math.max(max, scratch.length * 2));
-      len = scratch.write(line, RECORD_HEADER_BYTES, this.options.encoding);
+      len = scratch.write(line, FRAME_HEADER_BYTES, this.options.encoding);
     } else if (line instanceof Uint8Array) {
-      const max = RECORD_HEADER_BYTES + line.length;
+      const max = FRAME_HEADER_BYTES + line.length;
       if (max > scratch.length) scratch = Buffer.allocUnsafe(Math.max(max, scratch.length * 2));
-      scratch.set(line, RECORD_HEADER_BYTES);
+      scratch.set(line, FRAME_HEADER_BYTES);
       len = line.length;
     } else {
       this.report(new TypeError(`concurrent-log: a record must be a string or bytes, got ${typeof line}`));
@@ -130,44 +139,46 @@ export class ConcurrentTimedRotatingFileHandler extends Handler {
     return this.push(scratch, total);
   }
 
-  /** Python's `emit(record)`: the formatted record plus '\n', at the record's own time. */
-  emitRecord(record: LogRecord): void {
-    this.write(this.format(record) + '\n', record.created * 1000);
-  }
-
-  /** Resolves once every record written before the call is on disk. */
-  override async flush(): Promise<void> {
-    if (!this.shared || !flusherAlive(this.file.views)) {
-      this.flushOrThrow();
+  /** Resolves once every record written before the call is on disk; rejects with the I/O error that stops it. */
+  async flush(): Promise<void> {
+    const { ring, control } = this.file;
+    if (!this.shared || !control.flusherAlive()) {
+      this.ownDrainer().drainAll();
       return;
     }
-    const c = this.file.views.control;
-    const target = this.file.ring.tail();
-    this.file.ring.wakeFlusher();
-    while (((Atomics.load(c, HEAD) - target) | 0) < 0) {
-      if (Atomics.load(c, FAULT) !== 0 || !flusherAlive(this.file.views)) {
-        this.flushOrThrow();
+    const target = ring.tail();
+    ring.wakeFlusher();
+    while (!ring.isDrained(target)) {
+      if (control.fault() !== 0 || !control.flusherAlive()) {
+        this.ownDrainer().drainAll();
         return;
       }
-      await new Promise((r) => setTimeout(r, FLUSH_POLL_MS));
+      await ring.spaceFreed(FLUSH_LOOK_MS);
     }
   }
 
   /** Writes every pending record from this thread before returning. For exit paths; never throws. */
   flushSync(): void {
-    const err = this.ownDrainer().drainAll();
-    if (err) this.report(err);
+    try {
+      this.ownDrainer().drainAll();
+    } catch (err) {
+      this.report(err as Error);
+    }
   }
 
-  /** Flushes, then detaches. Resolves once everything this process wrote is on disk. */
-  override async close(): Promise<void> {
+  /**
+   * Flushes, then detaches. Resolves once everything that could be written is on disk; what could
+   * not (an I/O error) is reported, never thrown, so closing never takes the host down.
+   */
+  async close(): Promise<void> {
     if (this.closed) return;
     try {
       await this.flush();
-      this.finishCompression();
-    } finally {
-      this.detach();
+    } catch (err) {
+      this.report(err as Error);
     }
+    this.finishCompression();
+    this.detach();
   }
 
   closeSync(): void {
@@ -175,6 +186,10 @@ export class ConcurrentTimedRotatingFileHandler extends Handler {
     this.flushSync();
     this.finishCompression();
     this.detach();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   /** The flusher may still be gzipping the last rotated files: closing waits for them too. */
@@ -189,7 +204,7 @@ export class ConcurrentTimedRotatingFileHandler extends Handler {
 
   /** Records dropped in this process because the buffer stayed full during an I/O fault. */
   get dropped(): number {
-    return Atomics.load(this.file.views.control, DROPPED);
+    return this.file.control.dropped();
   }
 
   /**
@@ -197,19 +212,18 @@ export class ConcurrentTimedRotatingFileHandler extends Handler {
    * records accepted since it was made, bytes not yet on disk, records dropped.
    */
   stats(): HandlerStats {
-    const c = this.file.views.control;
-    return { accepted: Atomics.load(c, RECORDS) >>> 0, pendingBytes: this.file.ring.pending(), dropped: Atomics.load(c, DROPPED), shared: this.shared };
+    const { ring, control } = this.file;
+    return { accepted: ring.accepted(), pendingBytes: ring.pending(), dropped: control.dropped(), shared: this.shared };
   }
 
   private push(frame: Buffer, total: number): boolean {
-    const { ring, views } = this.file;
+    const { ring, control } = this.file;
     if (total > ring.size) return this.pushDirect(frame, total);
     for (;;) {
       const after = ring.tryPush(frame, total);
       if (after >= 0) {
         if (!this.shared) {
-          const err = this.ownDrainer().drainAll();
-          if (err) this.report(err);
+          this.flushSync();
         } else {
           const before = after - total;
           if (before === 0 || (before < this.options.batchBytes && after >= this.options.batchBytes)) ring.wakeFlusher();
@@ -217,12 +231,14 @@ export class ConcurrentTimedRotatingFileHandler extends Handler {
         return true;
       }
       // The ring is full.
-      if (Atomics.load(views.control, FAULT) !== 0) return this.drop();
-      if (!this.shared || !flusherAlive(views)) {
+      if (control.fault() !== 0) return this.drop();
+      if (!this.shared || !control.flusherAlive()) {
         if (this.shared) ensureFlusher(this.file, (err) => this.report(err));
-        const r = this.ownDrainer().drainOnce();
-        if (r === 'failed') return this.drop();
-        if (r === 'busy') sleep(1);
+        try {
+          if (this.ownDrainer().drainOnce() === 'busy') sleep(1);
+        } catch {
+          return this.drop();
+        }
         continue;
       }
       ring.wakeFlusher();
@@ -232,59 +248,50 @@ export class ConcurrentTimedRotatingFileHandler extends Handler {
 
   /** A record larger than the whole ring goes straight to the file, after what is queued before it. */
   private pushDirect(frame: Buffer, total: number): boolean {
-    const err = this.ownDrainer().appendDirect(frame, total);
-    if (err) {
-      this.report(err);
+    try {
+      this.ownDrainer().appendDirect(frame, total);
+      return true;
+    } catch (err) {
+      this.report(err as Error);
       return false;
     }
-    return true;
   }
 
   private drop(): boolean {
-    const c = this.file.views.control;
-    const n = Atomics.add(c, DROPPED, 1) + 1;
+    const { control } = this.file;
+    const n = control.countDrop();
     // One report per burst of drops, not one per record.
     if (this.droppedReported === 0 || n >= this.droppedReported * 2) {
       this.droppedReported = n;
       // The fault may be the flusher thread's: its code is in the shared buffer.
-      this.report(new RecordsDroppedError(this.filename, n, faultCode(Atomics.load(c, FAULT))));
+      this.report(new RecordsDroppedError(this.filename, n, faultCode(control.fault())));
     }
     return false;
-  }
-
-  private flushOrThrow(): void {
-    const err = this.ownDrainer().drainAll();
-    if (err) throw err;
   }
 
   /** This thread's own drainer, for flushSync, exit paths, oversized records and `shared: false`. */
   private ownDrainer(): Drainer {
     if (this.drainer === null) {
-      const o = this.options;
-      const appender = new FileAppender({
-        filename: this.filename,
-        schedule: o.schedule,
-        backupCount: o.config.backupCount,
-        delay: o.config.delay,
-        mode: o.config.mode,
-        namer: o.namer,
-        rotator: o.rotator,
-        compress: o.config.compress,
-      });
-      this.drainer = new Drainer(this.file.views, this.file.ring, appender);
+      const appender = new FileAppender(appenderOptions(this.file.config), (err) => this.report(err));
+      this.drainer = new Drainer(this.file.control, this.file.ring, appender);
     }
     return this.drainer;
   }
 
+  /** A flusher's report: made by the one handler in the process that claims it. */
+  private heard(m: ErrorMessage): void {
+    if (this.file.control.claimReport(m.seq)) this.report(messageToError(m));
+  }
+
   private detach(): void {
     this.closed = true;
-    openHandlers().delete(this);
+    openFiles().delete(this);
     if (this.watch) clearInterval(this.watch);
     this.channel?.close();
     this.channel = null;
     this.drainer?.close();
     this.drainer = null;
-    Atomics.sub(this.file.views.control, ATTACHED, 1);
+    this.file.control.detach();
     // Wake the flusher so it sees it may exit.
     this.file.ring.wakeFlusher();
   }
@@ -298,6 +305,7 @@ export class ConcurrentTimedRotatingFileHandler extends Handler {
       }
       return;
     }
-    this.handleError(err);
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+    else process.emitWarning(err);
   }
 }

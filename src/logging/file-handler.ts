@@ -1,0 +1,69 @@
+import { LogFile, type HandlerStats } from '../core/file.js';
+import type { HandlerOptions, ResolvedOptions } from '../core/options.js';
+import { Handler } from './handler.js';
+import type { LogRecord } from './record.js';
+import { unregisterHandler } from './registry.js';
+
+/**
+ * CPython's `TimedRotatingFileHandler`, safe for many threads and processes writing one log: a
+ * logging `Handler` (level, formatter, filters; `Logger.addHandler`, `dictConfig`) around the core
+ * `LogFile`, which does the writing, rotating and error reporting.
+ */
+export class ConcurrentTimedRotatingFileHandler extends Handler {
+  /** The core file this handler writes through. */
+  readonly file: LogFile;
+
+  constructor(filename: string, options: HandlerOptions = {}) {
+    super();
+    this.file = new LogFile(filename, options);
+    // Without onError, the file's errors become this handler's (its 'error' listeners, else a warning).
+    this.file.on('error', (err) => this.handleError(err));
+  }
+
+  /** Absolute path of the base file. */
+  get filename(): string {
+    return this.file.filename;
+  }
+
+  get options(): Readonly<ResolvedOptions> {
+    return this.file.options;
+  }
+
+  /** Records dropped in this process because the buffer stayed full during an I/O fault. */
+  get dropped(): number {
+    return this.file.dropped;
+  }
+
+  /** See `LogFile.write`: one complete record, at its own time `timeMs` (default now). */
+  write(line: string | Uint8Array, timeMs?: number): boolean {
+    return this.file.write(line, timeMs);
+  }
+
+  /** Python's `emit(record)`: the formatted record plus '\n', at the record's own time. */
+  emitRecord(record: LogRecord): void {
+    this.file.write(this.format(record) + '\n', record.created * 1000);
+  }
+
+  override flush(): Promise<void> {
+    return this.file.flush();
+  }
+
+  flushSync(): void {
+    this.file.flushSync();
+  }
+
+  /** Flushes, closes the file and leaves the logging registry (Python's `Handler.close`). */
+  override async close(): Promise<void> {
+    await this.file.close();
+    await super.close();
+  }
+
+  closeSync(): void {
+    this.file.closeSync();
+    unregisterHandler(this);
+  }
+
+  stats(): HandlerStats {
+    return this.file.stats();
+  }
+}
