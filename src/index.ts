@@ -2,6 +2,7 @@
 // log4js adapters are the subpaths concurrent-log/pino, /winston and /log4js).
 export { ConcurrentTimedRotatingFileHandler } from './logging/file-handler.js';
 export { LogFile, type HandlerStats, type LogFileEvents } from './core/file.js';
+export { closeOnSignals, type CloseOnSignalsOptions } from './core/signals.js';
 export type { HandlerOptions, Namer, Rotator } from './core/options.js';
 export {
   ConfigError,
@@ -16,6 +17,8 @@ export {
   defaultRotationName,
   strftime,
   type AtTime,
+  type When,
+  type WhenUnit,
   type ScheduleOptions,
   type BrokenDownTime,
 } from './time/schedule.js';

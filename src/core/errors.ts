@@ -13,17 +13,28 @@ export interface ErrorMessage {
   seq: number;
   /** How many times this fault happened in a row so far. */
   occurrences: number;
+  /** The error's other own fields with plain values (e.g. ScheduleConflictError's schedules). */
+  fields: Record<string, unknown>;
+}
+
+const PLAIN = new Set(['string', 'number', 'boolean']);
+function plainFields(err: Error): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(err)) {
+    if (PLAIN.has(typeof v) || (Array.isArray(v) && v.every((x) => PLAIN.has(typeof x)))) out[k] = v;
+  }
+  return out;
 }
 
 export function errorToMessage(err: Error, seq: number, occurrences: number): ErrorMessage {
   const e = err as Error & { code?: string; path?: string; syscall?: string };
-  return { type: 'error', name: e.name, message: e.message, code: e.code, path: e.path, syscall: e.syscall, stack: e.stack, seq, occurrences };
+  return { type: 'error', name: e.name, message: e.message, code: e.code, path: e.path, syscall: e.syscall, stack: e.stack, seq, occurrences, fields: plainFields(err) };
 }
 
 /** The reported error, with `occurrences` (and the count in its message when over 1). */
 export function messageToError(m: ErrorMessage): Error & { occurrences: number } {
   const message = m.occurrences > 1 ? `${m.message} (${m.occurrences} times so far)` : m.message;
-  const err = new Error(message) as Error & { code?: string; path?: string; syscall?: string; occurrences: number };
+  const err = Object.assign(new Error(message), m.fields) as unknown as Error & { code?: string; path?: string; syscall?: string; occurrences: number };
   err.occurrences = m.occurrences;
   err.name = m.name;
   if (m.code !== undefined) err.code = m.code;

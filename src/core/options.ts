@@ -1,6 +1,6 @@
 import { basename, dirname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
-import { Schedule, type ScheduleOptions, type AtTime } from '../time/schedule.js';
+import { Schedule, type ScheduleOptions, type AtTime, type When } from '../time/schedule.js';
 import { ConfigError, describe } from '../errors.js';
 import type { AppenderOptions } from './rotation.js';
 
@@ -197,7 +197,7 @@ export function appenderOptions(config: FlusherConfig): AppenderOptions {
   return {
     filename: config.filename,
     lockFile: config.lockFile,
-    schedule: Schedule.create({ when: config.when, interval: config.interval, utc: config.utc, atTime: config.atTime, timezone: config.timezone ?? undefined }),
+    schedule: Schedule.create({ when: config.when as When, interval: config.interval, utc: config.utc, atTime: config.atTime, timezone: config.timezone ?? undefined }),
     backupCount: config.backupCount,
     delay: config.delay,
     mode: config.mode,

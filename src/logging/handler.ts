@@ -41,6 +41,25 @@ export abstract class Handler extends Filterer(EventEmitter) {
     this.formatter = formatter;
   }
 
+  // 'error' listeners are typed; other events keep EventEmitter's signature.
+  override on(event: 'error', listener: (err: Error, record?: LogRecord) => void): this;
+  override on(event: string | symbol, listener: (...args: unknown[]) => void): this;
+  override on(event: string | symbol, listener: (...args: never[]) => void): this {
+    return super.on(event, listener as (...args: unknown[]) => void);
+  }
+
+  override once(event: 'error', listener: (err: Error, record?: LogRecord) => void): this;
+  override once(event: string | symbol, listener: (...args: unknown[]) => void): this;
+  override once(event: string | symbol, listener: (...args: never[]) => void): this {
+    return super.once(event, listener as (...args: unknown[]) => void);
+  }
+
+  override off(event: 'error', listener: (err: Error, record?: LogRecord) => void): this;
+  override off(event: string | symbol, listener: (...args: unknown[]) => void): this;
+  override off(event: string | symbol, listener: (...args: never[]) => void): this {
+    return super.off(event, listener as (...args: unknown[]) => void);
+  }
+
   /** Python's `handler.set_name(name)` / `handler.name = name`. */
   setName(name: string | null): void {
     this.name = name;

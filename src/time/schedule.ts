@@ -24,9 +24,14 @@ export interface AtTime {
   microsecond?: number;
 }
 
+/** CPython's `when` values in upper case. */
+export type WhenUnit = 'S' | 'M' | 'H' | 'D' | 'MIDNIGHT' | `W${0 | 1 | 2 | 3 | 4 | 5 | 6}`;
+/** `when` as it is written: upper case, lower case or capitalized ('midnight', 'Midnight', 'w0'). */
+export type When = WhenUnit | Lowercase<WhenUnit> | Capitalize<Lowercase<WhenUnit>>;
+
 export interface ScheduleOptions {
   /** S, M, H, D, MIDNIGHT or W0-W6 (W0 = Monday), any case. Default 'h', as in CPython. */
-  when?: string;
+  when?: When;
   /** How many `when` units per period: a positive integer. Default 1. */
   interval?: number;
   /** Compute in UTC instead of local time. */
@@ -200,7 +205,7 @@ export class Schedule {
   /** The schedule whose `key` this is. */
   static fromKey(key: string): Schedule {
     const o = JSON.parse(key) as { when: string; interval: number; utc: boolean; atTime: string | null; timezone: string | null };
-    return new Schedule({ when: o.when, interval: o.interval, utc: o.utc, atTime: o.atTime, timezone: o.timezone ?? undefined });
+    return new Schedule({ when: o.when as When, interval: o.interval, utc: o.utc, atTime: o.atTime, timezone: o.timezone ?? undefined });
   }
 
   static create(opts: ScheduleOptions = {}): Schedule {

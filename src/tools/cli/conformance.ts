@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError, Schedule, defaultRotationName, filesToDelete } from '../../time/schedule.js';
-import type { AtTime, ScheduleOptions } from '../../time/schedule.js';
+import type { AtTime, ScheduleOptions, When } from '../../time/schedule.js';
 import { packageRoot } from '../paths.js';
 
 export const usage = `usage: concurrent-log conformance [options] [FILE...]
@@ -189,7 +189,7 @@ function isoToAtTime(s: string): AtTime {
 function caseOptions(c: Obj, mode: ZoneMode): ScheduleOptions {
   const at = c.atTime;
   return {
-    when: c.when as string,
+    when: c.when as When,
     interval: c.interval as number,
     utc: c.utc as boolean,
     atTime: typeof at === 'string' ? isoToAtTime(at) : null,
@@ -310,7 +310,7 @@ function runCase(rec: Recorder, item: Item): void {
 function runAttrs(rec: Recorder, item: Item): void {
   const c = item.data;
   try {
-    const s = Schedule.create({ when: c.when as string, interval: c.interval as number, timezone: zoneOption(rec, c) });
+    const s = Schedule.create({ when: c.when as When, interval: c.interval as number, timezone: zoneOption(rec, c) });
     rec.check('attrs', item, 'attributes', c.expect, {
       when: s.when,
       intervalS: s.interval,
@@ -469,7 +469,7 @@ function runDelete(rec: Recorder, item: Item): void {
   const c = item.data;
   const exp = c.expect as Obj;
   try {
-    const s = Schedule.create({ when: c.when as string, timezone: zoneOption(rec, c) });
+    const s = Schedule.create({ when: c.when as When, timezone: zoneOption(rec, c) });
     const dir = `${SIM_DIR}/`;
     const paths = filesToDelete(dir + (c.base as string), c.backupCount as number, s, c.namer !== null && c.namer !== undefined, c.files as string[]);
     const got = paths.map((p) => (p.startsWith(dir) ? p.slice(dir.length) : p));

@@ -7,6 +7,7 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import type { HandlerOptions } from '../../core/options.js';
+import type { When } from '../../time/schedule.js';
 
 export { LEVELS } from '../verify.js';
 /** The seed's levelname for each of verify's LEVELS (debug, info, 警告, 报错, 严重). */
@@ -96,7 +97,7 @@ function endStream(stream: Any): Promise<void> {
 
 /** The options every `ours` handler of the stress run is created with. */
 export function handlerOptions(when: string): HandlerOptions {
-  return { when, interval: 1, backupCount: 0, delay: true, encoding: 'utf-8' };
+  return { when: when as When, interval: 1, backupCount: 0, delay: true, encoding: 'utf-8' };
 }
 
 export async function openWriter(name: string, file: string, opts: WriterOptions = {}): Promise<StressWriter> {
