@@ -69,7 +69,8 @@ export class FileAppender {
   private schedule: Schedule;
   /** The schedule conflict last reported, so it is reported once, not once per batch. */
   private reportedConflict: string | null = null;
-  private readonly stateBuf = Buffer.allocUnsafe(64 * 1024);
+  /** Reused for reading the state; grown to the state file's size, so the state has no cap. */
+  private stateBuf = Buffer.allocUnsafe(64 * 1024);
   /** The batch being written, one run of frames per target file (kept: its buffer is reused). */
   private readonly run = new Run(this);
   /** Whether rotated files may be waiting for compression (always checked once at start). */
@@ -463,7 +464,9 @@ export class FileAppender {
   private readState(lockFd: number): RotationState | null {
     let n: number;
     try {
-      n = readSync(lockFd, this.stateBuf, 0, this.stateBuf.length, 0);
+      const size = fstatSync(lockFd).size;
+      if (size > this.stateBuf.length) this.stateBuf = Buffer.allocUnsafe(size * 2);
+      n = readSync(lockFd, this.stateBuf, 0, size, 0);
     } catch (err) {
       throw new LogFileError('read state from', this.lock.path, err);
     }

@@ -6,6 +6,7 @@ import { Formatter, type FormatStyle } from './formatter.js';
 import { ValueError, checkLevel, pyRepr } from './levels.js';
 import { Logger, PlaceHolder, getLogger, root } from './logger.js';
 import { FileHandler, NullHandler, StreamHandler, type WritableLike } from './streams.js';
+import { sharedState } from './state.js';
 import { allHandlers, bumpConfigGeneration, closeInBackground, pendingCloses, registerHandler } from './registry.js';
 
 type Dict = Record<string, unknown>;
@@ -34,7 +35,7 @@ const KNOWN: Record<string, () => unknown> = {
   'sys.stderr': () => process.stderr,
 };
 
-const userNames = new Map<string, unknown>();
+const { userNames, namedHandlers } = sharedState('config', () => ({ userNames: new Map<string, unknown>(), namedHandlers: new Map<string, Handler>() }));
 
 /**
  * Makes `name` resolvable in `class`, `()` and `ext://` values of `dictConfig`
@@ -54,7 +55,6 @@ function resolveName(s: string): unknown {
 }
 
 /** Handlers configured by name (Python's `logging._handlers`). */
-const namedHandlers = new Map<string, Handler>();
 
 function isDict(v: unknown): v is Dict {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -135,8 +135,3 @@ export abstract class Handler extends Filterer(EventEmitter) {
     return `<${this.constructor.name} (${this.level})>`;
   }
 }
-
-/** @deprecated Use `checkLevel`; kept for callers of the first version. */
-export function levelFromName(name: string): number {
-  return checkLevel(name);
-}

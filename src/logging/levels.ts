@@ -1,4 +1,5 @@
 /** Python's logging levels, `addLevelName`, `getLevelName` and `_checkLevel`. */
+import { sharedState } from './state.js';
 
 export const CRITICAL = 50;
 export const FATAL = CRITICAL;
@@ -9,15 +10,16 @@ export const INFO = 20;
 export const DEBUG = 10;
 export const NOTSET = 0;
 
-const levelToName = new Map<number, string>([
+const { levelToName, nameToLevel } = sharedState('levels', () => ({
+  levelToName: new Map<number, string>([
   [CRITICAL, 'CRITICAL'],
   [ERROR, 'ERROR'],
   [WARNING, 'WARNING'],
   [INFO, 'INFO'],
   [DEBUG, 'DEBUG'],
   [NOTSET, 'NOTSET'],
-]);
-const nameToLevel = new Map<string, number>([
+  ]),
+  nameToLevel: new Map<string, number>([
   ['CRITICAL', CRITICAL],
   ['FATAL', FATAL],
   ['ERROR', ERROR],
@@ -26,14 +28,11 @@ const nameToLevel = new Map<string, number>([
   ['INFO', INFO],
   ['DEBUG', DEBUG],
   ['NOTSET', NOTSET],
-]);
+  ]),
+}));
 
 /** Listeners told when level names change (loggers cache level names per record). */
 const onChange: Array<() => void> = [];
-/** @internal */
-export function onLevelNamesChanged(fn: () => void): void {
-  onChange.push(fn);
-}
 
 /** Python's `logging.addLevelName(level, levelName)`. */
 export function addLevelName(level: number, levelName: string): void {

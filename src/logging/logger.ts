@@ -7,11 +7,10 @@ import { positionalCount } from './percent.js';
 import { Handler } from './handler.js';
 import { Formatter } from './formatter.js';
 import { bumpConfigGeneration, configGeneration, registerHandler } from './registry.js';
-
-let globalManager: Manager | undefined;
+import { peekState, sharedState } from './state.js';
 
 /** Bumped whenever a level (or `disable()`) changes: loggers drop their `isEnabledFor` caches. */
-let levelGeneration = 1;
+const levels = sharedState('levelGeneration', () => ({ generation: 1 }));
 
 type LogFn = (...args: never[]) => unknown;
 
@@ -75,7 +74,7 @@ export class Manager {
 
   set disable(level: number) {
     this.disable_ = level;
-    levelGeneration++;
+    levels.generation++;
   }
 
   getLogger(name: string): Logger {
@@ -89,7 +88,7 @@ export class Manager {
     if (existing instanceof PlaceHolder) this.fixupChildren(existing, rv);
     this.fixupParents(rv);
     bumpConfigGeneration();
-    levelGeneration++;
+    levels.generation++;
     return rv;
   }
 
@@ -140,7 +139,8 @@ export class Logger extends Filterer(Object) {
     this.name = name;
     this.level = checkLevel(level);
     // Unset only while the root logger itself is made; `new Logger(name)` gets the global manager.
-    this.manager = globalManager as Manager;
+    // Undefined only for the root logger itself, whose manager is set right after it is made.
+    this.manager = peekState<{ manager: Manager }>('loggers')?.manager as Manager;
   }
 
   /** The handlers attached to this logger. Change them with `addHandler`/`removeHandler` (or assign a new array). */
@@ -166,7 +166,7 @@ export class Logger extends Filterer(Object) {
 
   setLevel(level: number | string): void {
     this.level = checkLevel(level);
-    levelGeneration++;
+    levels.generation++;
   }
 
   /** The first level set on this logger or an ancestor (Python's `getEffectiveLevel()`). */
@@ -181,9 +181,9 @@ export class Logger extends Filterer(Object) {
 
   isEnabledFor(level: number): boolean {
     if (this.disabled) return false;
-    if (this.enabledGen !== levelGeneration) {
+    if (this.enabledGen !== levels.generation) {
       this.enabledCache = {};
-      this.enabledGen = levelGeneration;
+      this.enabledGen = levels.generation;
     }
     const cached = this.enabledCache[level];
     if (cached !== undefined) return cached;
@@ -387,10 +387,17 @@ export function setLastResort(h: Handler | null): void {
   lastResort = h;
 }
 
-export const root: Logger = new RootLogger(WARNING);
-export const manager = new Manager(root);
-globalManager = manager;
-root.manager = manager;
+/** The root logger and its manager, made by whichever copy of the package (ESM or CommonJS) is first. */
+function loggers(): { root: Logger; manager: Manager } {
+  return sharedState('loggers', () => {
+    const root = new RootLogger(WARNING);
+    const manager = new Manager(root);
+    root.manager = manager;
+    return { root, manager };
+  });
+}
+export const root: Logger = loggers().root;
+export const manager: Manager = loggers().manager;
 
 /** Python's `logging.getLogger(name)`: the root logger without a name (or with 'root'); the same object for the same name. */
 export function getLogger(name?: string | null): Logger {
@@ -403,7 +410,3 @@ export function disable(level: number = CRITICAL): void {
   manager.disable = level;
 }
 
-/** @internal */
-export function logRoot(level: number, msg: unknown, args: unknown[], excInfo: unknown, fn: LogFn): void {
-  if (root.isEnabledFor(level)) (root as unknown as { _log: Logger['_log'] })._log(level, msg, args, excInfo, fn);
-}

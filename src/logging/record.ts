@@ -2,6 +2,7 @@
 import { isMainThread, threadId } from 'node:worker_threads';
 import * as workerThreads from 'node:worker_threads';
 import { basename, extname } from 'node:path';
+import { sharedState } from './state.js';
 import { levelName } from './levels.js';
 import { percentFormat, pyStr, isMapping } from './percent.js';
 
@@ -37,7 +38,7 @@ export interface LogRecord {
 }
 
 /** Milliseconds at module load: `%(relativeCreated)d` counts from here, as Python counts from `import logging`. */
-export const startTime = Date.now();
+export const startTime = sharedState('startTime', () => Date.now());
 
 let threadNameOverride: string | undefined;
 /** Python's `threading.current_thread().name = name`: sets `%(threadName)s` for this thread. */

@@ -1,3 +1,5 @@
+import { sharedState } from './state.js';
+
 /**
  * Process-wide (per-thread) bookkeeping: every handler configured or added to a logger (for
  * `shutdown()`), and a
@@ -12,15 +14,15 @@ interface Closable {
 }
 
 /** Handlers in creation order (Python's `logging._handlerList`). */
-export const allHandlers = new Set<Closable>();
-let generation = 1;
+const state = sharedState('registry', () => ({ allHandlers: new Set<Closable>(), generation: 1, pendingCloses: new Set<Promise<unknown>>() }));
+export const allHandlers = state.allHandlers;
 
 export function configGeneration(): number {
-  return generation;
+  return state.generation;
 }
 
 export function bumpConfigGeneration(): void {
-  generation++;
+  state.generation++;
 }
 
 export function registerHandler(h: Closable): void {
@@ -32,7 +34,7 @@ export function unregisterHandler(h: Closable): void {
 }
 
 /** Closes that dictConfig started in the background; `shutdown()` waits for them. */
-export const pendingCloses = new Set<Promise<unknown>>();
+export const pendingCloses = state.pendingCloses;
 
 export function closeInBackground(h: Closable): void {
   allHandlers.delete(h);

@@ -1,0 +1,74 @@
+// The package's shape: importing the logger loads no tool, no layer imports one above it, and the
+// ESM and CommonJS copies of the logging layer share one state.
+import test from 'ava';
+import { readFileSync, existsSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { ROOT } from './helpers/core.mjs';
+
+const DIST = join(ROOT, 'dist', 'esm');
+
+/** Every module `entry` loads, statically or by a literal dynamic import, and the packages it names. */
+function graph(entry) {
+  const files = new Set();
+  const packages = new Set();
+  const todo = [entry];
+  while (todo.length) {
+    const f = todo.pop();
+    if (files.has(f)) continue;
+    files.add(f);
+    const src = readFileSync(f, 'utf8');
+    for (const m of src.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s*['"]([^'"]+)['"]/gm)) {
+      const spec = m[1] ?? m[2] ?? m[3];
+      if (spec.startsWith('.')) todo.push(resolve(dirname(f), spec));
+      else if (!spec.startsWith('node:')) packages.add(spec.split('/')[0]);
+    }
+  }
+  return { files: [...files].map((f) => relative(DIST, f)), packages: [...packages] };
+}
+
+const LAYERS = ['errors.js', 'time/', 'core/', 'logging/', 'adapters/', 'tools/'];
+const layerOf = (f) => LAYERS.findIndex((l) => f === l || f.startsWith(l));
+
+test('import "concurrent-log" loads no CLI, verifier, stress or benchmark module, and not piscina', (t) => {
+  const { files, packages } = graph(join(DIST, 'index.js'));
+  t.true(files.includes('core/file.js'));
+  t.deepEqual(files.filter((f) => f.startsWith('tools/')), []);
+  t.false(packages.includes('piscina'));
+});
+
+test('each adapter loads the core, not the Python-style logging layer', (t) => {
+  for (const name of ['pino', 'winston', 'log4js']) {
+    const { files } = graph(join(DIST, 'adapters', `${name}.js`));
+    t.true(files.includes('core/file.js'), name);
+    t.deepEqual(files.filter((f) => f.startsWith('logging/')), [], name);
+  }
+});
+
+test('no module imports from a layer above its own (errors < time < core < logging < adapters < tools)', (t) => {
+  const offenders = [];
+  for (const entry of ['index.js', 'tools/index.js', 'adapters/pino.js', 'adapters/winston.js', 'adapters/log4js.js']) {
+    for (const f of graph(join(DIST, entry)).files) {
+      if (f === 'index.js') continue;
+      const src = readFileSync(join(DIST, f), 'utf8');
+      for (const m of src.matchAll(/from\s*['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g)) {
+        const to = relative(DIST, resolve(dirname(join(DIST, f)), m[1] ?? m[2]));
+        if (existsSync(join(DIST, to)) && layerOf(to) > layerOf(f)) offenders.push(`${f} -> ${to}`);
+      }
+    }
+  }
+  t.deepEqual([...new Set(offenders)], []);
+});
+
+test('the ESM and CommonJS copies loaded in one process share one logging state', (t) => {
+  const script = `
+    const esm = await import('concurrent-log');
+    const { createRequire } = await import('node:module');
+    const cjs = createRequire(process.cwd() + '/x.js')('concurrent-log');
+    const same = esm.getLogger('a.b') === cjs.getLogger('a.b') && esm.root === cjs.root;
+    cjs.addLevelName(25, 'NOTICE');
+    console.log(JSON.stringify({ same, level: esm.getLevelName(25) }));
+  `;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+  t.deepEqual(JSON.parse(out), { same: true, level: 'NOTICE' });
+});
