@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { Schedule, type ScheduleOptions, type AtTime, type When } from '../time/schedule.js';
 import { ConfigError, describe } from '../errors.js';
 import type { AppenderOptions } from './rotation.js';
+import { ENCODING_NAMES, encodingByName } from './encoding.js';
 
 /** A rotated file's name from CPython's default name (`namer` in CPython). */
 export type Namer = (defaultName: string) => string;
@@ -93,12 +94,6 @@ const MIN_RING = 64 * 1024;
 const MAX_RING = 1024 * 1024 * 1024;
 const DEFAULT_FLUSH_MS = 10;
 
-const ENCODINGS: Record<string, BufferEncoding> = {
-  utf8: 'utf8', u8: 'utf8', cp65001: 'utf8',
-  latin1: 'latin1', latin: 'latin1', l1: 'latin1', iso88591: 'latin1', '8859': 'latin1', cp819: 'latin1', binary: 'latin1',
-  ascii: 'ascii', usascii: 'ascii', '646': 'ascii',
-  utf16le: 'utf16le', ucs2: 'utf16le',
-};
 
 const KNOWN = new Set([
   'when', 'interval', 'utc', 'atTime', 'timezone', 'backupCount', 'encoding', 'delay', 'mode', 'namer',
@@ -223,10 +218,10 @@ export function lockFilePath(filename: string, lockFile?: string | null): string
 function resolveEncoding(value: string | null | undefined): BufferEncoding {
   if (value == null) return 'utf8';
   if (typeof value === 'string') {
-    const found = ENCODINGS[value.toLowerCase().replace(/[-_\s]/g, '')];
+    const found = encodingByName(value);
     if (found) return found;
   }
-  throw new ConfigError('encoding', value, `unknown encoding: ${describe(value)} (supported: utf-8, latin-1, ascii, utf-16-le)`);
+  throw new ConfigError('encoding', value, `unknown encoding: ${describe(value)} (supported: ${ENCODING_NAMES})`);
 }
 
 /**

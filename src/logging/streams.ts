@@ -1,6 +1,7 @@
 /** Python's `logging.StreamHandler`, `logging.FileHandler` and `logging.NullHandler`. */
 import { closeSync, openSync, writeSync, fsyncSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { ENCODING_NAMES, encodingByName } from '../core/encoding.js';
 import { Handler } from './handler.js';
 import { ValueError } from './levels.js';
 import type { LogRecord } from './record.js';
@@ -49,18 +50,12 @@ export class StreamHandler extends Handler {
   }
 }
 
-const ENCODINGS: Record<string, BufferEncoding> = {
-  'utf-8': 'utf8', utf8: 'utf8', u8: 'utf8',
-  'latin-1': 'latin1', latin1: 'latin1', 'iso-8859-1': 'latin1', iso8859_1: 'latin1', l1: 'latin1',
-  ascii: 'ascii', 'us-ascii': 'ascii',
-  'utf-16-le': 'utf16le', 'utf-16le': 'utf16le', utf16le: 'utf16le', 'utf_16_le': 'utf16le',
-};
 
 /** A Python or Node encoding name as a Node `BufferEncoding`. */
 export function nodeEncoding(encoding: string | null | undefined): BufferEncoding {
   if (encoding == null) return 'utf8';
-  const e = ENCODINGS[encoding.toLowerCase().replace(/_/g, '-')] ?? ENCODINGS[encoding.toLowerCase()];
-  if (!e) throw new ValueError(`unknown encoding: ${encoding}`);
+  const e = encodingByName(encoding);
+  if (!e) throw new ValueError(`unknown encoding: ${encoding} (supported: ${ENCODING_NAMES})`);
   return e;
 }
 

@@ -99,6 +99,10 @@ function parseInterval(raw: unknown): number {
   return raw;
 }
 
+/**
+ * "HH:MM[:SS[.ffffff]]". A UTC offset is refused: CPython's handler ignores an atTime's tzinfo, and
+ * a user writing one would expect it to count.
+ */
 const AT_TIME_PATTERN = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?$/;
 const AT_TIME_LIMITS = { hour: 23, minute: 59, second: 59 } as const;
 
@@ -110,7 +114,8 @@ function badAtTime(raw: unknown): ConfigError {
   );
 }
 
-function parseAtTime(raw: unknown): AtTime | null {
+/** The `atTime` option as CPython's handler uses it (null when absent); throws ConfigError. */
+export function parseAtTime(raw: unknown): AtTime | null {
   if (raw === undefined || raw === null) return null;
   let at: AtTime;
   if (typeof raw === 'string') {
@@ -346,7 +351,7 @@ function pyMatch(re: RegExp, s: string): boolean {
 }
 
 /** Python sorts str by code point; JS's default sort compares UTF-16 units. */
-function compareCodePoints(a: string, b: string): number {
+export function compareCodePoints(a: string, b: string): number {
   const ia = a[Symbol.iterator]();
   const ib = b[Symbol.iterator]();
   for (;;) {

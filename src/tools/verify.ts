@@ -8,6 +8,8 @@
 // (or `message`) and `time` (or `timestamp`, epoch ms).
 import { open, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { compareCodePoints } from '../time/schedule.js';
+import { daysInMonth } from '../time/zone.js';
 
 export const LEVELS = ['debug', 'info', '警告', '报错', '严重'] as const;
 
@@ -97,17 +99,13 @@ export function unitFor(when: string, interval: number): { unit: Unit; period: n
   return { unit, period: unit.seconds * days * interval };
 }
 
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
 /**
  * time.strptime + time.mktime (or calendar.timegm with utc): seconds since the epoch, or null where
  * strptime would refuse the fields (verify.py would stop with a traceback there).
  */
 export function toEpoch(y: number, mo: number, d: number, h: number, mi: number, s: number, utc: boolean): number | null {
   if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 61) return null;
-  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-  const dim = mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1]!;
-  if (d > dim) return null;
+  if (d > daysInMonth(y, mo)) return null;
   if (utc) return Date.UTC(y, mo - 1, d, h, mi, s) / 1000;
   if (y >= 100) return new Date(y, mo - 1, d, h, mi, s).getTime() / 1000;
   const dt = new Date(2000, mo - 1, d, h, mi, s);
@@ -120,6 +118,9 @@ export function toEpoch(y: number, mo: number, d: number, h: number, mi: number,
 const TEXT = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:[.,]\d+)? - .*: (debug|info|警告|报错|严重)-(\d+)-(\d+)$/su;
 const MSG = /(debug|info|警告|报错|严重)-(\d+)-(\d+)(?=\n?$)/u;
 const LEVEL_INDEX = new Map<string, number>(LEVELS.map((l, i) => [l, i]));
+
+/** How much of a torn line an example shows: verify.py's `line[:120]`. */
+const TORN_EXAMPLE_CHARS = 120;
 
 const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
@@ -239,12 +240,7 @@ export async function listRunFiles(baseFile: string, opts: VerifyOptions = {}): 
   const dot = name.lastIndexOf('.');
   const stem = dot >= 0 ? name.slice(0, dot) : name;
   // Python sorts by code point; compare that way rather than by UTF-16 unit.
-  const names = (await readdir(dir)).sort((a, b) => {
-    const x = Array.from(a, (c) => c.codePointAt(0)!);
-    const y = Array.from(b, (c) => c.codePointAt(0)!);
-    for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
-    return x.length - y.length;
-  });
+  const names = (await readdir(dir)).sort(compareCodePoints);
   const files: FileEntry[] = [];
   for (const f of names) {
     if (opts.all) {
@@ -317,7 +313,7 @@ export async function verifyRun(baseFile: string, opts: VerifyOptions = {}): Pro
           try {
             line = strict.decode(raw.subarray(a, b));
           } catch {
-            tear(name, () => bytesRepr(raw.subarray(a, Math.min(b, a + 120))));
+            tear(name, () => bytesRepr(raw.subarray(a, Math.min(b, a + TORN_EXAMPLE_CHARS))));
             return;
           }
         }
@@ -337,7 +333,7 @@ export async function verifyRun(baseFile: string, opts: VerifyOptions = {}): Pro
           }
           if (lastEpoch === null) {
             // strptime would refuse this date (verify.py stops there); count it torn.
-            tear(name, () => head(line, 120));
+            tear(name, () => head(line, TORN_EXAMPLE_CHARS));
             return;
           }
           ts = lastEpoch;
@@ -354,7 +350,7 @@ export async function verifyRun(baseFile: string, opts: VerifyOptions = {}): Pro
             o = {};
           }
           if (!mm) {
-            tear(name, () => head(line, 120));
+            tear(name, () => head(line, TORN_EXAMPLE_CHARS));
             return;
           }
           level = mm[1]!;
@@ -364,7 +360,7 @@ export async function verifyRun(baseFile: string, opts: VerifyOptions = {}): Pro
           // Python's isinstance(t, (int, float)) also takes booleans.
           if (typeof t === 'number' || typeof t === 'boolean') ts = Number(t) / 1000;
         } else {
-          tear(name, () => head(line, 120));
+          tear(name, () => head(line, TORN_EXAMPLE_CHARS));
           return;
         }
         seen.add(level, task, idx);

@@ -10,9 +10,10 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ConfigError, Schedule, defaultRotationName, filesToDelete } from '../../time/schedule.js';
+import { ConfigError, Schedule, defaultRotationName, filesToDelete, parseAtTime } from '../../time/schedule.js';
 import type { AtTime, ScheduleOptions, When } from '../../time/schedule.js';
 import { packageRoot } from '../paths.js';
+import { parseArgs, UsageError } from '../args.js';
 
 export const usage = `usage: concurrent-log conformance [options] [FILE...]
 
@@ -179,11 +180,9 @@ class SimHandler {
 
 // ------------------------------------------------------------------ option mapping --
 
-/** "HH:MM:SS[.ffffff][±HH:MM]" -> what datetime.time.fromisoformat gives CPython (tzinfo unused). */
-function isoToAtTime(s: string): AtTime {
-  const m = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(?:[+-]\d{2}:\d{2})?$/.exec(s);
-  if (!m) throw new Error(`vector atTime not understood: ${s}`);
-  return { hour: Number(m[1]), minute: Number(m[2]), second: Number(m[3] ?? 0), microsecond: Number((m[4] ?? '').padEnd(6, '0')) };
+/** A vector's datetime.time (its isoformat) as our atTime: CPython ignores its tzinfo, so we drop it. */
+function vectorAtTime(iso: string): AtTime | null {
+  return parseAtTime(iso.replace(/(Z|[+-]\d{2}:\d{2})$/, ''));
 }
 
 function caseOptions(c: Obj, mode: ZoneMode): ScheduleOptions {
@@ -192,7 +191,7 @@ function caseOptions(c: Obj, mode: ZoneMode): ScheduleOptions {
     when: c.when as When,
     interval: c.interval as number,
     utc: c.utc as boolean,
-    atTime: typeof at === 'string' ? isoToAtTime(at) : null,
+    atTime: typeof at === 'string' ? vectorAtTime(at) : null,
     timezone: mode === 'option' ? (c.tz as string) : undefined,
   };
 }
@@ -332,7 +331,7 @@ function errorOptions(rec: Recorder, c: Obj): ScheduleOptions {
   const kw = c.kwargs as Obj;
   const opts: Record<string, unknown> = { timezone: zoneOption(rec, c) };
   for (const [k, v] of Object.entries(kw)) {
-    opts[k] = k === 'atTime' && v && typeof v === 'object' && !Array.isArray(v) ? isoToAtTime((v as Obj).time as string) : v;
+    opts[k] = k === 'atTime' && v && typeof v === 'object' && !Array.isArray(v) ? vectorAtTime((v as Obj).time as string) : v;
   }
   return opts as ScheduleOptions;
 }
@@ -382,7 +381,8 @@ function runError(rec: Recorder, item: Item): void {
 /** atTime "HH:MM" (a CPython AttributeError) is our extension: it must act as the object form. */
 function checkAtTimeExtension(rec: Recorder, item: Item, schedule: Schedule, c: Obj): void {
   const kw = c.kwargs as Obj;
-  const viaObject = Schedule.create({ ...errorOptions(rec, c), atTime: isoToAtTime(kw.atTime as string) });
+  const [hour, minute, second = 0] = (kw.atTime as string).split(':').map(Number);
+  const viaObject = Schedule.create({ ...errorOptions(rec, c), atTime: { hour: hour!, minute: minute!, second } });
   const now = c.now as number;
   const same = schedule.initialRollover(now, null) === viaObject.initialRollover(now, null) && deepEqual(schedule.atTime, viaObject.atTime);
   if (same) rec.record('errors', item, 'extension');
@@ -627,30 +627,14 @@ interface Args {
   help: boolean;
 }
 
-function parseArgs(argv: string[]): Args {
-  const a: Args = { files: [], modes: ['env', 'option'], show: DEFAULT_SHOW, worker: false, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const value = (name: string) => {
-      const eq = arg.indexOf('=');
-      if (eq >= 0) return arg.slice(eq + 1);
-      if (i + 1 >= argv.length) throw new Error(`${name} needs a value`);
-      return argv[++i];
-    };
-    if (arg === '-h' || arg === '--help') a.help = true;
-    else if (arg === '--worker') a.worker = true;
-    else if (arg === '--zone-mode' || arg.startsWith('--zone-mode=')) {
-      const v = value('--zone-mode');
-      if (v === 'both') a.modes = ['env', 'option'];
-      else if (v === 'env' || v === 'option') a.modes = [v];
-      else throw new Error(`--zone-mode must be env, option or both, not ${JSON.stringify(v)}`);
-    } else if (arg === '--show' || arg.startsWith('--show=')) {
-      const v = Number(value('--show'));
-      if (!Number.isInteger(v) || v < 0) throw new Error('--show needs a non-negative integer');
-      a.show = v;
-    } else if (arg.startsWith('-')) throw new Error(`unknown option ${arg}`);
-    else a.files.push(resolve(arg));
-  }
+function parseConformanceArgs(argv: string[]): Args {
+  // No positional limit: any number of vector files.
+  const { flags, positionals } = parseArgs(argv, { help: 'bool', worker: 'bool', 'zone-mode': 'string', show: 'int' }, { positionals: Infinity });
+  const a: Args = { files: positionals.map((f) => resolve(f)), modes: ['env', 'option'], show: DEFAULT_SHOW, worker: flags.worker === true, help: flags.help === true };
+  const mode = flags['zone-mode'];
+  if (mode === 'env' || mode === 'option') a.modes = [mode];
+  else if (mode !== undefined && mode !== 'both') throw new UsageError(`--zone-mode must be env, option or both, not ${JSON.stringify(mode)}`);
+  if (typeof flags.show === 'number') a.show = flags.show;
   return a;
 }
 
@@ -663,7 +647,7 @@ async function readStdin(): Promise<string> {
 export async function main(argv: string[]): Promise<number> {
   let args: Args;
   try {
-    args = parseArgs(argv);
+    args = parseConformanceArgs(argv);
   } catch (e) {
     process.stderr.write(`conformance: ${(e as Error).message}\n\n${usage}\n`);
     return 2;

@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { formatVerifyTable, verifyRun, type VerifyResult } from '../verify.js';
-import { parseArgs, UsageError } from '../stress/args.js';
+import { parseArgs, UsageError } from '../args.js';
 import { WRITERS, writerInfo } from '../stress/writers.js';
 import { packageRoot } from '../paths.js';
 import type { ChildConfig, ChildMessage } from '../stress/child.js';
@@ -232,6 +232,13 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     throw err;
+  }
+  try {
+    // A benchmark-only dependency (a devDependency): the logger never loads it.
+    await import('piscina');
+  } catch {
+    process.stderr.write('concurrent-log stress: the stress benchmark runs piscina pools; install it first: npm install --no-save piscina\n');
+    return 2;
   }
   let r: StressResult;
   try {

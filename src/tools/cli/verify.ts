@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { formatVerifyJson, formatVerifyTable, formatVerifyVerdict, unitFor, verifyRun } from '../verify.js';
-import { parseArgs, UsageError } from '../stress/args.js';
+import { parseArgs, UsageError } from '../args.js';
 
 export const usage = `usage: concurrent-log verify BASEFILE [--when S] [--interval 1] [--tasks 100] [--n 1000] [--utc] [--all] [--json]
 

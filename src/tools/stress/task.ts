@@ -57,8 +57,8 @@ export default async function run(t: WriteTask | CloseTask): Promise<number> {
   const progress = new Int32Array(t.progress);
   const prefix = LEVELS.map((l) => `${l}-${t.task}-`);
   for (let i = 0; i < t.n; i++) {
-    for (let k = 0; k < 5; k++) w.write(k, prefix[k] + i, Date.now());
-    if (i % 100 === 99) Atomics.add(progress, 0, 500);
+    for (let k = 0; k < prefix.length; k++) w.write(k, prefix[k] + i, Date.now());
+    if (i % 100 === 99) Atomics.add(progress, 0, 100 * prefix.length);
   }
   Atomics.add(progress, 0, (t.n % 100) * 5);
   return t.n * 5;

@@ -69,13 +69,15 @@ export function asctime(timeMs: number): string {
 }
 
 const PATHNAME = '/concurrent-log/stress/task.js';
+/** The line of the seed's first logging call (debug); the other levels follow on the next lines. */
+const SEED_FIRST_CALL_LINE = 27;
 
 /**
  * The seed's line, newline included:
  * `%(asctime)s - %(process)d-%(threadName)s - %(pathname)s[line:%(lineno)d] - %(levelname)s: %(message)s`.
  */
 export function seedLine(level: number, msg: string, timeMs: number, threadName: string): string {
-  return `${asctime(timeMs)} - ${process.pid}-${threadName} - ${PATHNAME}[line:${27 + level}] - ${LEVEL_NAMES[level]}: ${msg}\n`;
+  return `${asctime(timeMs)} - ${process.pid}-${threadName} - ${PATHNAME}[line:${SEED_FIRST_CALL_LINE + level}] - ${LEVEL_NAMES[level]}: ${msg}\n`;
 }
 
 /** A peer package, loaded at run time (typed loosely: these are devDependencies, and some ship no types). */
