@@ -1,4 +1,4 @@
-import { mkdirSync, openSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fdatasyncSync, mkdirSync, openSync, statSync, writeSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -21,5 +21,16 @@ export function statOrNull(path: string): Stats | null {
     return statSync(path);
   } catch {
     return null;
+  }
+}
+
+/** writeFileSync, and with `sync` on stable storage before it returns (durable mode). */
+export function writeFileSyncing(path: string, data: Uint8Array, mode: number, sync: boolean): void {
+  const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, mode);
+  try {
+    for (let at = 0; at < data.length;) at += writeSync(fd, data, at, data.length - at);
+    if (sync) fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }

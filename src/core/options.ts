@@ -50,6 +50,12 @@ export interface HandlerOptions extends ScheduleOptions {
   lockFile?: string | null;
   /** Create the log's (and the lock file's) missing folders, at start and whenever they vanish (default true). */
   mkdir?: boolean;
+  /**
+   * 'batch': durable mode. The flusher calls fdatasync once per batch per file before the batch
+   * leaves the buffer, so `flush()` resolves only once its records are on stable storage; rotation
+   * syncs the folder after its renames. Default false: the OS writes the page cache back.
+   */
+  fsync?: 'batch' | false | null;
 }
 
 /** What the flusher thread needs: plain data, since it crosses a thread boundary. */
@@ -76,6 +82,7 @@ export interface FlusherConfig {
   batchBytes: number;
   compress: boolean;
   mkdir: boolean;
+  fsync: boolean;
 }
 
 export interface ResolvedOptions {
@@ -97,7 +104,7 @@ const DEFAULT_FLUSH_MS = 10;
 
 const KNOWN = new Set([
   'when', 'interval', 'utc', 'atTime', 'timezone', 'backupCount', 'encoding', 'delay', 'mode', 'namer',
-  'rotator', 'compress', 'shared', 'ringSize', 'flushInterval', 'batchBytes', 'onError', 'clock', 'lockFile', 'mkdir',
+  'rotator', 'compress', 'shared', 'ringSize', 'flushInterval', 'batchBytes', 'onError', 'clock', 'lockFile', 'mkdir', 'fsync',
 ]);
 
 export function resolveOptions(filename: unknown, options: HandlerOptions = {}): ResolvedOptions {
@@ -142,6 +149,9 @@ export function resolveOptions(filename: unknown, options: HandlerOptions = {}):
   if (options.clock != null && typeof options.clock !== 'function') {
     throw new ConfigError('clock', options.clock, `clock must be a function returning ms, got ${describe(options.clock)}`);
   }
+  if (options.fsync != null && options.fsync !== false && options.fsync !== 'batch') {
+    throw new ConfigError('fsync', options.fsync, `fsync must be 'batch' or false, got ${describe(options.fsync)}`);
+  }
   if (options.compress != null && options.compress !== 'gzip') {
     throw new ConfigError('compress', options.compress, `compress must be 'gzip' or null, got ${describe(options.compress)}`);
   }
@@ -180,6 +190,7 @@ export function resolveOptions(filename: unknown, options: HandlerOptions = {}):
       batchBytes,
       compress: options.compress === 'gzip',
       mkdir: options.mkdir ?? true,
+      fsync: options.fsync === 'batch',
     },
   };
 }
@@ -200,6 +211,7 @@ export function appenderOptions(config: FlusherConfig): AppenderOptions {
     rotator: config.rotator === null ? null : reviveHook<Rotator>(config.rotator),
     compress: config.compress,
     mkdir: config.mkdir,
+    fsync: config.fsync,
   };
 }
 

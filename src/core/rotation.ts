@@ -1,12 +1,12 @@
 import {
-  closeSync, constants, fstatSync, ftruncateSync, readdirSync, readSync, renameSync,
-  unlinkSync, writeSync, readFileSync, writeFileSync,
+  closeSync, constants, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readSync, renameSync,
+  unlinkSync, writeSync, readFileSync,
 } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { dirname } from 'node:path';
 import { FileLock } from './filelock.js';
 import { LogFileError, ScheduleConflictError } from '../errors.js';
-import { openCreating, statOrNull } from './files.js';
+import { openCreating, statOrNull, writeFileSyncing } from './files.js';
 import { Schedule, defaultRotationName, filesToDelete } from '../time/schedule.js';
 import { FRAME_HEADER_BYTES, frameTime, payloadLength } from './frame.js';
 
@@ -51,6 +51,8 @@ export interface AppenderOptions {
   compress: boolean;
   /** Create missing folders of the log and lock files. */
   mkdir: boolean;
+  /** Durable mode ('batch'): fdatasync each run before it leaves the ring; sync the folder after renames. */
+  fsync: boolean;
 }
 
 const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT;
@@ -259,6 +261,7 @@ export class FileAppender {
     if (st !== null) {
       if (exists(dfn)) this.mergeInto(filename, dfn);
       else this.rotate(filename, dfn);
+      this.syncFolder();
     }
     if (this.options.compress) {
       (state.compress ??= []).push(dfn);
@@ -374,7 +377,7 @@ export class FileAppender {
       const gz = plain + '.gz';
       const tmp = gz + '.tmp';
       try {
-        writeFileSync(tmp, gzipSync(data), { mode: this.options.mode });
+        writeFileSyncing(tmp, gzipSync(data), this.options.mode, this.options.fsync);
       } catch (err) {
         throw new LogFileError('compress', plain, err);
       }
@@ -387,9 +390,10 @@ export class FileAppender {
         }
         try {
           // An existing .gz (a period rotated twice) keeps its members: the new one goes after them.
-          if (exists(gz)) writeFileSync(tmp, Buffer.concat([readFileSync(gz), readFileSync(tmp)]));
+          if (exists(gz)) writeFileSyncing(tmp, Buffer.concat([readFileSync(gz), readFileSync(tmp)]), this.options.mode, this.options.fsync);
           renameSync(tmp, gz);
           unlinkSync(plain);
+          this.syncFolder();
         } catch (err) {
           throw new LogFileError('compress', plain, err);
         }
@@ -447,17 +451,40 @@ export class FileAppender {
    */
   private writeAll(fd: number, path: string, data: Buffer, len: number): void {
     let written = 0;
+    let op = 'write';
     try {
       while (written < len) written += writeSync(fd, data, written, len - written);
+      // Durable mode: the run is on stable storage before the caller frees it from the ring (group
+      // commit: one sync per run, a run being a batch's records for one file).
+      op = 'sync';
+      if (this.options.fsync) fdatasyncSync(fd);
     } catch (err) {
       if (written > 0) {
         try {
+          // A failed sync leaves the run's durability unknown: it is cut off like a partial write
+          // and retried whole, rather than kept and written a second time.
           ftruncateSync(fd, fstatSync(fd).size - written);
         } catch {
-          // The truncate failing too leaves a torn tail; the write error below is still reported.
+          // The truncate failing too leaves a torn tail; the error below is still reported.
         }
       }
-      throw new LogFileError('write', path, err);
+      throw new LogFileError(op, path, err);
+    }
+  }
+
+  /** Durable mode: makes a rename or unlink in the log's folder survive a crash. */
+  private syncFolder(): void {
+    if (!this.options.fsync) return;
+    const dir = dirname(this.options.filename);
+    try {
+      const fd = openSync(dir, constants.O_RDONLY);
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } catch (err) {
+      throw new LogFileError('sync', dir, err);
     }
   }
 

@@ -14,7 +14,7 @@ import { WRITERS, writerInfo } from '../stress/writers.js';
 import { packageRoot } from '../paths.js';
 import type { ChildConfig, ChildMessage } from '../stress/child.js';
 
-export const usage = `usage: concurrent-log stress [--procs P] [--threads T] [--tasks 100] [--n 1000] [--dir DIR] [--when S] [--writer ours] [--json]
+export const usage = `usage: concurrent-log stress [--procs P] [--threads T] [--tasks 100] [--n 1000] [--dir DIR] [--when S] [--fsync batch] [--writer ours] [--json]
 
 The seed's multi-process stress test: P processes x T worker threads write TASKS x N x 5 records
 (levels debug, info, 警告, 报错, 严重; messages <level>-<task>-<i>) to one time-rotating log
@@ -27,6 +27,7 @@ options:
   --n N           iterations per task, five records each (default 1000)
   --dir DIR       write the log files there and keep them (default: a temp folder, removed after)
   --when W        rotation unit: S, M, H, D, MIDNIGHT (default S)
+  --fsync batch   writer ours: durable mode (fdatasync once per batch per file before it is freed)
   --writer W      what writes the records (default ours):
 ${WRITERS.map((w) => `                    ${w.name.padEnd(21)} ${w.description}`).join('\n')}
   --json          make the last stdout line one JSON object with the figures
@@ -42,6 +43,8 @@ export interface StressOptions {
   n: number;
   dir?: string;
   when: string;
+  /** Durable mode for writer ours (--fsync batch). */
+  fsync: boolean;
   writer: string;
   /** Progress on stderr (default true). */
   progress?: boolean;
@@ -54,6 +57,7 @@ export interface StressResult {
   tasks: number;
   n: number;
   when: string;
+  fsync: boolean;
   /** Seconds from the first fork to the last child's exit (verification excluded). */
   elapsed: number;
   lines: number;
@@ -126,7 +130,7 @@ export async function runStress(opts: StressOptions): Promise<StressResult> {
         const tasks: number[] = [];
         for (let t = p; t < opts.tasks; t += opts.procs) tasks.push(t);
         if (!tasks.length) continue;
-        const cfg: ChildConfig = { writer: opts.writer, file, when: opts.when, threads: opts.threads, n: opts.n, tasks };
+        const cfg: ChildConfig = { writer: opts.writer, file, when: opts.when, fsync: opts.fsync, threads: opts.threads, n: opts.n, tasks };
         const child = fork(childPath, [JSON.stringify(cfg)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
         child.on('message', (m: ChildMessage) => {
           if (m.type === 'progress' || m.type === 'done') counts[p] = m.records;
@@ -148,6 +152,7 @@ export async function runStress(opts: StressOptions): Promise<StressResult> {
       tasks: opts.tasks,
       n: opts.n,
       when: opts.when,
+      fsync: opts.fsync,
       elapsed: Number(elapsed.toFixed(3)),
       lines: v.lines,
       linesPerSec: Math.round(v.lines / elapsed),
@@ -186,7 +191,7 @@ function waitExit(child: ChildProcess): Promise<number> {
 /** The readable summary: the run, then verify.py's table. */
 export function formatStress(r: StressResult): string {
   const head = [
-    `writer ${r.writer}: ${r.procs} procs x ${r.threads} threads, ${r.tasks} tasks x ${r.n} x 5 records, when=${r.when}`,
+    `writer ${r.writer}: ${r.procs} procs x ${r.threads} threads, ${r.tasks} tasks x ${r.n} x 5 records, when=${r.when}${r.fsync ? ', fsync=batch' : ''}`,
     `   elapsed: ${r.elapsed.toFixed(3)} s (first fork to last exit)`,
     `     lines: ${r.lines.toLocaleString('en-US')} (${r.linesPerSec.toLocaleString('en-US')} lines/s)`,
   ];
@@ -206,7 +211,7 @@ export async function main(argv: string[]): Promise<number> {
   let json = false;
   try {
     const a = parseArgs(argv, {
-      procs: 'int', threads: 'int', tasks: 'int', n: 'int', dir: 'string', when: 'string', writer: 'string', json: 'bool', help: 'bool',
+      procs: 'int', threads: 'int', tasks: 'int', n: 'int', dir: 'string', when: 'string', fsync: 'string', writer: 'string', json: 'bool', help: 'bool',
     });
     if (a.flags['help']) {
       process.stdout.write(usage);
@@ -221,7 +226,9 @@ export async function main(argv: string[]): Promise<number> {
       dir: f['dir'] as string | undefined,
       when: ((f['when'] as string | undefined) ?? 'S').toUpperCase(),
       writer: (f['writer'] as string | undefined) ?? 'ours',
+      fsync: f['fsync'] === 'batch',
     };
+    if (f['fsync'] !== undefined && f['fsync'] !== 'batch') throw new UsageError(`--fsync takes 'batch', not '${String(f['fsync'])}'`);
     json = Boolean(f['json']);
     if (opts.procs < 1 || opts.threads < 1 || opts.tasks < 1 || opts.n < 1) throw new UsageError('--procs, --threads, --tasks and --n must be at least 1');
     if (!['S', 'M', 'H', 'D', 'MIDNIGHT'].includes(opts.when)) throw new UsageError(`unsupported --when '${opts.when}'`);

@@ -9,6 +9,7 @@ export interface ChildConfig {
   writer: string;
   file: string;
   when: string;
+  fsync: boolean;
   threads: number;
   n: number;
   tasks: number[];
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
   const cfg = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
   const t0 = performance.now();
   const main = cfg.writer === 'ours'
-    ? new (await import('../../core/file.js')).LogFile(cfg.file, handlerOptions(cfg.when))
+    ? new (await import('../../core/file.js')).LogFile(cfg.file, handlerOptions(cfg.when, cfg.fsync))
     : null;
   main?.on('error', (err) => process.stderr.write(`stress child ${process.pid}: handler error: ${err.stack ?? err}\n`));
   const pool = new Piscina({
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
   const timer = setInterval(() => send({ type: 'progress', records: Atomics.load(progress, 0) }), 200);
   try {
     const runs = cfg.tasks.map((task) => {
-      const t: WriteTask = { kind: 'write', writer: cfg.writer, file: cfg.file, when: cfg.when, task, n: cfg.n, progress: progressBuf };
+      const t: WriteTask = { kind: 'write', writer: cfg.writer, file: cfg.file, when: cfg.when, fsync: cfg.fsync, task, n: cfg.n, progress: progressBuf };
       return pool.run(t) as Promise<number>;
     });
     const written = (await Promise.all(runs)).reduce((a, b) => a + b, 0);

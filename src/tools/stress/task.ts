@@ -8,6 +8,7 @@ export interface WriteTask {
   writer: string;
   file: string;
   when: string;
+  fsync: boolean;
   task: number;
   n: number;
   /** Int32Array(1) over a SharedArrayBuffer: records written so far in this process. */
@@ -26,8 +27,8 @@ const CLOSE_TIMEOUT_MS = 15_000;
 let cached: { key: string; writer: Promise<StressWriter> } | null = null;
 
 function writerFor(t: WriteTask): Promise<StressWriter> {
-  const key = `${t.writer}\0${t.file}\0${t.when}`;
-  if (!cached || cached.key !== key) cached = { key, writer: openWriter(t.writer, t.file, { when: t.when }) };
+  const key = `${t.writer}\0${t.file}\0${t.when}\0${t.fsync}`;
+  if (!cached || cached.key !== key) cached = { key, writer: openWriter(t.writer, t.file, { when: t.when, fsync: t.fsync }) };
   return cached.writer;
 }
 

@@ -41,6 +41,8 @@ export function writerInfo(name: string): WriterInfo | undefined {
 export interface WriterOptions {
   /** The handler's when (default 'S'); interval is 1, backupCount 0, delay true, utf-8. */
   when?: string;
+  /** `ours` only: durable mode (`fsync: 'batch'`). */
+  fsync?: boolean;
   /** The thread name put in text lines. */
   threadName?: string;
 }
@@ -98,8 +100,8 @@ function endStream(stream: Any): Promise<void> {
 }
 
 /** The options every `ours` handler of the stress run is created with. */
-export function handlerOptions(when: string): HandlerOptions {
-  return { when: when as When, interval: 1, backupCount: 0, delay: true, encoding: 'utf-8' };
+export function handlerOptions(when: string, fsync = false): HandlerOptions {
+  return { when: when as When, interval: 1, backupCount: 0, delay: true, encoding: 'utf-8', fsync: fsync ? 'batch' : false };
 }
 
 export async function openWriter(name: string, file: string, opts: WriterOptions = {}): Promise<StressWriter> {
@@ -110,7 +112,7 @@ export async function openWriter(name: string, file: string, opts: WriterOptions
       // Loaded only here: the handler's module graph costs ~0.1 s per thread to load, which the
       // other writers should not pay (with 100 threads per process it adds up).
       const { LogFile } = await import('../../core/file.js');
-      const h = new LogFile(file, handlerOptions(when));
+      const h = new LogFile(file, handlerOptions(when, opts.fsync));
       h.on('error', (err) => process.stderr.write(`stress: handler error: ${err.stack ?? err}\n`));
       return { write: (level, msg, t) => h.write(seedLine(level, msg, t, thread), t), close: () => h.close() };
     }
