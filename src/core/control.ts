@@ -1,14 +1,7 @@
 import {
-  ATTACHED, DRAIN, DRAIN_BEAT, DROPPED, FAULT, FLUSHER, FLUSHER_BEAT, NEXT_TOKEN, REPORTED, REPORT_SEQ,
+  ATTACHED, DRAIN, DRAIN_BEAT, DROPPED, FAULT, NEXT_TOKEN, REPORTED, REPORT_SEQ, SERVED_BY,
   type SharedViews,
 } from './layout.js';
-
-/**
- * A flusher whose heartbeat is older than this is replaced. Safe to be eager: a replaced flusher
- * that was only slow exits at its next turn, and DRAIN keeps two flushers from writing the same
- * records meanwhile.
- */
-export const FLUSHER_STALE_MS = 3000;
 /**
  * A drainer that has held DRAIN this long is taken to be dead (its thread was terminated mid-drain).
  * Generous, because a live drainer may legitimately wait for other processes' file lock.
@@ -16,7 +9,7 @@ export const FLUSHER_STALE_MS = 3000;
 export const DRAIN_STALE_MS = 15_000;
 
 /**
- * The one owner of the control block's coordination slots (layout.ts): who flushes, who drains,
+ * The one owner of a file's coordination slots (layout.ts): which flusher serves it, who drains,
  * how many handlers are attached, the current fault, drops, and which fault report was made. The
  * ring's own slots (mutex, head, tail, wake-ups) belong to ring.ts. Nothing else touches the
  * control block, so every protocol on it can be read here in one place.
@@ -30,7 +23,7 @@ export class Control {
     this.times = views.times;
   }
 
-  /** A token unique in this buffer, for FLUSHER and DRAIN ownership. Never 0. */
+  /** A token unique in this buffer, for DRAIN ownership by a thread draining for itself. Positive. */
   newToken(): number {
     return Atomics.add(this.c, NEXT_TOKEN, 1);
   }
@@ -66,41 +59,31 @@ export class Control {
     return Atomics.load(this.c, DROPPED);
   }
 
-  // ---- The flusher thread: elected by compare-and-swap, kept by its heartbeat -------------------
+  // ---- Which flusher serves this file (the process's one flusher, see hub.ts) -------------------
 
-  flusherAlive(): boolean {
-    return Atomics.load(this.c, FLUSHER) !== 0 && this.fresh(FLUSHER_BEAT, FLUSHER_STALE_MS);
+  servedBy(): number {
+    return Atomics.load(this.c, SERVED_BY);
   }
 
-  /** The caller becomes the flusher if there is none alive: returns its token, or 0 if another won. */
-  claimFlusher(): number {
-    const owner = Atomics.load(this.c, FLUSHER);
-    if (owner !== 0 && this.fresh(FLUSHER_BEAT, FLUSHER_STALE_MS)) return 0;
-    const token = this.newToken();
-    if (Atomics.compareExchange(this.c, FLUSHER, owner, token) !== owner) return 0;
-    this.times[FLUSHER_BEAT] = Date.now();
-    return token;
+  serve(token: number): void {
+    Atomics.store(this.c, SERVED_BY, token);
   }
 
-  /** Whether `token` is still the flusher (a replaced one exits at its next turn). */
-  isFlusher(token: number): boolean {
-    return Atomics.load(this.c, FLUSHER) === token;
-  }
-
-  beatFlusher(): void {
-    this.times[FLUSHER_BEAT] = Date.now();
-  }
-
-  releaseFlusher(token: number): void {
-    Atomics.compareExchange(this.c, FLUSHER, token, 0);
+  /** The flusher `token` lets the file go (its last handler closed). */
+  unserve(token: number): void {
+    Atomics.compareExchange(this.c, SERVED_BY, token, 0);
   }
 
   // ---- The drain lock: one drainer at a time; a dead holder is taken over once stale ------------
 
-  acquireDrain(token: number): boolean {
+  /**
+   * Takes the drain lock for `token`. A holder that is `exitedFlusher` (a flusher thread known to have
+   * exited) is taken over at once; any other only once it looks stale.
+   */
+  acquireDrain(token: number, exitedFlusher = 0): boolean {
     const holder = Atomics.compareExchange(this.c, DRAIN, 0, token);
     if (holder !== 0) {
-      if (this.fresh(DRAIN_BEAT, DRAIN_STALE_MS)) return false;
+      if (holder !== exitedFlusher && this.fresh(DRAIN_BEAT, DRAIN_STALE_MS)) return false;
       // The holder died mid-drain (a worker terminated). Its bytes are still in the ring, and
       // Node closed its descriptors as the thread exited, which dropped its file lock.
       if (Atomics.compareExchange(this.c, DRAIN, holder, token) !== holder) return false;

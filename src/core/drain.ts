@@ -2,6 +2,7 @@ import { LogFileError } from '../errors.js';
 import { DRAIN_STALE_MS, type Control } from './control.js';
 import { faultNumber } from './errors.js';
 import type { SharedRing } from './ring.js';
+import type { Hub } from './hub.js';
 import type { FileAppender } from './rotation.js';
 
 /** 'busy': another live thread is draining; the caller waits or leaves it to that thread. */
@@ -20,19 +21,21 @@ export class Drainer {
   private readonly ring: SharedRing;
   readonly appender: FileAppender;
   private readonly token: number;
+  private readonly hub: Hub;
   private buf: Buffer = Buffer.allocUnsafe(256 * 1024);
 
-  /** `token` identifies this drainer in DRAIN; the flusher's is chosen by the thread that starts it. */
-  constructor(control: Control, ring: SharedRing, appender: FileAppender, token = control.newToken()) {
+  /** `token` identifies this drainer in DRAIN: the flusher's own (negative) token, or a new one. */
+  constructor(control: Control, ring: SharedRing, hub: Hub, appender: FileAppender, token = control.newToken()) {
     this.control = control;
     this.ring = ring;
+    this.hub = hub;
     this.appender = appender;
     this.token = token;
   }
 
   /** Writes everything pending now, then compresses what rotation left to compress. */
   drainOnce(): DrainResult {
-    if (!this.control.acquireDrain(this.token)) return 'busy';
+    if (!this.acquire()) return 'busy';
     try {
       const { bytes, end, buffer } = this.ring.peek(this.buf);
       this.buf = buffer;
@@ -67,7 +70,7 @@ export class Drainer {
   /** Writes one frame directly (a record larger than the ring), after everything pending. */
   appendDirect(frame: Buffer, len: number): void {
     this.drainAll();
-    while (!this.control.acquireDrain(this.token)) sleep(1);
+    while (!this.acquire()) sleep(1);
     try {
       this.appender.appendFrames(frame, len, () => {});
     } finally {
@@ -77,6 +80,11 @@ export class Drainer {
 
   close(): void {
     this.appender.close();
+  }
+
+  /** A flusher thread that exited mid-drain left DRAIN held: it is taken over at once. */
+  private acquire(): boolean {
+    return this.control.acquireDrain(this.token, this.hub.exited());
   }
 }
 

@@ -5,7 +5,7 @@ import { FRAME_HEADER_BYTES, writeHeader } from './frame.js';
 import { Drainer, sleep } from './drain.js';
 import { FileAppender } from './rotation.js';
 import { appenderOptions, resolveOptions, type HandlerOptions, type ResolvedOptions } from './options.js';
-import { channelName, ensureFlusher, privateFile, sharedFileFor, type SharedFile } from './shared.js';
+import { channelName, ensureFlusher, isServed, privateFile, sharedFileFor, type SharedFile } from './shared.js';
 import { faultCode, messageToError, type ErrorMessage } from './errors.js';
 
 export interface HandlerStats {
@@ -141,15 +141,15 @@ export class LogFile extends EventEmitter<LogFileEvents> {
 
   /** Resolves once every record written before the call is on disk; rejects with the I/O error that stops it. */
   async flush(): Promise<void> {
-    const { ring, control } = this.file;
-    if (!this.shared || !control.flusherAlive()) {
+    const { ring, control, hub } = this.file;
+    if (!this.shared || !isServed(this.file)) {
       this.ownDrainer().drainAll();
       return;
     }
     const target = ring.tail();
-    ring.wakeFlusher();
+    hub.wake();
     while (!ring.isDrained(target)) {
-      if (control.fault() !== 0 || !control.flusherAlive()) {
+      if (control.fault() !== 0 || !isServed(this.file)) {
         this.ownDrainer().drainAll();
         return;
       }
@@ -217,7 +217,7 @@ export class LogFile extends EventEmitter<LogFileEvents> {
   }
 
   private push(frame: Buffer, total: number): boolean {
-    const { ring, control } = this.file;
+    const { ring, control, hub } = this.file;
     if (total > ring.size) return this.pushDirect(frame, total);
     for (;;) {
       const after = ring.tryPush(frame, total);
@@ -226,13 +226,13 @@ export class LogFile extends EventEmitter<LogFileEvents> {
           this.flushSync();
         } else {
           const before = after - total;
-          if (before === 0 || (before < this.options.batchBytes && after >= this.options.batchBytes)) ring.wakeFlusher();
+          if (before === 0 || (before < this.options.batchBytes && after >= this.options.batchBytes)) hub.wake();
         }
         return true;
       }
       // The ring is full.
       if (control.fault() !== 0) return this.drop();
-      if (!this.shared || !control.flusherAlive()) {
+      if (!this.shared || !isServed(this.file)) {
         if (this.shared) ensureFlusher(this.file, (err) => this.report(err));
         try {
           if (this.ownDrainer().drainOnce() === 'busy') sleep(1);
@@ -241,7 +241,7 @@ export class LogFile extends EventEmitter<LogFileEvents> {
         }
         continue;
       }
-      ring.wakeFlusher();
+      hub.wake();
       ring.waitForSpace(FULL_WAIT_MS);
     }
   }
@@ -273,7 +273,7 @@ export class LogFile extends EventEmitter<LogFileEvents> {
   private ownDrainer(): Drainer {
     if (this.drainer === null) {
       const appender = new FileAppender(appenderOptions(this.file.config), (err) => this.report(err));
-      this.drainer = new Drainer(this.file.control, this.file.ring, appender);
+      this.drainer = new Drainer(this.file.control, this.file.ring, this.file.hub, appender);
     }
     return this.drainer;
   }
@@ -292,8 +292,8 @@ export class LogFile extends EventEmitter<LogFileEvents> {
     this.drainer?.close();
     this.drainer = null;
     this.file.control.detach();
-    // Wake the flusher so it sees it may exit.
-    this.file.ring.wakeFlusher();
+    // Wake the flusher so it sees it may let the file go.
+    this.file.hub.wake();
   }
 
   private report(err: Error): void {

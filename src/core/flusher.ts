@@ -1,76 +1,143 @@
-// The flusher thread: one per file per process. It sleeps on the ring's WAKE slot and drains the
-// ring to disk under the file lock, so records reach the disk even while every writing thread is
-// busy in a long synchronous loop.
+// The flusher thread: one per process, whatever the number of files. It sleeps on the hub's wake-up
+// word and drains every file's ring to disk under that file's lock, so records reach the disk even
+// while every writing thread is busy in a long synchronous loop. Files are independent: each has its
+// own drainer, fault state and retry backoff, so a file the disk refuses does not hold up the others.
 import { workerData, BroadcastChannel } from 'node:worker_threads';
-import { viewsOf } from './layout.js';
+import { viewsOf, hubViewsOf } from './layout.js';
 import { SharedRing } from './ring.js';
 import { Control } from './control.js';
+import { Hub } from './hub.js';
 import { Drainer } from './drain.js';
 import { FileAppender } from './rotation.js';
 import { appenderOptions, type FlusherConfig } from './options.js';
-import { channelName } from './shared.js';
+import { HUB_KEY, channelName, type HubMessage } from './shared.js';
 import { errorToMessage } from './errors.js';
 
 /** Sleep between heartbeats when there is nothing to write. */
 const IDLE_WAIT_MS = 1000;
-/** Retry delays while the file system refuses writes. */
+/** Retry delays while the file system refuses a file's writes. */
 const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 1000;
 
-const { sab, config, token, drainToken } = workerData as { sab: SharedArrayBuffer; config: FlusherConfig; token: number; drainToken: number };
-const views = viewsOf(sab);
-const control = new Control(views);
-const ring = new SharedRing(views);
-const channel = new BroadcastChannel(channelName(config.filename));
-channel.unref();
+interface Served {
+  config: FlusherConfig;
+  control: Control;
+  ring: SharedRing;
+  drainer: Drainer;
+  /** Where this file's fault reports go: every handler of the file in the process listens. */
+  channel: BroadcastChannel;
+  /** The current fault, counted, and when to try again. */
+  fault: { code: string; count: number } | null;
+  retryAt: number;
+  retryMs: number;
+}
+
+const { hub: hubSab, token, files } = workerData as { hub: SharedArrayBuffer; token: number; files: Array<{ sab: SharedArrayBuffer; config: FlusherConfig }> };
+const hub = new Hub(hubViewsOf(hubSab));
+const served = new Map<string, Served>();
 
 /**
- * Every handler in the process hears the report; the one that claims its sequence number reports
- * it, so a fault is reported once per process, not once per thread. A fault that persists is
- * reported again at 1, 2, 4, 8... occurrences, with its count.
+ * Every handler of the file hears the report; the one that claims its sequence number reports it,
+ * so a fault is reported once per process, not once per thread. A fault that persists is reported
+ * again at 1, 2, 4, 8... occurrences, with its count.
  */
-function report(err: Error, occurrences = 1): void {
-  channel.postMessage(errorToMessage(err, control.nextReport(), occurrences));
+function report(f: Served, err: Error, occurrences = 1): void {
+  f.channel.postMessage(errorToMessage(err, f.control.nextReport(), occurrences));
 }
 
-const appender = new FileAppender(appenderOptions(config), (err) => report(err));
-const drainer = new Drainer(control, ring, appender, drainToken);
-
-try {
-  appender.openEagerly(config.openedAt);
-} catch (err) {
-  report(err as Error);
-}
-
-let retryMs = RETRY_MIN_MS;
-let fault = null as { code: string; count: number } | null;
-while (control.isFlusher(token)) {
-  control.beatFlusher();
-  const seen = ring.wakeSeq();
-  const pending = ring.pending();
-  if (pending === 0) {
-    if (control.attached() === 0) break;
-    ring.waitForWork(seen, IDLE_WAIT_MS);
-    continue;
-  }
-  // Let a batch build up, unless it already has.
-  if (pending < config.batchBytes && control.fault() === 0) ring.waitForWork(seen, config.flushInterval);
+function adopt(sab: SharedArrayBuffer, config: FlusherConfig): void {
+  if (served.has(config.filename)) return;
+  const views = viewsOf(sab);
+  const control = new Control(views);
+  const ring = new SharedRing(views);
+  const channel = new BroadcastChannel(channelName(config.filename));
+  channel.unref();
+  const f: Served = { config, control, ring, channel, fault: null, retryAt: 0, retryMs: RETRY_MIN_MS, drainer: null! };
+  const appender = new FileAppender(appenderOptions(config), (err) => report(f, err));
+  f.drainer = new Drainer(control, ring, hub, appender, token);
+  served.set(config.filename, f);
+  control.serve(token);
   try {
-    if (drainer.drainOnce() === 'busy') {
-      ring.waitForWork(ring.wakeSeq(), 1);
-      continue;
-    }
-    retryMs = RETRY_MIN_MS;
-    fault = null;
+    appender.openEagerly(config.openedAt);
+  } catch (err) {
+    report(f, err as Error);
+  }
+}
+
+function release(f: Served): void {
+  served.delete(f.config.filename);
+  f.control.unserve(token);
+  f.drainer.close();
+  f.channel.close();
+}
+
+/** Drains one file unless it is waiting to retry, keeping its own fault state. */
+function drain(f: Served, now: number): void {
+  if (now < f.retryAt) return;
+  try {
+    if (f.drainer.drainOnce() === 'busy') return;
+    f.fault = null;
+    f.retryMs = RETRY_MIN_MS;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    if (fault?.code !== code) fault = { code, count: 0 };
-    fault.count++;
-    if ((fault.count & (fault.count - 1)) === 0) report(err as Error, fault.count);
-    ring.waitForWork(ring.wakeSeq(), retryMs);
-    retryMs = Math.min(RETRY_MAX_MS, retryMs * 2);
+    if (f.fault?.code !== code) f.fault = { code, count: 0 };
+    f.fault.count++;
+    if ((f.fault.count & (f.fault.count - 1)) === 0) report(f, err as Error, f.fault.count);
+    f.retryAt = now + f.retryMs;
+    f.retryMs = Math.min(RETRY_MAX_MS, f.retryMs * 2);
   }
 }
-control.releaseFlusher(token);
-drainer.close();
-channel.close();
+
+const announcements = new BroadcastChannel(HUB_KEY);
+announcements.onmessage = (e: unknown) => {
+  const m = (e as { data: HubMessage }).data;
+  if (m.type === 'file') adopt(m.sab, m.config);
+};
+for (const f of files) adopt(f.sab, f.config);
+announcements.postMessage({ type: 'hello', token } satisfies HubMessage);
+
+async function run(): Promise<void> {
+  while (hub.isFlusher(token)) {
+    hub.beat();
+    const seen = hub.wakeSeq();
+    let pending = false;
+    let batchReady = false;
+    let faulted = false;
+    let interval = IDLE_WAIT_MS;
+    for (const f of served.values()) {
+      const bytes = f.ring.pending();
+      if (bytes === 0) {
+        if (f.control.attached() === 0) release(f);
+        continue;
+      }
+      pending = true;
+      if (bytes >= f.config.batchBytes) batchReady = true;
+      if (f.fault) faulted = true;
+      interval = Math.min(interval, f.config.flushInterval);
+    }
+    if (served.size === 0) break;
+    if (!pending) {
+      await hub.waitForWork(seen, IDLE_WAIT_MS);
+      continue;
+    }
+    // Let batches build up, unless one already has.
+    if (!batchReady && !faulted) await hub.waitForWork(seen, interval);
+    // Read before draining: a producer's wake-up during the drains must cut the backoff sleep short.
+    const drainedAt = hub.wakeSeq();
+    const now = Date.now();
+    let nextRetry = Infinity;
+    for (const f of served.values()) {
+      if (f.ring.pending() > 0) drain(f, now);
+      if (f.fault) nextRetry = Math.min(nextRetry, f.retryAt);
+    }
+    // Only faulted files left pending: sleep until the earliest retry (or new work).
+    if (nextRetry !== Infinity && [...served.values()].every((f) => f.ring.pending() === 0 || f.fault)) {
+      await hub.waitForWork(drainedAt, Math.max(1, nextRetry - Date.now()));
+    }
+  }
+  hub.releaseFlusher(token);
+  for (const f of [...served.values()]) release(f);
+  announcements.close();
+}
+
+void run();

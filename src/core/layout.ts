@@ -1,8 +1,9 @@
 /**
- * The one place that knows the layout of a file's SharedArrayBuffer. Every other module reads and
- * writes the buffer through these names; no offsets appear anywhere else.
+ * The one place that knows the layout of the shared buffers: each file's, and the process hub's.
+ * Every other module reads and writes them through these names; no offsets appear anywhere else.
  *
- *   [ control: CONTROL_SLOTS x Int32 ][ times: TIME_SLOTS x Float64 ][ ring: ringSize bytes ]
+ * A file's buffer:  [ control: CONTROL_SLOTS x Int32 ][ times: TIME_SLOTS x Float64 ][ ring: ringSize bytes ]
+ * The process hub:  [ HUB_SLOTS x Int32 ][ HUB_TIME_SLOTS x Float64 ]
  *
  * The ring holds records in the frame format of frame.ts, written byte-wise and wrapping at the
  * end of the ring.
@@ -22,12 +23,13 @@ export const HEAD = 3;
  * are in place: one store publishes a whole record, so a producer that dies mid-copy publishes
  * nothing. Bytes pending = (TAIL - HEAD) >>> 0. */
 export const TAIL = 4;
-/** Bumped (and notified) when producers want the flusher to wake before its interval. */
-export const WAKE = 5;
+/** Unused since the flusher moved to the process hub (HUB_WAKE); kept so the slots keep their numbers. */
+export const UNUSED_5 = 5;
 /** Bumped (and notified) when the drainer frees space, for producers waiting on a full ring. */
 export const SPACE = 6;
-/** Token of the thread running the background flusher loop, 0 when none (elected by CAS). */
-export const FLUSHER = 7;
+/** Token of the process flusher serving this file (HUB_FLUSHER's value when it adopted it), 0 when
+ * none. Served means: this equals the hub's live flusher. */
+export const SERVED_BY = 7;
 /** Token of the thread draining the ring right now, 0 when none. One drainer at a time. */
 export const DRAIN = 8;
 /** Non-zero while the last attempt to write failed (disk full, permission...), so producers facing
@@ -36,7 +38,7 @@ export const DRAIN = 8;
 export const FAULT = 9;
 /** Records dropped because the ring stayed full during a fault. */
 export const DROPPED = 10;
-/** Source of unique thread tokens for FLUSHER and DRAIN. */
+/** Source of unique positive tokens for DRAIN (the hub's flusher tokens are negative). */
 export const NEXT_TOKEN = 11;
 /** Number of handler instances attached in this process and not closed. */
 export const ATTACHED = 12;
@@ -50,8 +52,8 @@ export const REPORT_SEQ = 15;
 export const CONTROL_SLOTS = 16;
 
 // ---- Float64 time slots --------------------------------------------------------------------------
-/** Date.now() of the flusher loop's last sign of life. */
-export const FLUSHER_BEAT = 0;
+/** Unused since the flusher's heartbeat moved to the hub (HUB_FLUSHER_BEAT). */
+export const UNUSED_TIME_0 = 0;
 /** Date.now() of the current drainer's last sign of life. */
 export const DRAIN_BEAT = 1;
 export const TIME_SLOTS = 2;
@@ -62,7 +64,7 @@ export const CONTROL_BYTES = CONTROL_SLOTS * 4;
 export const TIMES_OFFSET = Math.ceil(CONTROL_BYTES / 8) * 8;
 export const RING_OFFSET = TIMES_OFFSET + TIME_SLOTS * 8;
 
-export const LAYOUT_VERSION = 2;
+export const LAYOUT_VERSION = 3;
 
 export interface SharedViews {
   sab: SharedArrayBuffer;
@@ -94,4 +96,43 @@ export function viewsOf(sab: SharedArrayBuffer): SharedViews {
 /** Whether `sab` was laid out by this version of the package (a buffer from another is not used). */
 export function isCurrentLayout(sab: SharedArrayBuffer): boolean {
   return sab.byteLength > RING_OFFSET && Atomics.load(new Int32Array(sab, 0, CONTROL_SLOTS), VERSION) === LAYOUT_VERSION;
+}
+
+// ---- The process hub: one per process, whatever the number of files -------------------------------
+/** Layout version, as VERSION. */
+export const HUB_VERSION = 0;
+/** Token (negative) of the process's one flusher thread, 0 when none (elected by CAS). */
+export const HUB_FLUSHER = 1;
+/** Bumped (and notified) when any file's producers want the flusher to wake before its interval. */
+export const HUB_WAKE = 2;
+/** Source of flusher tokens, counting down from -1 so they never equal a file's DRAIN tokens. */
+export const HUB_NEXT_TOKEN = 3;
+/** Token of the last flusher whose thread exited: a DRAIN it still holds is free to take at once. */
+export const HUB_EXITED = 4;
+export const HUB_SLOTS = 5;
+/** Date.now() of the flusher's last sign of life. */
+export const HUB_FLUSHER_BEAT = 0;
+export const HUB_TIME_SLOTS = 1;
+const HUB_TIMES_OFFSET = Math.ceil((HUB_SLOTS * 4) / 8) * 8;
+
+export interface HubViews {
+  sab: SharedArrayBuffer;
+  control: Int32Array;
+  times: Float64Array;
+}
+
+export function allocateHub(): HubViews {
+  const views = hubViewsOf(new SharedArrayBuffer(HUB_TIMES_OFFSET + HUB_TIME_SLOTS * 8));
+  Atomics.store(views.control, HUB_VERSION, LAYOUT_VERSION);
+  Atomics.store(views.control, HUB_NEXT_TOKEN, -1);
+  return views;
+}
+
+export function hubViewsOf(sab: SharedArrayBuffer): HubViews {
+  return { sab, control: new Int32Array(sab, 0, HUB_SLOTS), times: new Float64Array(sab, HUB_TIMES_OFFSET, HUB_TIME_SLOTS) };
+}
+
+/** Whether `sab` is a hub laid out by this version of the package. */
+export function isCurrentHub(sab: SharedArrayBuffer): boolean {
+  return sab.byteLength === HUB_TIMES_OFFSET + HUB_TIME_SLOTS * 8 && Atomics.load(new Int32Array(sab, 0, HUB_SLOTS), HUB_VERSION) === LAYOUT_VERSION;
 }

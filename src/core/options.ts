@@ -211,6 +211,7 @@ export function appenderOptions(config: FlusherConfig): AppenderOptions {
     rotator: config.rotator === null ? null : reviveHook<Rotator>(config.rotator),
     compress: config.compress,
     mkdir: config.mkdir,
+    openedAt: config.openedAt,
     fsync: config.fsync,
   };
 }

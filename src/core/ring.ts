@@ -1,5 +1,5 @@
 import {
-  MUTEX, MUTEX_SEQ, HEAD, TAIL, WAKE, SPACE, RECORDS,
+  MUTEX, MUTEX_SEQ, HEAD, TAIL, SPACE, RECORDS,
   type SharedViews,
 } from './layout.js';
 
@@ -107,12 +107,6 @@ export class SharedRing {
     Atomics.notify(this.control, SPACE);
   }
 
-  /** Asks the flusher to drain now instead of at its next interval. */
-  wakeFlusher(): void {
-    Atomics.add(this.control, WAKE, 1);
-    Atomics.notify(this.control, WAKE);
-  }
-
   /** Sleeps until the drainer frees space or `ms` pass. */
   waitForSpace(ms: number): void {
     const seen = Atomics.load(this.control, SPACE);
@@ -129,15 +123,6 @@ export class SharedRing {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([r.value, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
     clearTimeout(timer);
-  }
-
-  /** Flusher: sleeps until woken by a producer or `ms` pass. */
-  waitForWork(seen: number, ms: number): void {
-    Atomics.wait(this.control, WAKE, seen, ms);
-  }
-
-  wakeSeq(): number {
-    return Atomics.load(this.control, WAKE);
   }
 
   private lock(): void {

@@ -51,6 +51,8 @@ export interface AppenderOptions {
   compress: boolean;
   /** Create missing folders of the log and lock files. */
   mkdir: boolean;
+  /** When the handler was made (ms): the first period's "now" when `delay` is false. */
+  openedAt: number;
   /** Durable mode ('batch'): fdatasync each run before it leaves the ring; sync the folder after renames. */
   fsync: boolean;
 }
@@ -143,7 +145,10 @@ export class FileAppender {
   private appendLocked(buf: Buffer, bytes: number, committed: (end: number) => void, lockFd: number): void {
     this.checkBase();
     const onDisk = this.readState(lockFd);
-    const { state, changed } = this.reconcile(onDisk, frameTime(buf, 0) / 1000);
+    // A new state's "now": CPython computes it when the handler is made; with delay, when the first
+    // record comes (so records stamped with explicit times start the schedule where they are).
+    const nowMs = this.options.delay ? frameTime(buf, 0) : this.options.openedAt;
+    const { state, changed } = this.reconcile(onDisk, nowMs / 1000);
     let dirty = changed;
     const run = this.run;
     // A batch that failed part-way left its unwritten run behind: it is still in the ring and

@@ -1,19 +1,24 @@
-import { Worker, getEnvironmentData, setEnvironmentData } from 'node:worker_threads';
-import { allocate, viewsOf, isCurrentLayout, type SharedViews } from './layout.js';
+import { BroadcastChannel, Worker, getEnvironmentData, setEnvironmentData } from 'node:worker_threads';
+import { allocate, allocateHub, hubViewsOf, viewsOf, isCurrentHub, isCurrentLayout, type SharedViews } from './layout.js';
 import { SharedRing } from './ring.js';
 import { Control } from './control.js';
+import { Hub } from './hub.js';
 import type { FlusherConfig } from './options.js';
 
 /** Process-wide name of a file's buffer. Both copies of the package (ESM and CommonJS) use it. */
 const KEY_PREFIX = 'concurrent-log:v1:';
-/** A registry on globalThis, so both copies of the package in one thread find the same entry. */
+/** Process-wide name of the hub, and of the channel on which files are announced to the flusher. */
+export const HUB_KEY = 'concurrent-log:v1:hub';
+/** Registries on globalThis, so both copies of the package in one thread find the same entries. */
 const REGISTRY = Symbol.for('concurrent-log.registry.v1');
+const HUB = Symbol.for('concurrent-log.hub.v1');
 
 export interface SharedFile {
   key: string;
   views: SharedViews;
   ring: SharedRing;
   control: Control;
+  hub: Hub;
   config: FlusherConfig;
   /** Whether this thread made the buffer (rather than inheriting it from its parent thread). */
   created: boolean;
@@ -24,9 +29,45 @@ interface EnvEntry {
   config: FlusherConfig;
 }
 
+/** What announces a file to the flusher, and what a new flusher says to have every file announced. */
+export type HubMessage = { type: 'file'; sab: SharedArrayBuffer; config: FlusherConfig } | { type: 'hello'; token: number };
+
+interface ThreadHub {
+  hub: Hub;
+  /** This thread's end of the announcement channel: it answers a new flusher's hello. */
+  channel: BroadcastChannel;
+}
+
 function registry(): Map<string, SharedFile> {
   const g = globalThis as unknown as Record<symbol, Map<string, SharedFile> | undefined>;
   return (g[REGISTRY] ??= new Map());
+}
+
+/**
+ * This process's hub: the one this thread has, the one the thread that started it published, or a
+ * new one, published for threads started from now on (the same rule as for files' buffers).
+ */
+function threadHub(): ThreadHub {
+  const g = globalThis as unknown as Record<symbol, ThreadHub | undefined>;
+  let th = g[HUB];
+  if (th) return th;
+  const inherited = getEnvironmentData(HUB_KEY) as SharedArrayBuffer | undefined;
+  let hub: Hub;
+  if (inherited instanceof SharedArrayBuffer && isCurrentHub(inherited)) hub = new Hub(hubViewsOf(inherited));
+  else {
+    hub = new Hub(allocateHub());
+    setEnvironmentData(HUB_KEY, hub.sab);
+  }
+  const channel = new BroadcastChannel(HUB_KEY);
+  channel.unref();
+  // A new flusher knows only the file that started it: every thread announces its other files.
+  channel.onmessage = (e: unknown) => {
+    if ((e as { data: HubMessage }).data.type !== 'hello') return;
+    for (const file of registry().values()) if (file.control.attached() > 0 && !isServed(file)) announce(file);
+  };
+  th = { hub, channel };
+  g[HUB] = th;
+  return th;
 }
 
 export function channelName(filename: string): string {
@@ -54,7 +95,7 @@ export function sharedFileFor(config: FlusherConfig, ringSize: number): SharedFi
     created = true;
     setEnvironmentData(key, { sab: views.sab, config } satisfies EnvEntry);
   }
-  const file: SharedFile = { key, views, ring: new SharedRing(views), control: new Control(views), config: fileConfig, created };
+  const file: SharedFile = { key, views, ring: new SharedRing(views), control: new Control(views), hub: threadHub().hub, config: fileConfig, created };
   reg.set(key, file);
   return file;
 }
@@ -62,41 +103,53 @@ export function sharedFileFor(config: FlusherConfig, ringSize: number): SharedFi
 /** A private buffer for `shared: false`: the same machinery, drained by the writing thread itself. */
 export function privateFile(config: FlusherConfig, ringSize: number): SharedFile {
   const views = allocate(ringSize);
-  return { key: KEY_PREFIX + config.filename, views, ring: new SharedRing(views), control: new Control(views), config, created: true };
+  return { key: KEY_PREFIX + config.filename, views, ring: new SharedRing(views), control: new Control(views), hub: threadHub().hub, config, created: true };
+}
+
+/** Whether the process's live flusher has this file in its care. */
+export function isServed(file: SharedFile): boolean {
+  const by = file.control.servedBy();
+  return by !== 0 && by === file.hub.flusherToken() && file.hub.flusherAlive();
+}
+
+function announce(file: SharedFile): void {
+  threadHub().channel.postMessage({ type: 'file', sab: file.views.sab, config: file.config } satisfies HubMessage);
+  file.hub.wake();
 }
 
 /**
- * Makes sure one flusher thread serves this buffer: the caller that wins the compare-and-swap on
- * FLUSHER starts it. It is unref'd, so it never keeps the process alive; exit handlers drain instead.
+ * Makes sure the process's one flusher thread serves this file: tells the live flusher about it, or
+ * starts the flusher if there is none (the caller that wins the compare-and-swap on HUB_FLUSHER).
+ * The flusher is unref'd, so it never keeps the process alive; exit handlers drain instead.
  */
 export function ensureFlusher(file: SharedFile, onError: (err: Error) => void): void {
-  const { views, control } = file;
-  const token = control.claimFlusher();
-  if (token === 0) return;
-  const drainToken = control.newToken();
+  if (isServed(file)) return;
+  const { hub } = file;
+  const token = hub.claimFlusher();
+  if (token === 0) {
+    announce(file);
+    return;
+  }
   let worker: Worker;
   try {
     // @ts-ignore -- import.meta is rewritten for the CommonJS build (scripts/build.mjs)
     const here: string = import.meta.url;
     worker = new Worker(new URL('./flusher.js', here), {
-      workerData: { sab: views.sab, config: file.config, token, drainToken },
+      workerData: { hub: hub.sab, token, files: [{ sab: file.views.sab, config: file.config }] },
       name: 'concurrent-log flusher',
       // The default, stated because the lock depends on it: the thread's descriptors (and so its
-      // flock) are closed when it exits, however it exits.
+      // flocks) are closed when it exits, however it exits.
       trackUnmanagedFds: true,
     });
   } catch (err) {
-    control.releaseFlusher(token);
+    hub.releaseFlusher(token);
     onError(err as Error);
     return;
   }
   worker.unref();
   worker.on('error', onError);
-  worker.on('exit', () => {
-    control.releaseFlusher(token);
-    // Died mid-drain: free its drain lock now rather than when it looks stale. Its file lock is
-    // already gone: Node closes a worker's file descriptors when it exits (trackUnmanagedFds),
-    // and the kernel drops a flock with its last descriptor.
-    control.releaseDrain(drainToken);
-  });
+  // Died mid-drain: its drain locks are free to take at once (Drainer.acquire). Its file locks are
+  // already gone: Node closes a worker's file descriptors when it exits (trackUnmanagedFds), and
+  // the kernel drops a flock with its last descriptor.
+  worker.on('exit', () => hub.markExited(token));
 }

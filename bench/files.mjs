@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+// `npm run bench:files`: the cost of many log files in one process. For each writer, a fresh child
+// process opens N files, writes `records` records to each and waits until all are on disk; it
+// reports the threads and RSS that the N files added and the time to the first flush of all.
+// Writers: ours (N handlers: one flusher thread for all) and pino transports (one thread each).
+// Prints a table and writes bench/results/files-<timestamp>.json.
+//
+// Flags: --files 50 --records 1000 --rounds 3 --json
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const self = fileURLToPath(import.meta.url);
+
+if (process.argv[2] === '--child') {
+  const [, , , writer, dir, files, records] = process.argv;
+  const threads = () => readdirSync('/proc/self/task').length;
+  const mib = () => process.memoryUsage().rss / 2 ** 20;
+  const paths = Array.from({ length: Number(files) }, (_, i) => join(dir, `f${i}.log`));
+  // Load the writer's code first, so the figures are what the files add, not what the import does.
+  const mod = writer === 'ours' ? await import('concurrent-log') : (await import('pino')).default;
+  await new Promise((r) => setTimeout(r, 100));
+  const t0 = { threads: threads(), rss: mib(), at: performance.now() };
+  let flushAll;
+  let peak = 0;
+  if (writer === 'ours') {
+    const hs = paths.map((p) => new mod.ConcurrentTimedRotatingFileHandler(p));
+    for (let i = 0; i < Number(records); i++) for (const h of hs) h.write(`record ${i} of ${h.filename}\n`);
+    peak = threads();
+    flushAll = () => Promise.all(hs.map((h) => h.flush()));
+    await flushAll();
+  } else {
+    const loggers = paths.map((p) => mod(mod.transport({ target: 'pino/file', options: { destination: p } })));
+    for (let i = 0; i < Number(records); i++) for (const l of loggers) l.info(`record ${i}`);
+    peak = threads();
+    // thread-stream has no flush promise: wait until every file holds every record.
+    const { readFileSync, existsSync } = await import('node:fs');
+    const full = (p) => existsSync(p) && readFileSync(p, 'utf8').split('\n').length - 1 >= Number(records);
+    while (!paths.every(full)) await new Promise((r) => setTimeout(r, 5));
+  }
+  const ms = performance.now() - t0.at;
+  process.stdout.write(JSON.stringify({ writer, threads: Math.max(peak, threads()) - t0.threads, rssMiB: mib() - t0.rss, flushMs: ms }) + '\n');
+  process.exit(0);
+}
+
+const opts = { files: 50, records: 1000, rounds: 3, json: false };
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i++) {
+  const name = argv[i].replace(/^--/, '');
+  if (name === 'json') opts.json = true;
+  else if (name in opts) opts[name] = Number(argv[++i]);
+  else { process.stderr.write(`files: unknown argument '${argv[i]}'\nusage: node bench/files.mjs [--files 50] [--records 1000] [--rounds 3] [--json]\n`); process.exit(2); }
+}
+const WRITERS = ['ours', 'pino-transports'];
+const scratch = mkdtempSync(join(tmpdir(), 'concurrent-log-files-'));
+const runs = Object.fromEntries(WRITERS.map((w) => [w, []]));
+try {
+  for (let round = 0; round < opts.rounds; round++) {
+    for (const w of round % 2 ? [...WRITERS].reverse() : WRITERS) {
+      const dir = join(scratch, `${w}-${round}`);
+      mkdirSync(dir);
+      const r = spawnSync(process.execPath, [self, '--child', w, dir, String(opts.files), String(opts.records)], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+      if (r.status !== 0) throw new Error(`${w}: exit ${r.status}\n${r.stderr}`);
+      runs[w].push(JSON.parse(r.stdout.trim().split('\n').at(-1)));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const rows = WRITERS.map((w) => ({
+  writer: w,
+  threads: median(runs[w].map((r) => r.threads)),
+  rssMiB: Math.round(median(runs[w].map((r) => r.rssMiB)) * 10) / 10,
+  flushMs: Math.round(median(runs[w].map((r) => r.flushMs))),
+}));
+const result = { ...opts, node: process.version, date: new Date().toISOString(), rows, runs };
+mkdirSync(join(root, 'bench/results'), { recursive: true });
+const out = join(root, 'bench/results', `files-${result.date.replace(/[:.]/g, '-')}.json`);
+writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
+if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
+else {
+  process.stdout.write(`${opts.files} files in one process, ${opts.records} records each (median of ${opts.rounds}):\n\n`);
+  process.stdout.write('| writer | extra threads | extra RSS (MiB) | write + flush all (ms) |\n|---|---|---|---|\n');
+  for (const r of rows) process.stdout.write(`| ${r.writer} | ${r.threads} | ${r.rssMiB} | ${r.flushMs} |\n`);
+  process.stdout.write(`\nsaved ${out}\n`);
+}

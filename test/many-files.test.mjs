@@ -1,0 +1,73 @@
+// Many files in one process: one flusher thread serves them all, and a file the disk refuses does
+// not hold up the others.
+import test from 'ava';
+import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { ConcurrentTimedRotatingFileHandler } from 'concurrent-log';
+import { execFileSync } from 'node:child_process';
+import { tempDir, ROOT } from './helpers/core.mjs';
+
+const threads = () => readdirSync('/proc/self/task').length;
+const lines = (p) => readFileSync(p, 'utf8').split('\n').filter(Boolean);
+
+test('50 files written from the main thread and 3 workers are served by one flusher thread', async (t) => {
+  const dir = tempDir();
+  const files = Array.from({ length: 50 }, (_, i) => join(dir, `f${i}`, 'app.log'));
+  const handlers = files.map((f) => new ConcurrentTimedRotatingFileHandler(f));
+  const before = threads();
+  const workers = Array.from({ length: 3 }, (_, w) => new Worker(`
+    const { workerData, parentPort } = require('node:worker_threads');
+    const { ConcurrentTimedRotatingFileHandler } = require('concurrent-log');
+    (async () => {
+      const hs = workerData.files.map((f) => new ConcurrentTimedRotatingFileHandler(f));
+      for (let i = 0; i < 100; i++) hs.forEach((h, k) => h.write('w${w} ' + k + ' ' + i + '\\n'));
+      await Promise.all(hs.map((h) => h.close()));
+      parentPort.postMessage('done');
+    })();
+  `, { eval: true, workerData: { files } }));
+  const exited = workers.map((w) => new Promise((r) => w.once('exit', r)));
+  for (let i = 0; i < 100; i++) handlers.forEach((h, k) => h.write(`main ${k} ${i}\n`));
+  await Promise.all(workers.map((w) => new Promise((resolve, reject) => {
+    w.once('message', resolve);
+    w.once('error', reject);
+  })));
+  // The main thread's handlers, the flusher, and the three workers still winding down: no
+  // flusher per file.
+  const during = threads() - before;
+  await Promise.all(handlers.map((h) => h.close()));
+  await Promise.all(exited);
+  t.true(during <= 3 + 2, `${during} threads beyond the workers' 3 for 50 files`);
+  for (const f of files) t.is(lines(f).length, 400);
+});
+
+test('a file the disk refuses does not hold up the others served by the same flusher', async (t) => {
+  const dir = tempDir();
+  const good = Array.from({ length: 5 }, (_, i) => join(dir, `good${i}.log`));
+  const badPath = join(dir, 'bad.log');
+  mkdirSync(badPath); // the base path is a folder: EISDIR on every attempt
+  const errors = [];
+  const bad = new ConcurrentTimedRotatingFileHandler(badPath, { onError: (e) => errors.push(e) });
+  const handlers = good.map((f) => new ConcurrentTimedRotatingFileHandler(f));
+  for (let round = 0; round < 3; round++) {
+    bad.write(`bad ${round}\n`);
+    handlers.forEach((h, k) => h.write(`good ${k} ${round}\n`));
+    // Each good file is on disk while the bad one keeps failing (and backing off).
+    await Promise.all(handlers.map((h) => h.flush()));
+    for (const f of good) t.is(lines(f).length, round + 1);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  t.true(errors.some((e) => e.code === 'EISDIR'));
+  rmSync(badPath, { recursive: true });
+  await bad.close();
+  t.deepEqual(lines(badPath), ['bad 0', 'bad 1', 'bad 2']);
+  await Promise.all(handlers.map((h) => h.close()));
+});
+
+test('bench:files runs at a tiny size and writes its JSON', (t) => {
+  const out = execFileSync(process.execPath, [join(ROOT, 'bench/files.mjs'), '--files', '3', '--records', '10', '--rounds', '1', '--json'], { cwd: ROOT, encoding: 'utf8' });
+  const r = JSON.parse(out.trim().split('\n').at(-1));
+  t.deepEqual(r.rows.map((x) => x.writer), ['ours', 'pino-transports']);
+  t.is(r.rows[0].threads, 1, 'one flusher thread for 3 files');
+  t.is(r.rows[1].threads, 3, 'pino: one transport thread per file');
+});
