@@ -3,7 +3,7 @@
 export { ConcurrentTimedRotatingFileHandler } from './logging/file-handler.js';
 export { LogFile, type HandlerStats, type LogFileEvents } from './core/file.js';
 export { closeOnSignals, type CloseOnSignalsOptions } from './core/signals.js';
-export type { HandlerOptions, Namer, Rotator } from './core/options.js';
+export { lockFilePath, type HandlerOptions, type Namer, type Rotator } from './core/options.js';
 export {
   ConfigError,
   LogFileError,

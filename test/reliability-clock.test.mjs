@@ -6,7 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConcurrentTimedRotatingFileHandler } from 'concurrent-log';
 import { tempDir } from './helpers/core.mjs';
-import { readLog, recordLine, missingOf } from './fixtures/chaos/records.mjs';
+import { readLog, recordLine, missingOf } from '../bench/chaos/records.mjs';
 
 const T0 = Date.UTC(2025, 5, 15, 12, 0, 0);
 const NAME = /^app\.log(\.\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2})?$/;

@@ -5,8 +5,8 @@ import test from 'ava';
 import { writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './helpers/core.mjs';
-import { chaosRound } from './fixtures/chaos/harness.mjs';
-import { readLog, recordLine, missingOf } from './fixtures/chaos/records.mjs';
+import { chaosRound } from '../bench/chaos/harness.mjs';
+import { readLog, recordLine, missingOf } from '../bench/chaos/records.mjs';
 
 test('the chaos checker finds torn, duplicated, misplaced and missing records', (t) => {
   const dir = tempDir();

@@ -7,7 +7,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConcurrentTimedRotatingFileHandler } from 'concurrent-log';
 import { tempDir, lockOf } from './helpers/core.mjs';
-import { readLog, missingOf, recordLine } from './fixtures/chaos/records.mjs';
+import { readLog, missingOf, recordLine } from '../bench/chaos/records.mjs';
 
 const DIES = new URL('./fixtures/chaos/flusher-dies-often.mjs', import.meta.url);
 

@@ -6,7 +6,7 @@ import { mkdirSync, rmSync, writeFileSync, readFileSync, symlinkSync, readdirSyn
 import { join } from 'node:path';
 import { ConcurrentTimedRotatingFileHandler } from 'concurrent-log';
 import { tempDir, lockOf } from './helpers/core.mjs';
-import { readLog, recordLine, missingOf } from './fixtures/chaos/records.mjs';
+import { readLog, recordLine, missingOf } from '../bench/chaos/records.mjs';
 import { smallFs, freeBytes } from './fixtures/chaos/smallfs.mjs';
 
 // Records are stamped a little in the future: a base path made during a test (a folder, a link

@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { ConcurrentTimedRotatingFileHandler } from 'concurrent-log';
 import { tempDir } from './helpers/core.mjs';
-import { readLog, recordLine, missingOf } from './fixtures/chaos/records.mjs';
+import { readLog, recordLine, missingOf } from '../bench/chaos/records.mjs';
 
 const BURST = new URL('./fixtures/chaos/burst-thread.mjs', import.meta.url);
 const T0 = Date.UTC(2025, 5, 15, 12, 0, 0);

@@ -5,6 +5,7 @@ import { join, resolve, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fork, execFileSync } from 'node:child_process';
 import { verifyRun } from 'concurrent-log/tools';
+import { lockFilePath } from 'concurrent-log';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIXTURES = join(ROOT, 'test/fixtures/core');
@@ -55,7 +56,7 @@ export function lines(path) {
   return readFileSync(path, 'utf8').split('\n').filter(Boolean);
 }
 
-/** The default lock and state file of a log: the dot-file `.<basename>.lock` beside it. */
+/** The default lock and state file of a log (the dot-file `.<basename>.lock` beside it). */
 export function lockOf(file) {
-  return join(dirname(file), `.${basename(file)}.lock`);
+  return lockFilePath(file);
 }

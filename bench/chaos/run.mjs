@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { chaosRound } from '../test/fixtures/chaos/harness.mjs';
+import { chaosRound } from './harness.mjs';
 
 const { values } = parseArgs({
   options: {
