@@ -267,112 +267,105 @@ export function dictConfig(config: Dict): void {
     cfg[k] = { ...((v as Dict | undefined) ?? {}) };
   }
   const c = new Configurator(cfg);
-  const incremental = !!cfg.incremental;
   try {
-    if (incremental) {
-      for (const [name, hc] of Object.entries(cfg.handlers as Dict)) {
-        const h = namedHandlers.get(name);
-        if (!h) throw new ValueError(`No handler found with name ${pyRepr(name)}`);
-        const level = (hc as Dict)?.level;
-        if (level) h.setLevel(checkLevel(level));
-      }
-      for (const [name, lc] of Object.entries(cfg.loggers as Dict)) {
-        try {
-          c.configureLogger(name, lc as Dict, true);
-        } catch (e) {
-          throw wrap(`Unable to configure logger ${pyRepr(name)}`, e);
-        }
-      }
-      if (cfg.root) {
-        try {
-          c.commonLoggerConfig(root, cfg.root as Dict, true);
-        } catch (e) {
-          throw wrap('Unable to configure root logger', e);
-        }
-      }
+    if (cfg.incremental) {
+      configureIncrementally(c, cfg);
       return;
     }
-    const disableExisting = cfg.disable_existing_loggers ?? true;
+    // Python's DictConfigurator.configure(), in its order.
     clearExistingHandlers();
-    const formatters = cfg.formatters as Dict;
-    for (const name of Object.keys(formatters)) {
-      try {
-        if (!isDict(formatters[name])) throw new TypeError(`expected a dictionary, got ${pyRepr(formatters[name])}`);
-        formatters[name] = c.configureFormatter(formatters[name] as Dict);
-      } catch (e) {
-        throw wrap(`Unable to configure formatter ${pyRepr(name)}`, e);
-      }
-    }
-    const filters = cfg.filters as Dict;
-    for (const name of Object.keys(filters)) {
-      try {
-        if (!isDict(filters[name])) throw new TypeError(`expected a dictionary, got ${pyRepr(filters[name])}`);
-        filters[name] = c.configureFilter(filters[name] as Dict);
-      } catch (e) {
-        throw wrap(`Unable to configure filter ${pyRepr(name)}`, e);
-      }
-    }
-    const handlers = cfg.handlers as Dict;
-    const made: Handler[] = [];
-    try {
-      for (const name of Object.keys(handlers).sort()) {
-        try {
-          if (!isDict(handlers[name])) throw new TypeError(`expected a dictionary, got ${pyRepr(handlers[name])}`);
-          const h = c.configureHandler(handlers[name] as Dict, name);
-          h.name = name;
-          registerHandler(h);
-          handlers[name] = h;
-          namedHandlers.set(name, h);
-          made.push(h);
-        } catch (e) {
-          throw wrap(`Unable to configure handler ${pyRepr(name)}`, e);
-        }
-      }
-    } catch (e) {
-      // Do not leak the handlers (and their files) made before the failing one.
-      for (const h of made) closeInBackground(h);
-      throw e;
-    }
-    const manager = root.manager;
-    const existing = [...manager.loggerDict.keys()].sort();
-    const childLoggers = new Set<string>();
-    const loggers = cfg.loggers as Dict;
-    for (const name of Object.keys(loggers)) {
-      const i = existing.indexOf(name);
-      if (i >= 0) {
-        const prefixed = name + '.';
-        for (let j = i + 1; j < existing.length; j++) if (existing[j].startsWith(prefixed)) childLoggers.add(existing[j]);
-        existing.splice(i, 1);
-      }
-      try {
-        if (!isDict(loggers[name])) throw new TypeError(`expected a dictionary, got ${pyRepr(loggers[name])}`);
-        c.configureLogger(name, loggers[name] as Dict);
-      } catch (e) {
-        throw wrap(`Unable to configure logger ${pyRepr(name)}`, e);
-      }
-    }
-    for (const name of existing) {
-      const logger = manager.loggerDict.get(name);
-      if (!logger || logger instanceof PlaceHolder) continue;
-      if (childLoggers.has(name)) {
-        logger.setLevel(0);
-        logger.handlers = [];
-        logger.propagate = true;
-      } else {
-        logger.disabled = !!disableExisting;
-      }
-    }
-    if (cfg.root) {
-      try {
-        if (!isDict(cfg.root)) throw new TypeError(`expected a dictionary, got ${pyRepr(cfg.root)}`);
-        c.commonLoggerConfig(root, cfg.root as Dict, false);
-      } catch (e) {
-        throw wrap('Unable to configure root logger', e);
-      }
-    }
+    configureEach(cfg.formatters as Dict, 'formatter', (d) => c.configureFormatter(d));
+    configureEach(cfg.filters as Dict, 'filter', (d) => c.configureFilter(d));
+    configureHandlers(c, cfg.handlers as Dict);
+    configureLoggers(c, cfg.loggers as Dict, Boolean(cfg.disable_existing_loggers ?? true));
+    if (cfg.root) configuring('root logger', () => c.commonLoggerConfig(root, asDict(cfg.root), false));
   } finally {
     bumpConfigGeneration();
   }
+}
+
+/** Runs `fn`, wrapping its error as Python does: "Unable to configure <what>". */
+function configuring<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw wrap(`Unable to configure ${what}`, e);
+  }
+}
+
+function asDict(v: unknown): Dict {
+  if (!isDict(v)) throw new TypeError(`expected a dictionary, got ${pyRepr(v)}`);
+  return v;
+}
+
+/** Replaces each entry of a section (formatters, filters) by the object built from it. */
+function configureEach(section: Dict, kind: string, build: (d: Dict) => unknown): void {
+  for (const name of Object.keys(section)) {
+    section[name] = configuring(`${kind} ${pyRepr(name)}`, () => build(asDict(section[name])));
+  }
+}
+
+/** Handlers, in sorted order as in Python; one that fails closes those made before it. */
+function configureHandlers(c: Configurator, handlers: Dict): void {
+  const made: Handler[] = [];
+  try {
+    for (const name of Object.keys(handlers).sort()) {
+      const h = configuring(`handler ${pyRepr(name)}`, () => c.configureHandler(asDict(handlers[name]), name));
+      h.name = name;
+      registerHandler(h);
+      handlers[name] = h;
+      namedHandlers.set(name, h);
+      made.push(h);
+    }
+  } catch (e) {
+    // Do not leak the handlers (and their files) made before the failing one.
+    for (const h of made) closeInBackground(h);
+    throw e;
+  }
+}
+
+/**
+ * The configured loggers; then, as Python does, existing loggers not named are disabled (with
+ * disable_existing_loggers), except children of a configured one, which are reset to propagate.
+ */
+function configureLoggers(c: Configurator, loggers: Dict, disableExisting: boolean): void {
+  const manager = root.manager;
+  const existing = [...manager.loggerDict.keys()].sort();
+  const childLoggers = new Set<string>();
+  for (const name of Object.keys(loggers)) {
+    const i = existing.indexOf(name);
+    if (i >= 0) {
+      const prefixed = name + '.';
+      for (let j = i + 1; j < existing.length; j++) if (existing[j].startsWith(prefixed)) childLoggers.add(existing[j]);
+      existing.splice(i, 1);
+    }
+    configuring(`logger ${pyRepr(name)}`, () => c.configureLogger(name, asDict(loggers[name])));
+  }
+  for (const name of existing) {
+    const logger = manager.loggerDict.get(name);
+    if (!logger || logger instanceof PlaceHolder) continue;
+    if (childLoggers.has(name)) {
+      logger.setLevel(0);
+      logger.handlers = [];
+      logger.propagate = true;
+    } else {
+      logger.disabled = disableExisting;
+    }
+  }
+}
+
+/** `incremental: true`: only levels of named handlers, and loggers' own settings, change. */
+function configureIncrementally(c: Configurator, cfg: Dict): void {
+  for (const [name, hc] of Object.entries(cfg.handlers as Dict)) {
+    const h = namedHandlers.get(name);
+    if (!h) throw new ValueError(`No handler found with name ${pyRepr(name)}`);
+    const level = (hc as Dict)?.level;
+    if (level) h.setLevel(checkLevel(level));
+  }
+  for (const [name, lc] of Object.entries(cfg.loggers as Dict)) {
+    configuring(`logger ${pyRepr(name)}`, () => c.configureLogger(name, lc as Dict, true));
+  }
+  if (cfg.root) configuring('root logger', () => c.commonLoggerConfig(root, cfg.root as Dict, true));
 }
 
 /** Python's `_clearExistingHandlers()`: forget named handlers; flush and close every handler made so far. */

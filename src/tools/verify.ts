@@ -276,14 +276,103 @@ const CHUNK = 1 << 20;
  * - duplicated: the extra copies of every key;
  * - misplaced: a record in a rotated file whose timestamp is outside the period its suffix names.
  */
+/** One record read back: its id fields and its time (seconds), or null when the line has none. */
+interface ParsedRecord {
+  level: string;
+  task: string;
+  idx: string;
+  ts: number | null;
+}
+
+/**
+ * verify.py's reading of one line: the seed's text format or a JSON line with a `msg`/`message`.
+ * `null`: the line is torn. Text timestamps repeat for a whole second: the last one is cached.
+ */
+class LineParser {
+  private lastStamp = '';
+  private lastEpoch: number | null = null;
+  constructor(private readonly utc: boolean) {}
+
+  parse(line: string): ParsedRecord | null {
+    const m = TEXT.exec(line);
+    if (m) {
+      const stamp = line.slice(0, 19);
+      if (stamp !== this.lastStamp) {
+        this.lastStamp = stamp;
+        this.lastEpoch = toEpoch(+m[1]!, +m[2]!, +m[3]!, +m[4]!, +m[5]!, +m[6]!, this.utc);
+      }
+      // A date strptime would refuse (verify.py stops there) counts as torn.
+      if (this.lastEpoch === null) return null;
+      return { level: m[7]!, task: m[8]!, idx: m[9]!, ts: this.lastEpoch };
+    }
+    if (line.charCodeAt(0) !== 0x7b /* { */) return null;
+    let o: Record<string, unknown>;
+    let mm: RegExpExecArray | null = null;
+    try {
+      o = JSON.parse(line) as Record<string, unknown>;
+      if (o !== null && typeof o === 'object' && !Array.isArray(o)) {
+        const msg = hasOwn(o, 'msg') ? o['msg'] : hasOwn(o, 'message') ? o['message'] : '';
+        if (typeof msg === 'string') mm = MSG.exec(msg);
+      }
+    } catch {
+      o = {};
+    }
+    if (!mm) return null;
+    const t = hasOwn(o, 'time') ? o['time'] : o['timestamp'];
+    // Python's isinstance(t, (int, float)) also takes booleans.
+    const ts = typeof t === 'number' || typeof t === 'boolean' ? Number(t) / 1000 : null;
+    return { level: mm[1]!, task: mm[2]!, idx: mm[3]!, ts };
+  }
+}
+
+/** Calls `onLine(buf, start, end)` for every '\n'-separated line of the file (the last one too). */
+async function forEachLine(path: string, onLine: (raw: Buffer, a: number, b: number) => void): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    let carry: Buffer | null = null;
+    const buf = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
+      if (bytesRead === 0) break;
+      let data: Buffer = buf.subarray(0, bytesRead);
+      if (carry) {
+        data = Buffer.concat([carry, data]);
+        carry = null;
+      }
+      let pos = 0;
+      for (let nl = data.indexOf(0x0a, pos); nl >= 0; nl = data.indexOf(0x0a, pos)) {
+        if (nl > pos) onLine(data, pos, nl);
+        pos = nl + 1;
+      }
+      if (pos < data.length) carry = Buffer.from(data.subarray(pos));
+    }
+    if (carry && carry.length > 0) onLine(carry, 0, carry.length);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Whether a file is empty or ends in '\n' (verify.py reports a missing one first). */
+async function endsWithNewline(path: string): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const { size } = await fh.stat();
+    if (size === 0) return true;
+    const last = Buffer.alloc(1);
+    await fh.read(last, 0, 1, size - 1);
+    return last[0] === 0x0a;
+  } finally {
+    await fh.close();
+  }
+}
+
 export async function verifyRun(baseFile: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
   const tasks = opts.tasks ?? 100;
   const n = opts.n ?? 1000;
-  const utc = opts.utc ?? false;
   const maxExamples = opts.maxExamples ?? 5;
   const { period } = unitFor(opts.when ?? 'S', opts.interval ?? 1) ?? { period: 1 };
   const { dir, files } = await listRunFiles(baseFile, opts);
-
+  const parser = new LineParser(opts.utc ?? false);
   const seen = new Seen(tasks, n);
   let torn = 0;
   let misplaced = 0;
@@ -293,105 +382,30 @@ export async function verifyRun(baseFile: string, opts: VerifyOptions = {}): Pro
     torn++;
     if (tornExamples.length < maxExamples) tornExamples.push({ file, example: example() });
   };
-  // Text timestamps repeat for a whole second: remember the last one parsed.
-  let lastStamp = '';
-  let lastEpoch: number | null = null;
+  /** A record belongs to the rotated file named for `start` if its time is in that period. */
+  const inPeriod = (start: number, ts: number): boolean => (start <= ts && ts < start + period + 1e-9) || Math.trunc(ts) === Math.trunc(start);
 
   for (const { name, start } of files) {
-    const fh = await open(join(dir, name), 'r');
-    try {
-      const size = (await fh.stat()).size;
-      if (size > 0) {
-        const last = Buffer.alloc(1);
-        await fh.read(last, 0, 1, size - 1);
-        if (last[0] !== 0x0a) tear(name, () => 'no trailing newline');
-      }
-      const onLine = (raw: Buffer, a: number, b: number): void => {
-        lines++;
-        let line = raw.toString('utf8', a, b);
-        if (line.includes('\ufffd')) {
-          try {
-            line = strict.decode(raw.subarray(a, b));
-          } catch {
-            tear(name, () => bytesRepr(raw.subarray(a, Math.min(b, a + TORN_EXAMPLE_CHARS))));
-            return;
-          }
-        }
-        let ts: number | null = null;
-        let level: string;
-        let task: string;
-        let idx: string;
-        const m = TEXT.exec(line);
-        if (m) {
-          level = m[7]!;
-          task = m[8]!;
-          idx = m[9]!;
-          const stamp = line.slice(0, 19);
-          if (stamp !== lastStamp) {
-            lastStamp = stamp;
-            lastEpoch = toEpoch(+m[1]!, +m[2]!, +m[3]!, +m[4]!, +m[5]!, +m[6]!, utc);
-          }
-          if (lastEpoch === null) {
-            // strptime would refuse this date (verify.py stops there); count it torn.
-            tear(name, () => head(line, TORN_EXAMPLE_CHARS));
-            return;
-          }
-          ts = lastEpoch;
-        } else if (line.charCodeAt(0) === 0x7b /* { */) {
-          let o: Record<string, unknown>;
-          let mm: RegExpExecArray | null = null;
-          try {
-            o = JSON.parse(line) as Record<string, unknown>;
-            if (o !== null && typeof o === 'object' && !Array.isArray(o)) {
-              const msg = hasOwn(o, 'msg') ? o['msg'] : hasOwn(o, 'message') ? o['message'] : '';
-              if (typeof msg === 'string') mm = MSG.exec(msg);
-            }
-          } catch {
-            o = {};
-          }
-          if (!mm) {
-            tear(name, () => head(line, TORN_EXAMPLE_CHARS));
-            return;
-          }
-          level = mm[1]!;
-          task = mm[2]!;
-          idx = mm[3]!;
-          const t = hasOwn(o, 'time') ? o['time'] : o['timestamp'];
-          // Python's isinstance(t, (int, float)) also takes booleans.
-          if (typeof t === 'number' || typeof t === 'boolean') ts = Number(t) / 1000;
-        } else {
-          tear(name, () => head(line, TORN_EXAMPLE_CHARS));
+    if (!(await endsWithNewline(join(dir, name)))) tear(name, () => 'no trailing newline');
+    await forEachLine(join(dir, name), (raw, a, b) => {
+      lines++;
+      let line = raw.toString('utf8', a, b);
+      if (line.includes('\ufffd')) {
+        try {
+          line = strict.decode(raw.subarray(a, b));
+        } catch {
+          tear(name, () => bytesRepr(raw.subarray(a, Math.min(b, a + TORN_EXAMPLE_CHARS))));
           return;
         }
-        seen.add(level, task, idx);
-        if (start !== null && ts !== null && !((start <= ts && ts < start + period + 1e-9) || Math.trunc(ts) === Math.trunc(start))) {
-          misplaced++;
-        }
-      };
-
-      let carry: Buffer | null = null;
-      const buf = Buffer.allocUnsafe(CHUNK);
-      for (;;) {
-        const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
-        if (bytesRead === 0) break;
-        let data: Buffer = buf.subarray(0, bytesRead);
-        if (carry) {
-          data = Buffer.concat([carry, data]);
-          carry = null;
-        }
-        let pos = 0;
-        for (;;) {
-          const nl = data.indexOf(0x0a, pos);
-          if (nl < 0) break;
-          if (nl > pos) onLine(data, pos, nl);
-          pos = nl + 1;
-        }
-        if (pos < data.length) carry = Buffer.from(data.subarray(pos));
       }
-      if (carry && carry.length > 0) onLine(carry, 0, carry.length);
-    } finally {
-      await fh.close();
-    }
+      const r = parser.parse(line);
+      if (r === null) {
+        tear(name, () => head(line, TORN_EXAMPLE_CHARS));
+        return;
+      }
+      seen.add(r.level, r.task, r.idx);
+      if (start !== null && r.ts !== null && !inPeriod(start, r.ts)) misplaced++;
+    });
   }
 
   const expected = LEVELS.length * tasks * n;
