@@ -140,3 +140,20 @@ test('the winston transport writes info.timestamp\'s time and winston\'s formatt
   await new Promise((resolve) => tr.end(resolve));
   t.is(readFileSync(file, 'utf8'), 'formatted\nsecond\nthird\n');
 });
+
+for (const kind of ['pino', 'winston', 'log4js']) {
+  test(`${kind}: an I/O error (a missing folder with mkdir: false) is reported and the host ends normally`, async (t) => {
+    const file = join(tmp(), 'missing', 'app.log');
+    const out = await new Promise((resolve, reject) => {
+      const child = fork(join(FIXTURES, 'io-error.mjs'), [kind, file], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('error', reject);
+      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+    t.is(out.code, 0, out.stderr);
+    t.true(JSON.parse(out.stdout.trim().split('\n').at(-1)).reported > 0, out.stderr);
+  });
+}

@@ -1,0 +1,14 @@
+// The published types as a TypeScript user meets them: `when` is CPython's values only, the 'error'
+// listener gets an Error, options are checked (test/fixtures/types/usage.ts).
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { ROOT } from './helpers/core.mjs';
+
+test('the package\'s types accept CPython\'s when values and typed error listeners, and refuse the rest', (t) => {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const r = spawnSync(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022',
+    '--types', 'node', '--skipLibCheck', join(ROOT, 'test/fixtures/types/usage.ts')], { cwd: ROOT, encoding: 'utf8' });
+  t.is(r.status, 0, r.stdout + r.stderr);
+});
