@@ -92,7 +92,8 @@ export class LogFile extends EventEmitter<LogFileEvents> {
       this.channel.onmessage = (e: unknown) => this.heard((e as { data: ErrorMessage }).data);
       this.channel.unref();
       ensureFlusher(this.file, (err) => this.report(err));
-      // A flusher started by a worker dies with that worker; whoever notices first starts another.
+      // A flusher started by a worker dies with that worker, and an announcement can cross a flusher
+      // that is letting the file go: whoever notices first announces the file or starts a flusher.
       this.watch = setInterval(() => {
         if (this.file.ring.pending() > 0) ensureFlusher(this.file, (err) => this.report(err));
       }, WATCH_MS);
@@ -186,10 +187,6 @@ export class LogFile extends EventEmitter<LogFileEvents> {
     this.flushSync();
     this.finishCompression();
     this.detach();
-  }
-
-  get isClosed(): boolean {
-    return this.closed;
   }
 
   /** The flusher may still be gzipping the last rotated files: closing waits for them too. */
