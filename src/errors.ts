@@ -91,3 +91,23 @@ export class ScheduleConflictError extends Error {
     this.writers = writers;
   }
 }
+
+/**
+ * Thrown by a handler's constructor when the flock addon cannot be loaded: no prebuilt binary for
+ * this platform and no build from source (an install with --ignore-scripts, or pnpm, which skips
+ * build scripts, on a platform without a prebuild).
+ */
+export class NativeAddonError extends Error {
+  readonly code = 'ERR_CONCURRENT_LOG_NATIVE';
+  override readonly cause: unknown;
+  constructor(packageRoot: string, cause: unknown) {
+    super(
+      `concurrent-log: no flock addon for ${process.platform}-${process.arch} could be loaded from ${packageRoot} ` +
+        `(no prebuilt binary fits and none was built from source: ${(cause as Error)?.message ?? String(cause)}). ` +
+        'Build it with `npm rebuild concurrent-log` (needs python3, make and a C compiler); with pnpm, allow its build script ' +
+        '(`pnpm approve-builds`, or onlyBuiltDependencies in package.json) and reinstall.',
+    );
+    this.name = 'NativeAddonError';
+    this.cause = cause;
+  }
+}

@@ -10,6 +10,7 @@ export {
   HandlerClosedError,
   RecordsDroppedError,
   ScheduleConflictError,
+  NativeAddonError,
 } from './errors.js';
 export {
   Schedule,

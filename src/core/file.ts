@@ -4,6 +4,7 @@ import { HandlerClosedError, RecordsDroppedError } from '../errors.js';
 import { FRAME_HEADER_BYTES, writeHeader } from './frame.js';
 import { Drainer, sleep } from './drain.js';
 import { FileAppender } from './rotation.js';
+import { flockAddon } from './filelock.js';
 import { appenderOptions, resolveOptions, type HandlerOptions, type ResolvedOptions } from './options.js';
 import { channelName, ensureFlusher, isServed, privateFile, sharedFileFor, type SharedFile } from './shared.js';
 import { faultCode, messageToError, type ErrorMessage } from './errors.js';
@@ -81,6 +82,7 @@ export class LogFile extends EventEmitter<LogFileEvents> {
   constructor(filename: string, options: HandlerOptions = {}) {
     super();
     const resolved = resolveOptions(filename, options);
+    flockAddon();
     this.options = resolved;
     this.filename = resolved.config.filename;
     this.shared = resolved.shared;

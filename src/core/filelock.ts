@@ -1,5 +1,8 @@
 import { closeSync, constants, fstatSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NativeAddonError } from '../errors.js';
 import { openCreating, statOrNull } from './files.js';
 
 interface FlockAddon {
@@ -10,12 +13,24 @@ interface FlockAddon {
 }
 
 let addon: FlockAddon | null = null;
-/** Our Node-API flock addon (native/flock.c), built by `npm install`; loaded on first use. */
-function flockAddon(): FlockAddon {
+/**
+ * Our Node-API flock addon (native/flock.c), as node-gyp-build finds it from the package root: a
+ * build from source (build/Release) if there is one, else the prebuilt binary for this platform,
+ * architecture and libc (prebuilds/). Loaded by the handler's constructor, so that a missing
+ * binary is a clear error there and never a handler that accepts records and drops them.
+ */
+export function flockAddon(): FlockAddon {
   if (addon === null) {
     // @ts-ignore -- import.meta is rewritten for the CommonJS build (scripts/build.mjs)
     const here: string = import.meta.url;
-    addon = createRequire(here)('../../../build/Release/flock.node') as FlockAddon;
+    const req = createRequire(here);
+    // dist/esm/core/ or dist/cjs/core/: the package root is three folders up.
+    const root = join(dirname(fileURLToPath(here)), '..', '..', '..');
+    try {
+      addon = (req('node-gyp-build') as (dir: string) => FlockAddon)(root);
+    } catch (err) {
+      throw new NativeAddonError(root, err);
+    }
   }
   return addon;
 }
