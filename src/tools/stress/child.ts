@@ -2,7 +2,7 @@
 // handler first (so the worker threads attach to its shared buffer), then a piscina pool of
 // `threads` workers runs this process's tasks; progress goes to the parent over IPC.
 import { Piscina } from 'piscina';
-import { handlerOptions } from './writers.js';
+import { handlerOptions, usesOurHandler } from './writers.js';
 import type { CloseTask, WriteTask } from './task.js';
 
 export interface ChildConfig {
@@ -27,8 +27,8 @@ const send = (m: ChildMessage): void => {
 async function main(): Promise<void> {
   const cfg = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
   const t0 = performance.now();
-  const main = cfg.writer === 'ours'
-    ? new (await import('../../core/file.js')).LogFile(cfg.file, handlerOptions(cfg.when, cfg.fsync))
+  const main = usesOurHandler(cfg.writer)
+    ? new (await import('../../core/file.js')).LogFile(cfg.file, handlerOptions(cfg.when, cfg.fsync || cfg.writer === 'ours-fsync'))
     : null;
   main?.on('error', (err) => process.stderr.write(`stress child ${process.pid}: handler error: ${err.stack ?? err}\n`));
   const pool = new Piscina({

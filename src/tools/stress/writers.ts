@@ -23,8 +23,11 @@ export interface WriterInfo {
 }
 
 export const WRITERS: readonly WriterInfo[] = [
-  { name: 'raw', description: 'fs.writeSync of pre-formatted lines on an O_APPEND fd, no rotation (the floor)', verifyAll: false },
-  { name: 'ours', description: 'concurrent-log ConcurrentTimedRotatingFileHandler', verifyAll: false },
+  { name: 'raw', description: 'fs.writeSync of each pre-formatted line on an O_APPEND fd, no rotation (the per-line floor)', verifyAll: false },
+  { name: 'raw-batched', description: 'pre-formatted lines, 64 KiB writeSync per thread on an O_APPEND fd, no coordination, no rotation (the true floor)', verifyAll: false },
+  { name: 'ours', description: 'concurrent-log LogFile, lines formatted by the stress harness', verifyAll: false },
+  { name: 'ours-fsync', description: "concurrent-log LogFile with fsync: 'batch' (durable: group commit)", verifyAll: false },
+  { name: 'logging', description: "concurrent-log's Python-style layer: the seed's dictConfig verbatim and getLogger().info(...) (caller fields included)", verifyAll: false },
   { name: 'pino', description: 'pino + sonic-boom (sync:false) to one file, no rotation; critical as fatal (flushes synchronously)', verifyAll: false },
   { name: 'pino-error', description: 'pino + sonic-boom (sync:false) to one file, no rotation; critical as error', verifyAll: false },
   { name: 'pino-roll', description: 'pino + pino-roll (frequency 1000 ms; names file.N)', verifyAll: true },
@@ -33,6 +36,11 @@ export const WRITERS: readonly WriterInfo[] = [
   { name: 'rotating-file-stream', description: 'rotating-file-stream (interval 1s, generator naming like CPython)', verifyAll: false },
   { name: 'python', description: 'CPython logging.handlers.TimedRotatingFileHandler, multiprocessing + threads (bench/python_stress.py)', verifyAll: false, external: true },
 ];
+
+/** Writers that go through this package's handler: the process makes the file's buffer first, for its threads. */
+export function usesOurHandler(name: string): boolean {
+  return name === 'ours' || name === 'ours-fsync' || name === 'logging';
+}
 
 export function writerInfo(name: string): WriterInfo | undefined {
   return WRITERS.find((w) => w.name === name);
@@ -104,105 +112,179 @@ export function handlerOptions(when: string, fsync = false): HandlerOptions {
   return { when: when as When, interval: 1, backupCount: 0, delay: true, encoding: 'utf-8', fsync: fsync ? 'batch' : false };
 }
 
-export async function openWriter(name: string, file: string, opts: WriterOptions = {}): Promise<StressWriter> {
-  const when = opts.when ?? 'S';
-  const thread = opts.threadName ?? `Worker-${threadId}`;
-  switch (name) {
-    case 'ours': {
-      // Loaded only here: the handler's module graph costs ~0.1 s per thread to load, which the
-      // other writers should not pay (with 100 threads per process it adds up).
-      const { LogFile } = await import('../../core/file.js');
-      const h = new LogFile(file, handlerOptions(when, opts.fsync));
-      h.on('error', (err) => process.stderr.write(`stress: handler error: ${err.stack ?? err}\n`));
-      return { write: (level, msg, t) => h.write(seedLine(level, msg, t, thread), t), close: () => h.close() };
-    }
-    case 'raw': {
-      const fd = openSync(file, 'a');
-      return {
-        write: (level, msg, t) => {
-          writeSync(fd, seedLine(level, msg, t, thread));
-        },
-        close: async () => closeSync(fd),
-      };
-    }
-    case 'pino':
-    case 'pino-error': {
-      const pino = await load('pino');
-      const dest = pino.destination({ dest: file, sync: false, append: true });
-      const log = pino({ level: 'debug' }, dest);
-      const methods = ['debug', 'info', 'warn', 'error', name === 'pino' ? 'fatal' : 'error'];
-      return { write: (level, msg) => log[methods[level]!](msg), close: () => endStream(dest) };
-    }
-    case 'pino-roll': {
-      const pino = await load('pino');
-      const roll = await load('pino-roll');
-      const dest = await roll({ file, frequency: 1000, mkdir: true });
-      const log = pino({ level: 'debug' }, dest);
-      const methods = ['debug', 'info', 'warn', 'error', 'fatal'];
-      return { write: (level, msg) => log[methods[level]!](msg), close: () => endStream(dest) };
-    }
-    case 'winston': {
-      const winston = await load('winston');
-      const DailyRotateFile = await load('winston-daily-rotate-file');
-      const transport = new DailyRotateFile({
-        filename: `${basename(file)}.%DATE%`,
-        dirname: dirname(file),
-        datePattern: 'YYYY-MM-DD_HH-mm-ss',
-        maxFiles: null,
-        auditFile: `${dirname(file)}/.winston-audit-${process.pid}-${threadId}.json`,
-      });
-      const logger = winston.createLogger({
-        levels: { crit: 2, error: 3, warning: 4, info: 6, debug: 7 },
-        level: 'debug',
-        format: winston.format.printf((info: Any) => seedLine(info.lv, info.message, info.t, thread).slice(0, -1)),
-        transports: [transport],
-      });
-      const methods = ['debug', 'info', 'warning', 'error', 'crit'];
-      return {
-        write: (level, msg, t) => logger.log({ level: methods[level], message: msg, lv: level, t }),
-        close: () =>
-          new Promise<void>((resolve) => {
-            transport.once('finish', () => resolve());
-            transport.close();
-          }),
-      };
-    }
-    case 'log4js': {
-      const log4js = await load('log4js');
-      log4js.addLayout('seed', () => (ev: Any) => seedLine(ev.data[1], ev.data[0], ev.startTime.getTime(), thread).slice(0, -1));
-      log4js.configure({
-        appenders: {
-          file: { type: 'dateFile', filename: file, pattern: 'yyyy-MM-dd_hh-mm-ss', keepFileExt: false, alwaysIncludePattern: false, numBackups: 1e6, layout: { type: 'seed' } },
-        },
-        categories: { default: { appenders: ['file'], level: 'debug' } },
-      });
-      const logger = log4js.getLogger();
-      const methods = ['debug', 'info', 'warn', 'error', 'fatal'];
-      return {
-        write: (level, msg) => logger[methods[level]!](msg, level),
-        close: () => new Promise<void>((resolve) => log4js.shutdown(() => resolve())),
-      };
-    }
-    case 'rotating-file-stream': {
-      const rfs = await load('rotating-file-stream');
-      const base = basename(file);
-      // CPython's per-second suffix of the period start: 'YYYY-MM-DD HH:MM:SS' with '_' and '-'.
-      const generator = (time: Date | null): string =>
-        time ? `${base}.${asctime(new Date(time).getTime()).slice(0, 19).replace(' ', '_').replace(/:/g, '-')}` : base;
-      const stream = rfs.createStream(generator, { interval: '1s', intervalBoundary: true, path: dirname(file) });
-      stream.on('error', (err: Error) => process.stderr.write(`stress: rotating-file-stream error: ${err.message}\n`));
-      return {
-        write: (level, msg, t) => {
-          stream.write(seedLine(level, msg, t, thread));
-        },
-        close: () =>
-          new Promise<void>((resolve) => {
-            stream.once('finish', () => resolve());
-            stream.end();
-          }),
-      };
-    }
-    default:
-      throw new Error(`stress: unknown writer '${name}'`);
-  }
+/** What every writer is opened with. */
+interface OpenContext {
+  file: string;
+  when: string;
+  fsync: boolean;
+  thread: string;
+}
+
+/** The seed's dictConfig, verbatim but for the file and the rotation unit. */
+export function seedLogConfig(file: string, when: string): Record<string, unknown> {
+  return {
+    version: 1, disable_existing_loggers: false,
+    formatters: { default: { format: '%(asctime)s - %(process)d-%(threadName)s - %(pathname)s[line:%(lineno)d] - %(levelname)s: %(message)s', datefmt: '%Y-%m-%d %H:%M:%S' } },
+    handlers: { file: { level: 'DEBUG', class: 'logging.handlers.ConcurrentTimedRotatingFileHandler', backupCount: 0, when: when.toLowerCase(), filename: file, encoding: 'utf-8', formatter: 'default', delay: true } },
+    root: { handlers: ['file'], level: 'DEBUG' },
+  };
+}
+
+/** How many bytes raw-batched gathers per thread before one write. */
+const RAW_BATCH_BYTES = 64 * 1024;
+
+async function openOurs(c: OpenContext, fsync: boolean): Promise<StressWriter> {
+  // Loaded only here: the handler's module graph costs ~0.1 s per thread to load, which the
+  // other writers should not pay (with 100 threads per process it adds up).
+  const { LogFile } = await import('../../core/file.js');
+  const h = new LogFile(c.file, handlerOptions(c.when, fsync));
+  h.on('error', (err) => process.stderr.write(`stress: handler error: ${err.stack ?? err}\n`));
+  return { write: (level, msg, t) => h.write(seedLine(level, msg, t, c.thread), t), close: () => h.close() };
+}
+
+/** One writer per name: opened once per worker thread for a file. */
+const OPENERS: Record<string, (c: OpenContext) => Promise<StressWriter>> = {
+  ours: (c) => openOurs(c, c.fsync),
+  'ours-fsync': (c) => openOurs(c, true),
+
+  async logging(c) {
+    const logging = await import('../../index.js');
+    // Each thread configures its own logging state, as each Python process would; the handler
+    // attaches to the process's buffer for the file.
+    logging.config.dictConfig(seedLogConfig(c.file, c.when));
+    const logger = logging.getLogger('stress');
+    return {
+      write: (level, msg) => {
+        // One call site per level, as the seed's task has.
+        if (level === 0) logger.debug(msg);
+        else if (level === 1) logger.info(msg);
+        else if (level === 2) logger.warning(msg);
+        else if (level === 3) logger.error(msg);
+        else logger.critical(msg);
+      },
+      close: () => logging.shutdown(),
+    };
+  },
+
+  async raw(c) {
+    const fd = openSync(c.file, 'a');
+    return {
+      write: (level, msg, t) => {
+        writeSync(fd, seedLine(level, msg, t, c.thread));
+      },
+      close: async () => closeSync(fd),
+    };
+  },
+
+  async 'raw-batched'(c) {
+    const fd = openSync(c.file, 'a');
+    const buf = Buffer.allocUnsafe(RAW_BATCH_BYTES);
+    let used = 0;
+    const flush = (): void => {
+      for (let at = 0; at < used;) at += writeSync(fd, buf, at, used - at);
+      used = 0;
+    };
+    return {
+      write: (level, msg, t) => {
+        const line = seedLine(level, msg, t, c.thread);
+        if (used + Buffer.byteLength(line) > RAW_BATCH_BYTES) flush();
+        used += buf.write(line, used);
+      },
+      close: async () => {
+        flush();
+        closeSync(fd);
+      },
+    };
+  },
+
+  pino: (c) => openPino(c, 'fatal'),
+  'pino-error': (c) => openPino(c, 'error'),
+
+  async 'pino-roll'(c) {
+    const pino = await load('pino');
+    const roll = await load('pino-roll');
+    const dest = await roll({ file: c.file, frequency: 1000, mkdir: true });
+    const log = pino({ level: 'debug' }, dest);
+    const methods = ['debug', 'info', 'warn', 'error', 'fatal'];
+    return { write: (level, msg) => log[methods[level]!](msg), close: () => endStream(dest) };
+  },
+
+  async winston(c) {
+    const winston = await load('winston');
+    const DailyRotateFile = await load('winston-daily-rotate-file');
+    const transport = new DailyRotateFile({
+      filename: `${basename(c.file)}.%DATE%`,
+      dirname: dirname(c.file),
+      datePattern: 'YYYY-MM-DD_HH-mm-ss',
+      maxFiles: null,
+      auditFile: `${dirname(c.file)}/.winston-audit-${process.pid}-${threadId}.json`,
+    });
+    const logger = winston.createLogger({
+      levels: { crit: 2, error: 3, warning: 4, info: 6, debug: 7 },
+      level: 'debug',
+      format: winston.format.printf((info: Any) => seedLine(info.lv, info.message, info.t, c.thread).slice(0, -1)),
+      transports: [transport],
+    });
+    const methods = ['debug', 'info', 'warning', 'error', 'crit'];
+    return {
+      write: (level, msg, t) => logger.log({ level: methods[level], message: msg, lv: level, t }),
+      close: () =>
+        new Promise<void>((resolve) => {
+          transport.once('finish', () => resolve());
+          transport.close();
+        }),
+    };
+  },
+
+  async log4js(c) {
+    const log4js = await load('log4js');
+    log4js.addLayout('seed', () => (ev: Any) => seedLine(ev.data[1], ev.data[0], ev.startTime.getTime(), c.thread).slice(0, -1));
+    log4js.configure({
+      appenders: {
+        file: { type: 'dateFile', filename: c.file, pattern: 'yyyy-MM-dd_hh-mm-ss', keepFileExt: false, alwaysIncludePattern: false, numBackups: 1e6, layout: { type: 'seed' } },
+      },
+      categories: { default: { appenders: ['file'], level: 'debug' } },
+    });
+    const logger = log4js.getLogger();
+    const methods = ['debug', 'info', 'warn', 'error', 'fatal'];
+    return {
+      write: (level, msg) => logger[methods[level]!](msg, level),
+      close: () => new Promise<void>((resolve) => log4js.shutdown(() => resolve())),
+    };
+  },
+
+  async 'rotating-file-stream'(c) {
+    const rfs = await load('rotating-file-stream');
+    const base = basename(c.file);
+    // CPython's per-second suffix of the period start: 'YYYY-MM-DD HH:MM:SS' with '_' and '-'.
+    const generator = (time: Date | null): string =>
+      time ? `${base}.${asctime(new Date(time).getTime()).slice(0, 19).replace(' ', '_').replace(/:/g, '-')}` : base;
+    const stream = rfs.createStream(generator, { interval: '1s', intervalBoundary: true, path: dirname(c.file) });
+    stream.on('error', (err: Error) => process.stderr.write(`stress: rotating-file-stream error: ${err.message}\n`));
+    return {
+      write: (level, msg, t) => {
+        stream.write(seedLine(level, msg, t, c.thread));
+      },
+      close: () =>
+        new Promise<void>((resolve) => {
+          stream.once('finish', () => resolve());
+          stream.end();
+        }),
+    };
+  },
+};
+
+/** pino with sonic-boom; the seed's critical level as `critical` ('fatal' flushes synchronously). */
+async function openPino(c: OpenContext, critical: 'fatal' | 'error'): Promise<StressWriter> {
+  const pino = await load('pino');
+  const dest = pino.destination({ dest: c.file, sync: false, append: true });
+  const log = pino({ level: 'debug' }, dest);
+  const methods = ['debug', 'info', 'warn', 'error', critical];
+  return { write: (level, msg) => log[methods[level]!](msg), close: () => endStream(dest) };
+}
+
+export function openWriter(name: string, file: string, opts: WriterOptions = {}): Promise<StressWriter> {
+  const open = OPENERS[name];
+  if (!open) throw new Error(`stress: unknown writer '${name}'`);
+  return open({ file, when: opts.when ?? 'S', fsync: opts.fsync ?? false, thread: opts.threadName ?? `Worker-${threadId}` });
 }
