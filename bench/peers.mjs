@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(root, 'bin/concurrent-log.mjs');
-const ALL = ['raw', 'ours', 'pino', 'pino-error', 'pino-roll', 'winston', 'log4js', 'rotating-file-stream', 'python'];
+const ALL = ['raw', 'raw-batched', 'ours', 'ours-fsync', 'logging', 'pino', 'pino-error', 'pino-roll', 'winston', 'log4js', 'rotating-file-stream', 'python'];
 
 const usage = `usage: node bench/peers.mjs [--procs 2] [--threads 2] [--tasks 100] [--n 1000] [--rounds 3] [--writers ${ALL.join(',')}] [--json]\n`;
 const opts = { procs: 2, threads: 2, tasks: 100, n: 1000, rounds: 3, writers: ALL, json: false };

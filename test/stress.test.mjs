@@ -2,7 +2,7 @@
 // and for the handler (`ours`): nothing lost, duplicated or torn, by our verifier and by verify.py.
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,15 +13,15 @@ const BIN = join(root, 'bin/concurrent-log.mjs');
 const scratch = mkdtempSync(join(tmpdir(), 'cl-stress-test-'));
 test.after.always(() => rmSync(scratch, { recursive: true, force: true }));
 
-function stress(writer, extra = []) {
-  const dir = join(scratch, writer);
+function stress(writer, extra = [], name = writer) {
+  const dir = join(scratch, name);
   const args = [BIN, 'stress', '--procs', '2', '--threads', '2', '--tasks', '4', '--n', '500', '--writer', writer, '--dir', dir, '--json', ...extra];
   // Results go to bench/results under the cwd: keep them in the scratch folder.
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', cwd: scratch, timeout: 100_000 });
   return { ...r, dir };
 }
 
-for (const writer of ['raw', 'ours']) {
+for (const writer of ['raw', 'raw-batched', 'ours', 'ours-fsync', 'logging']) {
   test(`stress --writer ${writer}: 2 procs x 2 threads, 4 tasks x 500 x 5, all verified`, (t) => {
     const r = stress(writer);
     t.is(r.status, 0, r.stderr);
@@ -50,4 +50,26 @@ test('stress: bad arguments exit 2 with the usage text', (t) => {
   const h = spawnSync(process.execPath, [BIN, 'stress', '--help'], { encoding: 'utf8' });
   t.is(h.status, 0);
   t.regex(h.stdout, /--writer W {6}what writes the records \(default ours\):\n {20}raw {19}fs.writeSync/);
+});
+
+test('the logging writer\'s lines carry the user\'s call site: pathname and the line of each level\'s call', (t) => {
+  const r = stress('logging', ['--tasks', '1', '--n', '10', '--procs', '1', '--threads', '1'], 'logging-caller');
+  t.is(r.status, 0, r.stderr);
+  const file = readdirSync(r.dir).filter((f) => f.startsWith('stress'))[0];
+  const text = readFileSync(join(r.dir, file), 'utf8');
+  const writers = join(root, 'dist', 'esm', 'tools', 'stress', 'writers.js');
+  const src = readFileSync(writers, 'utf8').split('\n');
+  for (const [level, call] of [['DEBUG', 'logger.debug(msg)'], ['INFO', 'logger.info(msg)'], ['WARNING', 'logger.warning(msg)'], ['ERROR', 'logger.error(msg)'], ['CRITICAL', 'logger.critical(msg)']]) {
+    const lineno = src.findIndex((l) => l.includes(call)) + 1;
+    t.true(lineno > 0);
+    t.true(text.includes(` - ${writers}[line:${lineno}] - ${level}: `), `${level} at ${writers}:${lineno}`);
+  }
+});
+
+test('bench:logging runs at a tiny size and writes its JSON', (t) => {
+  const r = spawnSync(process.execPath, [join(root, 'bench/logging.mjs'), '--records', '200', '--rounds', '1', '--json'], { encoding: 'utf8', cwd: scratch });
+  t.is(r.status, 0, r.stderr);
+  const res = JSON.parse(r.stdout.trim().split('\n').at(-1));
+  t.deepEqual(res.rows.map((x) => x.step), ['core', 'logging', '+caller', 'capture']);
+  for (const row of res.rows) t.true(row.usPerRecord > 0);
 });
