@@ -7,12 +7,12 @@
 //
 // Flags: --files 50 --records 1000 --rounds 3 --json
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ROOT, markdownTable, median, parseFlags, saveResults } from './lib/report.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const self = fileURLToPath(import.meta.url);
 
 if (process.argv[2] === '--child') {
@@ -46,14 +46,7 @@ if (process.argv[2] === '--child') {
   process.exit(0);
 }
 
-const opts = { files: 50, records: 1000, rounds: 3, json: false };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i++) {
-  const name = argv[i].replace(/^--/, '');
-  if (name === 'json') opts.json = true;
-  else if (name in opts) opts[name] = Number(argv[++i]);
-  else { process.stderr.write(`files: unknown argument '${argv[i]}'\nusage: node bench/files.mjs [--files 50] [--records 1000] [--rounds 3] [--json]\n`); process.exit(2); }
-}
+const opts = parseFlags(process.argv.slice(2), { files: 50, records: 1000, rounds: 3 }, 'usage: node bench/files.mjs [--files 50] [--records 1000] [--rounds 3] [--json]');
 const WRITERS = ['ours', 'pino-transports'];
 const scratch = mkdtempSync(join(tmpdir(), 'concurrent-log-files-'));
 const runs = Object.fromEntries(WRITERS.map((w) => [w, []]));
@@ -62,7 +55,7 @@ try {
     for (const w of round % 2 ? [...WRITERS].reverse() : WRITERS) {
       const dir = join(scratch, `${w}-${round}`);
       mkdirSync(dir);
-      const r = spawnSync(process.execPath, [self, '--child', w, dir, String(opts.files), String(opts.records)], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+      const r = spawnSync(process.execPath, [self, '--child', w, dir, String(opts.files), String(opts.records)], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
       if (r.status !== 0) throw new Error(`${w}: exit ${r.status}\n${r.stderr}`);
       runs[w].push(JSON.parse(r.stdout.trim().split('\n').at(-1)));
       rmSync(dir, { recursive: true, force: true });
@@ -71,7 +64,6 @@ try {
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = WRITERS.map((w) => ({
   writer: w,
   threads: median(runs[w].map((r) => r.threads)),
@@ -79,13 +71,10 @@ const rows = WRITERS.map((w) => ({
   flushMs: Math.round(median(runs[w].map((r) => r.flushMs))),
 }));
 const result = { ...opts, node: process.version, date: new Date().toISOString(), rows, runs };
-mkdirSync(join(root, 'bench/results'), { recursive: true });
-const out = join(root, 'bench/results', `files-${result.date.replace(/[:.]/g, '-')}.json`);
-writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
+const [out] = saveResults('files', result);
 if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
 else {
   process.stdout.write(`${opts.files} files in one process, ${opts.records} records each (median of ${opts.rounds}):\n\n`);
-  process.stdout.write('| writer | extra threads | extra RSS (MiB) | write + flush all (ms) |\n|---|---|---|---|\n');
-  for (const r of rows) process.stdout.write(`| ${r.writer} | ${r.threads} | ${r.rssMiB} | ${r.flushMs} |\n`);
+  process.stdout.write(markdownTable(['writer', 'extra threads', 'extra RSS (MiB)', 'write + flush all (ms)'], rows.map((r) => [r.writer, r.threads, r.rssMiB, r.flushMs])));
   process.stdout.write(`\nsaved ${out}\n`);
 }

@@ -7,21 +7,13 @@
 //   capture    a one-frame V8 stack capture alone (Error.captureStackTrace with CallSites): the floor
 //              of any exact caller lookup in JavaScript
 // Prints a table and writes bench/results/logging-<timestamp>.json. Flags: --records 200000 --rounds 3 --json
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import * as logging from 'concurrent-log';
+import { markdownTable, median, parseFlags, saveResults } from './lib/report.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const opts = { records: 200_000, rounds: 3, json: false };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i++) {
-  const name = argv[i].replace(/^--/, '');
-  if (name === 'json') opts.json = true;
-  else if (name === 'records' || name === 'rounds') opts[name] = Number(argv[++i]);
-  else { process.stderr.write(`logging: unknown argument '${argv[i]}'\nusage: node bench/logging.mjs [--records 200000] [--rounds 3] [--json]\n`); process.exit(2); }
-}
+const opts = parseFlags(process.argv.slice(2), { records: 200_000, rounds: 3 }, 'usage: node bench/logging.mjs [--records 200000] [--rounds 3] [--json]');
 const SEED_FORMAT = '%(asctime)s - %(process)d-%(threadName)s - %(pathname)s[line:%(lineno)d] - %(levelname)s: %(message)s';
 const PLAIN_FORMAT = '%(asctime)s - %(process)d-%(threadName)s - %(levelname)s: %(message)s';
 const dir = mkdtempSync(join(tmpdir(), 'concurrent-log-logging-'));
@@ -81,16 +73,13 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = Object.keys(steps).map((s) => ({ step: s, usPerRecord: Math.round(median(runs[s]) * 100) / 100 }));
 const coreUs = rows[0].usPerRecord;
 const result = { ...opts, node: process.version, date: new Date().toISOString(), rows, runs };
-mkdirSync(join(root, 'bench/results'), { recursive: true });
-const out = join(root, 'bench/results', `logging-${result.date.replace(/[:.]/g, '-')}.json`);
-writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
+const [out] = saveResults('logging', result);
 if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
 else {
-  process.stdout.write(`one thread, ${opts.records} records, median of ${opts.rounds}:\n\n| step | µs per record | vs core |\n|---|---|---|\n`);
-  for (const r of rows) process.stdout.write(`| ${r.step} | ${r.usPerRecord.toFixed(2)} | ${(r.usPerRecord / coreUs).toFixed(2)}× |\n`);
+  process.stdout.write(`one thread, ${opts.records} records, median of ${opts.rounds}:\n\n`);
+  process.stdout.write(markdownTable(['step', 'µs per record', 'vs core'], rows.map((r) => [r.step, r.usPerRecord.toFixed(2), `${(r.usPerRecord / coreUs).toFixed(2)}×`])));
   process.stdout.write(`\nsaved ${out}\n`);
 }

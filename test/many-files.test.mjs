@@ -5,8 +5,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ConcurrentTimedRotatingFileHandler } from 'concurrent-log';
-import { execFileSync } from 'node:child_process';
-import { tempDir, ROOT } from './helpers/core.mjs';
+import { tempDir } from './helpers/core.mjs';
 
 const threads = () => readdirSync('/proc/self/task').length;
 const lines = (p) => readFileSync(p, 'utf8').split('\n').filter(Boolean);
@@ -62,12 +61,4 @@ test('a file the disk refuses does not hold up the others served by the same flu
   await bad.close();
   t.deepEqual(lines(badPath), ['bad 0', 'bad 1', 'bad 2']);
   await Promise.all(handlers.map((h) => h.close()));
-});
-
-test('bench:files runs at a tiny size and writes its JSON', (t) => {
-  const out = execFileSync(process.execPath, [join(ROOT, 'bench/files.mjs'), '--files', '3', '--records', '10', '--rounds', '1', '--json'], { cwd: ROOT, encoding: 'utf8' });
-  const r = JSON.parse(out.trim().split('\n').at(-1));
-  t.deepEqual(r.rows.map((x) => x.writer), ['ours', 'pino-transports']);
-  t.is(r.rows[0].threads, 1, 'one flusher thread for 3 files');
-  t.is(r.rows[1].threads, 3, 'pino: one transport thread per file');
 });

@@ -65,11 +65,3 @@ test('the logging writer\'s lines carry the user\'s call site: pathname and the 
     t.true(text.includes(` - ${writers}[line:${lineno}] - ${level}: `), `${level} at ${writers}:${lineno}`);
   }
 });
-
-test('bench:logging runs at a tiny size and writes its JSON', (t) => {
-  const r = spawnSync(process.execPath, [join(root, 'bench/logging.mjs'), '--records', '200', '--rounds', '1', '--json'], { encoding: 'utf8', cwd: scratch });
-  t.is(r.status, 0, r.stderr);
-  const res = JSON.parse(r.stdout.trim().split('\n').at(-1));
-  t.deepEqual(res.rows.map((x) => x.step), ['core', 'logging', '+caller', 'capture']);
-  for (const row of res.rows) t.true(row.usPerRecord > 0);
-});

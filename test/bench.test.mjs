@@ -1,0 +1,48 @@
+// Every benchmark script runs at a tiny size and writes what it promises (JSON, and SVG where
+// named). What they measure is reported by them, never asserted as a time here.
+import test from 'ava';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from './helpers/core.mjs';
+
+/** Runs a bench script with --json from a scratch cwd; returns its result line. */
+function bench(script, args) {
+  const out = execFileSync(process.execPath, [join(ROOT, 'bench', script), ...args, '--json'], { cwd: mkdtempSync(join(tmpdir(), 'cl-bench-')), encoding: 'utf8', timeout: 300_000 });
+  return JSON.parse(out.trim().split('\n').at(-1));
+}
+
+test('bench:files: one flusher thread for 3 files, one pino transport thread per file', (t) => {
+  const r = bench('files.mjs', ['--files', '3', '--records', '10', '--rounds', '1']);
+  t.deepEqual(r.rows.map((x) => x.writer), ['ours', 'pino-transports']);
+  t.is(r.rows[0].threads, 1);
+  t.is(r.rows[1].threads, 3);
+});
+
+test('bench:logging: each step measured', (t) => {
+  const r = bench('logging.mjs', ['--records', '200', '--rounds', '1']);
+  t.deepEqual(r.rows.map((x) => x.step), ['core', 'logging', '+caller', 'capture']);
+  for (const row of r.rows) t.true(row.usPerRecord > 0);
+});
+
+test('bench:latency: percentiles for every writer and thread count, and its chart', (t) => {
+  const r = bench('latency.mjs', ['--seconds', '0.2']);
+  t.deepEqual([...new Set(r.rows.map((x) => x.writer))], ['ours', 'pino', 'winston']);
+  t.deepEqual([...new Set(r.rows.map((x) => x.threads))], [1, 4, 16]);
+  for (const row of r.rows) t.true(row.writes > 0 && row.p50 <= row.p99 && row.p99 <= row.p999 && row.p999 <= row.max);
+  const svg = join(ROOT, 'bench', 'results', `latency-${r.date.replace(/[:.]/g, '-')}.svg`);
+  t.true(existsSync(svg));
+});
+
+test('bench:grid: ours and raw-batched per cell, verified clean', (t) => {
+  const r = bench('grid.mjs', ['--tasks', '2', '--n', '50', '--procs', '1', '--threads', '1,2']);
+  t.is(r.cells.length, 4);
+  for (const c of r.cells) t.is(c.lost + c.duplicated + c.torn + c.misplaced, 0);
+});
+
+test('bench:startup: import times of concurrent-log and pino in new worker threads', (t) => {
+  const r = bench('startup.mjs', ['--runs', '2']);
+  t.deepEqual(r.rows.map((x) => x.module), ['concurrent-log', 'pino', 'empty worker']);
+  t.true(r.oursVsPino > 0);
+});
