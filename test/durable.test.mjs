@@ -3,30 +3,42 @@
 // per record), and flush() resolves only after the sync of its records.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir, FIXTURES } from './helpers/core.mjs';
 
 const ROUNDS = 3;
 const COUNT = 2000;
 
-/** The traced process's log writes, syncs and "flushed N" lines, in order. */
+/**
+ * The traced process's log writes, syncs and "flushed N" lines, in the order they completed. One
+ * trace file per thread (strace -ff), so no call is split by another thread's, each line stamped with
+ * its start (-ttt) and duration (-T).
+ */
 function trace(mode) {
   const dir = tempDir();
   const file = join(dir, 'app.log');
-  const out = join(dir, 'trace');
-  execFileSync('strace', ['-f', '-qq', '-y', '-e', 'trace=write,fdatasync', '-o', out,
+  const prefix = join(dir, 'trace');
+  execFileSync('strace', ['-ff', '-qq', '-y', '-ttt', '-T', '-e', 'trace=write,fdatasync', '-o', prefix,
     process.execPath, join(FIXTURES, 'durable-writer.mjs'), file, String(ROUNDS), String(COUNT), mode], { stdio: 'ignore' });
   const events = [];
-  for (const line of readFileSync(out, 'utf8').split('\n')) {
-    if (line.includes(`<${file}>`)) {
-      if (/\bfdatasync\(/.test(line)) events.push({ kind: 'sync' });
-      else if (/\bwrite\(/.test(line)) events.push({ kind: 'write', bytes: Number(/= (\d+)$/.exec(line)?.[1] ?? 0) });
-    } else {
-      const m = /write\(1<[^>]*>, "flushed (\d+)\\n"/.exec(line);
-      if (m) events.push({ kind: 'flushed', round: Number(m[1]) });
+  for (const name of readdirSync(dir).filter((f) => f.startsWith('trace.'))) {
+    for (const line of readFileSync(join(dir, name), 'utf8').split('\n')) {
+      const m = /^(\d+\.\d+) (.*) <(\d+\.\d+)>$/.exec(line);
+      if (!m) continue;
+      const [, start, call, took] = m;
+      const done = Number(start) + Number(took);
+      if (call.includes(`<${file}>`)) {
+        if (call.startsWith('fdatasync(')) events.push({ at: done, kind: 'sync' });
+        else if (call.startsWith('write(')) events.push({ at: done, kind: 'write', bytes: Number(/= (\d+)$/.exec(call)?.[1] ?? 0) });
+      } else {
+        const f = /^write\(1<[^>]*>, "flushed (\d+)\\n"/.exec(call);
+        // A flush() has resolved once its line starts being written.
+        if (f) events.push({ at: Number(start), kind: 'flushed', round: Number(f[1]) });
+      }
     }
   }
+  events.sort((a, b) => a.at - b.at);
   return { events, file };
 }
 
@@ -69,11 +81,14 @@ test('without fsync the handler never calls fdatasync', (t) => {
 test('fsync batch: a rotation syncs the folder after renaming the base file', (t) => {
   const dir = tempDir();
   const file = join(dir, 'app.log');
-  const out = join(dir, 'trace');
-  execFileSync('strace', ['-f', '-qq', '-y', '-e', 'trace=rename,renameat,renameat2,fsync', '-o', out,
+  const prefix = join(dir, 'trace');
+  execFileSync('strace', ['-ff', '-qq', '-y', '-ttt', '-e', 'trace=rename,renameat,renameat2,fsync', '-o', prefix,
     process.execPath, join(FIXTURES, 'durable-writer.mjs'), file, '2', '10', 'fsync', 'S'], { stdio: 'ignore' });
-  const lines = readFileSync(out, 'utf8').split('\n');
-  const renamed = lines.findIndex((l) => /rename/.test(l) && l.includes(file) && !l.includes('.lock'));
+  const calls = readdirSync(dir).filter((f) => f.startsWith('trace.'))
+    .flatMap((name) => readFileSync(join(dir, name), 'utf8').split('\n'))
+    .map((line) => /^(\d+\.\d+) (.*)$/.exec(line)).filter(Boolean)
+    .map((m) => ({ at: Number(m[1]), call: m[2] })).sort((a, b) => a.at - b.at);
+  const renamed = calls.findIndex((c) => /^rename/.test(c.call) && c.call.includes(`"${file}"`));
   t.true(renamed >= 0, 'the base file was rotated');
-  t.true(lines.slice(renamed + 1).some((l) => new RegExp(`fsync\\(\\d+<${dir}>\\)`).test(l)), 'the folder is synced after the rename');
+  t.true(calls.slice(renamed + 1).some((c) => c.call.startsWith('fsync(') && c.call.includes(`<${dir}>`)), 'the folder is synced after the rename');
 });
