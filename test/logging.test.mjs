@@ -204,6 +204,44 @@ test('pathname, filename, module, lineno and funcName are the caller\'s', (t) =>
   t.deepEqual(h.lines, [`${THIS_FILE}|logging.test.mjs|logging.test|${line}|callerFunction`]);
 });
 
+/** The line of the caller of this function (read from a plain string stack, independently of the layer). */
+function lineHere() {
+  return Number(new Error().stack.split('\n')[2].split(':').at(-2));
+}
+
+test('callers are exact through the per-call-site cache: one site hit often, and sites that share a function', (t) => {
+  const { logger, h } = setup('%(pathname)s|%(lineno)d|%(funcName)s|%(module)s');
+  // One call site called from two lines: each record names the helper's own line (the call site
+  // that calls the logger), whichever line called the helper.
+  function helper(msg) {
+    logger.info(msg); return lineHere();
+  }
+  function first() {
+    return helper('a');
+  }
+  function second() {
+    return helper('b');
+  }
+  const helperLine = first();
+  t.is(second(), helperLine);
+  // Two call sites in one function, and a hot loop so V8 optimizes (and may inline) the caller.
+  function twoSites(i) {
+    if (i % 2) {
+      logger.debug('odd'); return lineHere();
+    }
+    logger.warning('even'); return lineHere();
+  }
+  const lines = [];
+  for (let i = 0; i < 20_000; i++) lines.push(twoSites(i));
+  t.is(h.lines.length, 2 + 20_000);
+  t.deepEqual(h.lines.slice(0, 2), [`${THIS_FILE}|${helperLine}|helper|logging.test`, `${THIS_FILE}|${helperLine}|helper|logging.test`]);
+  for (let i = 0; i < 20_000; i++) {
+    const got = h.lines[2 + i];
+    if (got !== `${THIS_FILE}|${lines[i]}|twoSites|logging.test`) return t.fail(`record ${i}: ${got}, expected line ${lines[i]}`);
+  }
+  t.not(lines[0], lines[1]);
+});
+
 test('the caller is not looked up when no formatter uses it', (t) => {
   const { logger, h } = setup('%(levelname)s %(message)s');
   const original = Error.captureStackTrace;

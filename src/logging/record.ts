@@ -68,9 +68,19 @@ export interface CallerInfo {
   pathname: string;
   lineno: number;
   funcName: string;
+  /** `basename(pathname)`, when already derived (callers are cached per call site, so this is done once). */
+  filename?: string;
+  /** `filename` without its extension, likewise. */
+  module?: string;
 }
 
-export const UNKNOWN_CALLER: CallerInfo = { pathname: '(unknown file)', lineno: 0, funcName: '(unknown function)' };
+export const UNKNOWN_CALLER: CallerInfo = { pathname: '(unknown file)', lineno: 0, funcName: '(unknown function)', filename: '(unknown file)', module: '(unknown file)' };
+
+/** A caller with its file name and module derived once, as Python's `LogRecord` derives them. */
+export function callerInfo(pathname: string, lineno: number, funcName: string): CallerInfo {
+  const filename = basename(pathname);
+  return { pathname, lineno, funcName, filename, module: filename.slice(0, filename.length - extname(filename).length) };
+}
 
 /** Python's `LogRecord` class: the record loggers create. Its fields are LogRecord's (merged). */
 // eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-unsafe-declaration-merging
@@ -91,12 +101,13 @@ export class PyLogRecord {
     this.threadName = threadNameOverride ?? DEFAULT_THREAD_NAME;
     this.processName = processName();
     this.pathname = caller.pathname;
-    if (caller === UNKNOWN_CALLER) {
-      this.filename = caller.pathname;
-      this.module = caller.pathname;
+    if (caller.filename !== undefined && caller.module !== undefined) {
+      this.filename = caller.filename;
+      this.module = caller.module;
     } else {
-      this.filename = basename(caller.pathname);
-      this.module = this.filename.slice(0, this.filename.length - extname(this.filename).length);
+      const derived = callerInfo(caller.pathname, 0, '');
+      this.filename = derived.filename!;
+      this.module = derived.module!;
     }
     this.lineno = caller.lineno;
     this.funcName = caller.funcName;
