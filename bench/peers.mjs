@@ -95,13 +95,18 @@ const summary = writers.map((w) => {
   };
 });
 const oursRate = summary.find((s) => s.writer === 'ours')?.linesPerSec;
-for (const s of summary) s.vsOurs = oursRate ? Number((s.linesPerSec / oursRate).toFixed(2)) : null;
+// The true floor (raw-batched: 64 KiB writes per thread, no coordination) as a second yardstick.
+const floorRate = summary.find((s) => s.writer === 'raw-batched')?.linesPerSec;
+for (const s of summary) {
+  s.vsOurs = oursRate ? Number((s.linesPerSec / oursRate).toFixed(2)) : null;
+  s.vsFloor = floorRate ? Number((s.linesPerSec / floorRate).toFixed(2)) : null;
+}
 
 const expected = opts.tasks * opts.n * 5;
 const fmt = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
-const cols = ['writer', 'lines/s', 'vs ours', 'elapsed s', 'lines', 'files', 'lost', 'dup', 'torn', 'misplaced', 'failed runs'];
+const cols = ['writer', 'lines/s', 'vs ours', 'vs raw-batched', 'elapsed s', 'lines', 'files', 'lost', 'dup', 'torn', 'misplaced', 'failed runs'];
 const rows = summary.map((s) => [
-  s.writer, fmt(s.linesPerSec), s.vsOurs == null ? 'n/a' : `${s.vsOurs.toFixed(2)}x`, Number.isFinite(s.elapsed) ? s.elapsed.toFixed(2) : 'n/a',
+  s.writer, fmt(s.linesPerSec), s.vsOurs == null ? 'n/a' : `${s.vsOurs.toFixed(2)}x`, s.vsFloor == null ? 'n/a' : `${s.vsFloor.toFixed(2)}x`, Number.isFinite(s.elapsed) ? s.elapsed.toFixed(2) : 'n/a',
   fmt(s.lines), fmt(s.files), fmt(s.lost), fmt(s.duplicated), fmt(s.torn), s.verifyAll ? 'n/a*' : fmt(s.misplaced),
   `${s.failedRuns}/${s.runs}`,
 ]);
