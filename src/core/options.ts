@@ -31,6 +31,11 @@ export interface HandlerOptions extends ScheduleOptions {
    * them, off the write path (CPython's cookbook namer/rotator, done safely).
    */
   compress?: 'gzip' | null;
+  /**
+   * With `compress`: the newest N rotated files stay uncompressed (logrotate's `delaycompress`),
+   * so a log shipper that was behind can finish reading one before it becomes `.gz`. Default 0.
+   */
+  compressDelay?: number;
   /** `false`: no shared buffer and no flusher thread; every write takes the file lock itself. */
   shared?: boolean;
   /** Bytes of shared ring per file per process; a power of two (default 4 MiB). */
@@ -81,6 +86,7 @@ export interface FlusherConfig {
   flushInterval: number;
   batchBytes: number;
   compress: boolean;
+  compressDelay: number;
   mkdir: boolean;
   fsync: boolean;
 }
@@ -104,7 +110,7 @@ const DEFAULT_FLUSH_MS = 10;
 
 const KNOWN = new Set([
   'when', 'interval', 'utc', 'atTime', 'timezone', 'backupCount', 'encoding', 'delay', 'mode', 'namer',
-  'rotator', 'compress', 'shared', 'ringSize', 'flushInterval', 'batchBytes', 'onError', 'clock', 'lockFile', 'mkdir', 'fsync',
+  'rotator', 'compress', 'compressDelay', 'shared', 'ringSize', 'flushInterval', 'batchBytes', 'onError', 'clock', 'lockFile', 'mkdir', 'fsync',
 ]);
 
 export function resolveOptions(filename: unknown, options: HandlerOptions = {}): ResolvedOptions {
@@ -155,6 +161,10 @@ export function resolveOptions(filename: unknown, options: HandlerOptions = {}):
   if (options.compress != null && options.compress !== 'gzip') {
     throw new ConfigError('compress', options.compress, `compress must be 'gzip' or null, got ${describe(options.compress)}`);
   }
+  const compressDelay = options.compressDelay ?? 0;
+  if (!Number.isSafeInteger(compressDelay) || compressDelay < 0) {
+    throw new ConfigError('compressDelay', compressDelay, `compressDelay must be a whole number >= 0, got ${describe(compressDelay)}`);
+  }
   if (options.lockFile != null && (typeof options.lockFile !== 'string' || options.lockFile.length === 0)) {
     throw new ConfigError('lockFile', options.lockFile, `lockFile must be a non-empty path, got ${describe(options.lockFile)}`);
   }
@@ -189,6 +199,7 @@ export function resolveOptions(filename: unknown, options: HandlerOptions = {}):
       flushInterval,
       batchBytes,
       compress: options.compress === 'gzip',
+      compressDelay,
       mkdir: options.mkdir ?? true,
       fsync: options.fsync === 'batch',
     },
@@ -210,6 +221,7 @@ export function appenderOptions(config: FlusherConfig): AppenderOptions {
     namer: config.namer === null ? null : reviveHook<Namer>(config.namer),
     rotator: config.rotator === null ? null : reviveHook<Rotator>(config.rotator),
     compress: config.compress,
+    compressDelay: config.compressDelay ?? 0,
     mkdir: config.mkdir,
     openedAt: config.openedAt,
     fsync: config.fsync,

@@ -26,14 +26,35 @@ export interface RotationState {
   start: number;
   /** Bumped at every rotation, so a process holding the old base file open reopens it. */
   gen: number;
-  /** Rotated periods, oldest first: [start, end, file path]. */
-  history: Array<[number, number, string]>;
+  /**
+   * Rotated periods, oldest first: [start, end, file path, what a reader needs to follow it]. The
+   * fourth element is absent in states written before it existed; readers of [start, end, path]
+   * are unaffected.
+   */
+  history: Array<[number, number, string, RotatedEntry?]>;
+  /** Rotations ever made on this state (never reset, unlike `gen`): the last entry's `seq`. */
+  seq?: number;
   /** With `compress`: rotated files not yet gzipped (a crash leaves them here for the next pass). */
   compress?: string[];
   /** `Schedule.key` of the schedule that computed rolloverAt (absent in states of version 0.1). */
   schedule?: string;
   /** Pids of the processes that joined with that schedule: a live one means it is still in use. */
   writers?: number[];
+}
+
+/**
+ * How a rotated file continues the base file it was, for readers that follow the series
+ * (`concurrent-log follow`): with `seq` they tell new entries from seen ones even when a name is
+ * reused or the history has dropped old ones; with `ino` and `at` they find where the bytes they
+ * were reading from the base file went.
+ */
+export interface RotatedEntry {
+  /** 1, 2, 3...: this rotation's number, counted in `RotationState.seq`. */
+  seq: number;
+  /** Inode of the base file that was rotated (0: there was none). */
+  ino: number;
+  /** Offset in the rotated file where the base file's bytes begin: 0, or the size it had when the base was appended to it. */
+  at: number;
 }
 
 export interface AppenderOptions {
@@ -49,6 +70,8 @@ export interface AppenderOptions {
   rotator: ((source: string, dest: string) => void) | null;
   /** gzip rotated files after rotation, outside the lock (`<name>.gz`). */
   compress: boolean;
+  /** With `compress`: how many of the newest rotated files stay plain (logrotate's delaycompress). */
+  compressDelay: number;
   /** Create missing folders of the log and lock files. */
   mkdir: boolean;
   /** When the handler was made (ms): the first period's "now" when `delay` is false. */
@@ -210,7 +233,8 @@ export class FileAppender {
     const others = (state.writers ?? []).filter((pid) => pid !== process.pid && isAlive(pid));
     if (others.length === 0) {
       this.schedule = mine;
-      return { state: this.initialState(nowSeconds, state.history), changed: true };
+      // The history and its rotation count carry over, so followers keep their place.
+      return { state: { ...this.initialState(nowSeconds, state.history), seq: state.seq }, changed: true };
     }
     if (this.schedule.key !== state.schedule) this.schedule = Schedule.fromKey(state.schedule);
     if (this.reportedConflict !== state.schedule) {
@@ -263,16 +287,21 @@ export class FileAppender {
     }
     const dfn = this.rotationFilename(defaultRotationName(filename, schedule.rotationSuffix(state.rolloverAt, currentTime)));
     this.closeBase();
+    let at = 0;
     if (st !== null) {
-      if (exists(dfn)) this.mergeInto(filename, dfn);
-      else this.rotate(filename, dfn);
+      const existing = statOrNull(dfn);
+      if (existing !== null) {
+        at = existing.size;
+        this.mergeInto(filename, dfn);
+      } else this.rotate(filename, dfn);
       this.syncFolder();
     }
     if (this.options.compress) {
       (state.compress ??= []).push(dfn);
       this.compressPending = true;
     }
-    state.history.push([state.start, state.rolloverAt, dfn]);
+    state.seq = (state.seq ?? 0) + 1;
+    state.history.push([state.start, state.rolloverAt, dfn, { seq: state.seq, ino: st === null ? 0 : st.ino, at }]);
     if (state.history.length > HISTORY_LENGTH) state.history.splice(0, state.history.length - HISTORY_LENGTH);
     if (this.options.backupCount > 0) this.deleteBackups();
     state.rolloverAt = schedule.nextRollover(currentTime);
@@ -369,7 +398,8 @@ export class FileAppender {
   compressRotated(): void {
     if (!this.options.compress || !this.compressPending) return;
     this.compressPending = false;
-    const pending = this.withState((state) => [...(state?.compress ?? [])]);
+    // The newest `compressDelay` entries wait (the list is oldest first): a later rotation releases them.
+    const pending = this.withState((state) => (state?.compress ?? []).slice(0, Math.max(0, (state?.compress?.length ?? 0) - this.options.compressDelay)));
     for (const plain of pending) {
       let data: Buffer;
       try {
