@@ -5,6 +5,7 @@ const COMMANDS = {
   conformance: 'CPython conformance: check rotation vectors (default: ../shared/oracle/*.json)',
   verify: 'verify a stress run\'s rotated files: lost, duplicated, torn, misplaced',
   stress: 'run the multi-process stress benchmark and verify every line',
+  follow: 'print every line of a rotating log series once, by the rotation journal (for log shippers)',
 };
 
 const [cmd, ...rest] = process.argv.slice(2);

@@ -3,3 +3,4 @@
 export { verifyRun, formatVerifyTable, type VerifyOptions, type VerifyResult, type VerifyCounts, type TornExample } from './verify.js';
 export { LEVELS } from './verify.js';
 export { seedLine } from './stress/writers.js';
+export { Follower, type FollowOptions, type Checkpoint } from './follow.js';

@@ -1,0 +1,266 @@
+// Follows a rotating log series by the handler's own rotation journal (the state in its lock file):
+// every line once, in order per file, across rotations, .gz files, stalls and restarts.
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, writeFileSync, fsyncSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { resolve } from 'node:path';
+import { FileLock } from '../core/filelock.js';
+import { lockFilePath } from '../core/options.js';
+import { statOrNull } from '../core/files.js';
+import type { RotationState } from '../core/rotation.js';
+
+export interface FollowOptions {
+  /** The base file (the handler's `filename`). */
+  filename: string;
+  /** The handler's lock/state file; default `.<basename>.lock` beside the log. */
+  lockFile?: string | null;
+  /** Where progress is kept between runs (written atomically); none: start fresh every time. */
+  checkpoint?: string | null;
+  /** Without a checkpoint: print the rotated files the journal lists and the base file from their start, not only new lines. */
+  fromStart?: boolean;
+  /** Receives whole lines (one or more); the checkpoint is saved only after it resolves. */
+  write: (chunk: Buffer) => Promise<void>;
+}
+
+/** A rotated file being followed: its journal entry number, path, and the bytes printed so far. */
+interface Tracked {
+  seq: number;
+  path: string;
+  /** Bytes of the file (decompressed, for a .gz) already printed. */
+  offset: number;
+  /** Size of the .gz when it was last read whole, so an unchanged .gz is not decompressed again. */
+  gzSize?: number;
+  /** The base was appended to this file at `at`; bytes [at, to) were printed from the base already. */
+  pendingSkip?: { at: number; to: number };
+}
+
+/** What the checkpoint file holds. */
+export interface Checkpoint {
+  v: 1;
+  /** The journal's last rotation number taken into account. */
+  seq: number;
+  /** The base file being read: its inode and the bytes printed. */
+  base: { ino: number; offset: number } | null;
+  rotated: Tracked[];
+}
+
+const CHUNK = 1 << 20;
+
+export class Follower {
+  readonly filename: string;
+  readonly lockPath: string;
+  private readonly opts: FollowOptions;
+  private cp: Checkpoint | null = null;
+  private readonly lock: FileLock;
+
+  constructor(opts: FollowOptions) {
+    this.opts = opts;
+    this.filename = resolve(opts.filename);
+    this.lockPath = lockFilePath(this.filename, opts.lockFile);
+    this.lock = new FileLock(this.lockPath, false);
+    if (opts.checkpoint && existsSync(opts.checkpoint)) {
+      const text = readFileSync(opts.checkpoint, 'utf8');
+      let parsed: Checkpoint;
+      try {
+        parsed = JSON.parse(text) as Checkpoint;
+      } catch (err) {
+        throw new Error(`checkpoint ${opts.checkpoint} is not valid JSON: ${(err as Error).message}`);
+      }
+      if (parsed.v !== 1) throw new Error(`checkpoint ${opts.checkpoint} has unknown version ${String(parsed.v)}`);
+      this.cp = parsed;
+    }
+  }
+
+  /** One pass: prints what is new. Resolves true if anything was printed. */
+  async poll(): Promise<boolean> {
+    const snap = this.snapshot();
+    if (snap === null) return false;
+    const { state, baseIno } = snap;
+    const journalSeq = state?.seq ?? 0;
+    const history = state?.history ?? [];
+    if (this.cp === null) {
+      // First run without a checkpoint: either everything the journal still lists, or only what comes next.
+      const baseSize = baseIno === null ? 0 : (statOrNull(this.filename)?.size ?? 0);
+      this.cp = this.opts.fromStart
+        ? { v: 1, seq: 0, base: null, rotated: [] }
+        : { v: 1, seq: journalSeq, base: baseIno === null ? null : { ino: baseIno, offset: baseSize }, rotated: [] };
+    }
+    const cp = this.cp;
+    let printed = false;
+    // Rotations since the last pass, oldest first. Entries written before the journal numbered
+    // them (no 4th element) are numbered by position, so --from-start still reads them.
+    history.forEach((h, i) => {
+      const meta = h[3];
+      const seq = meta?.seq ?? i - history.length + 1 + journalSeq;
+      if (seq <= cp.seq) return;
+      let offset = meta?.at ?? 0;
+      if (meta && cp.base !== null && meta.ino === cp.base.ino) {
+        // The base file we were reading is this rotated file now: carry on where we stopped.
+        offset += cp.base.offset;
+        cp.base = null;
+      }
+      const same = cp.rotated.find((t) => t.path === h[2]);
+      if (same) {
+        // The base was appended to a rotated file we already follow (a period rotated twice):
+        // its bytes before `at` are read by that entry; the ones we printed from the base are skipped.
+        same.pendingSkip = { at: meta?.at ?? 0, to: offset };
+      } else cp.rotated.push({ seq, path: h[2], offset });
+      cp.seq = seq;
+    });
+    if (journalSeq > cp.seq) cp.seq = journalSeq;
+    // Forget the files the journal no longer lists (deleted by backupCount or beyond its memory).
+    const listed = new Set(history.map((h) => h[2]));
+    cp.rotated = cp.rotated.filter((t) => listed.has(t.path));
+    for (const t of cp.rotated) printed = (await this.readRotated(t)) || printed;
+    if (baseIno !== null) {
+      if (cp.base === null || cp.base.ino !== baseIno) cp.base = { ino: baseIno, offset: 0 };
+      printed = (await this.readBase(cp.base)) || printed;
+    }
+    if (printed || !this.saved) this.save();
+    return printed;
+  }
+
+  /** Polls every `intervalMs` until `signal` aborts; a last pass is made first. */
+  async run(intervalMs: number, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const printed = await this.poll();
+      if (!printed) await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  }
+
+  close(): void {
+    this.lock.close();
+  }
+
+  private saved = false;
+
+  /** Temp file + rename: a reader (or a restart after SIGKILL) sees the old checkpoint or the new one whole. */
+  private save(): void {
+    const path = this.opts.checkpoint;
+    if (!path || this.cp === null) return;
+    const tmp = `${path}.tmp`;
+    writeFileSync(tmp, JSON.stringify(this.cp));
+    const fd = openSync(tmp, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+    this.saved = true;
+  }
+
+  /**
+   * The journal and the base file's inode, read under the handler's lock, so no rotation falls
+   * between them (a rotation renames and records under that lock). Null while there is no journal
+   * and no base file yet.
+   */
+  private snapshot(): { state: RotationState | null; baseIno: number | null } | null {
+    const hasLock = existsSync(this.lockPath);
+    if (!hasLock) {
+      const st = statOrNull(this.filename);
+      return st === null ? null : { state: null, baseIno: st.ino };
+    }
+    const fd = this.lock.acquire();
+    try {
+      // Read at offset 0 (the descriptor is reused across passes, so its position is not).
+      const buf = Buffer.allocUnsafe(fstatSync(fd).size);
+      const text = buf.toString('utf8', 0, readSync(fd, buf, 0, buf.length, 0));
+      let state: RotationState | null = null;
+      if (text.length > 0) {
+        try {
+          state = JSON.parse(text) as RotationState;
+        } catch {
+          state = null; // cut short by a writer killed mid-write; the handler rebuilds it
+        }
+      }
+      const st = statOrNull(this.filename);
+      return { state, baseIno: st === null ? null : st.ino };
+    } finally {
+      this.lock.release();
+    }
+  }
+
+  private async readBase(base: { ino: number; offset: number }): Promise<boolean> {
+    let fd: number;
+    try {
+      fd = openSync(this.filename, 'r');
+    } catch {
+      return false; // rotated or deleted since the snapshot: the next pass sees where it went
+    }
+    try {
+      // Rotated in between: its bytes are read as the rotated entry in the next pass.
+      if (fstatSync(fd).ino !== base.ino) return false;
+      return await this.readPlain(fd, base);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private async readRotated(t: Tracked): Promise<boolean> {
+    let fd = -1;
+    try {
+      fd = openSync(t.path, 'r');
+    } catch {
+      // Compressed since (or deleted by backupCount): read the .gz.
+    }
+    if (fd >= 0) {
+      try {
+        let printed = false;
+        if (t.pendingSkip) {
+          // Read up to where the base was appended, then skip what we printed from the base.
+          printed = await this.readPlain(fd, t, t.pendingSkip.at);
+          if (t.offset >= t.pendingSkip.at) {
+            t.offset = Math.max(t.offset, t.pendingSkip.to);
+            delete t.pendingSkip;
+          }
+        }
+        return (await this.readPlain(fd, t)) || printed;
+      } finally {
+        closeSync(fd);
+      }
+    }
+    const gz = `${t.path}.gz`;
+    const st = statOrNull(gz);
+    if (st === null || st.size === t.gzSize) return false;
+    let data: Buffer;
+    try {
+      data = gunzipSync(readFileSync(gz));
+    } catch {
+      return false; // a member being appended (a late record): whole on a later pass
+    }
+    if (t.pendingSkip && t.offset >= t.pendingSkip.at) {
+      t.offset = Math.max(t.offset, t.pendingSkip.to);
+      delete t.pendingSkip;
+    }
+    const end = data.lastIndexOf(0x0a) + 1;
+    let printed = false;
+    if (end > t.offset) {
+      await this.opts.write(data.subarray(t.offset, end));
+      t.offset = end;
+      printed = true;
+    }
+    t.gzSize = st.size;
+    return printed;
+  }
+
+  /** Prints the whole lines of `fd` after `pos.offset` (up to `limit`), advancing it. */
+  private async readPlain(fd: number, pos: { offset: number }, limit = Infinity): Promise<boolean> {
+    const size = Math.min(fstatSync(fd).size, limit);
+    let printed = false;
+    while (pos.offset < size) {
+      const want = Math.min(CHUNK, size - pos.offset);
+      const buf = Buffer.allocUnsafe(want);
+      const n = readSync(fd, buf, 0, want, pos.offset);
+      if (n === 0) break;
+      const end = buf.subarray(0, n).lastIndexOf(0x0a) + 1;
+      if (end === 0) {
+        if (n === CHUNK) throw new Error(`${this.filename}: a line longer than ${CHUNK} bytes`);
+        break; // a line still being written: wait for its end
+      }
+      await this.opts.write(buf.subarray(0, end));
+      pos.offset += end;
+      printed = true;
+    }
+    return printed;
+  }
+}

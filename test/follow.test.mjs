@@ -1,0 +1,125 @@
+// The follower (`concurrent-log follow`) against a real handler rotating every second in another
+// process: every line once across rotations, gzip, its own stall (SIGSTOP), SIGKILL and restart.
+import test from 'ava';
+import { spawn, execFile } from 'node:child_process';
+import { existsSync, readdirSync, statSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConcurrentTimedRotatingFileHandler } from 'concurrent-log';
+import { ROOT, tempDir } from './helpers/core.mjs';
+
+const BIN = join(ROOT, 'bin/concurrent-log.mjs');
+const WRITER = join(ROOT, 'test/fixtures/follow-writer.mjs');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts the follower; `out()` is what it printed so far; `done` resolves on exit. */
+function follow(args) {
+  const child = spawn(process.execPath, [BIN, 'follow', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const chunks = [];
+  let err = '';
+  child.stdout.on('data', (d) => chunks.push(d));
+  child.stderr.on('data', (d) => (err += d));
+  const done = new Promise((res) => child.on('exit', (code, signal) => res({ code, signal, err })));
+  return { child, done, out: () => Buffer.concat(chunks).toString() };
+}
+
+function writer(file, ms, options = {}) {
+  return new Promise((res, rej) => execFile(process.execPath, [WRITER, file, String(ms), JSON.stringify(options)], (err, stdout) => (err ? rej(err) : res(Number(stdout.trim())))));
+}
+
+/** Line numbers printed, in print order. */
+const numbers = (text) => text.split('\n').filter(Boolean).map((l) => Number(/^line-(\d+) x+$/.exec(l)?.[1] ?? NaN));
+
+/** Waits until `cond()` or `ms` pass. */
+async function until(cond, ms) {
+  const end = Date.now() + ms;
+  while (!cond() && Date.now() < end) await sleep(50);
+}
+
+function kill(p, sig = 'SIGKILL') {
+  try {
+    p.child.kill(sig);
+  } catch {
+    // already gone
+  }
+}
+
+test('follow: from a base file that does not exist yet, across rotations, gzip and its own 1.5 s stall, every line once', async (t) => {
+  const dir = tempDir('cl-follow-');
+  const file = join(dir, 'app.log');
+  const f = follow([file, '--from-start', '--checkpoint', join(dir, 'pos.json'), '--poll-ms', '20']);
+  t.teardown(() => kill(f));
+  const wrote = writer(file, 3500, { compress: 'gzip' });
+  await sleep(1000);
+  f.child.kill('SIGSTOP');
+  await sleep(1500); // the writer rotates at least once meanwhile, and compresses
+  f.child.kill('SIGCONT');
+  const n = await wrote;
+  await until(() => numbers(f.out()).length >= n, 5000);
+  await sleep(300); // anything extra (a repeat) would show now
+  kill(f, 'SIGTERM');
+  t.is((await f.done).code, 0);
+  const got = numbers(f.out());
+  t.true(readdirSync(dir).some((x) => x.endsWith('.gz')), 'rotated files were compressed');
+  t.true(readdirSync(dir).filter((x) => x.startsWith('app.log.')).length >= 3, 'it rotated at least 3 times');
+  t.is(got.length, n, 'no line lost or repeated');
+  t.deepEqual([...new Set(got)].sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i));
+});
+
+test('follow: SIGKILL, then a restart from the checkpoint: nothing lost, repeats only past the checkpoint', async (t) => {
+  const dir = tempDir('cl-follow-');
+  const file = join(dir, 'app.log');
+  const pos = join(dir, 'pos.json');
+  t.false(existsSync(pos), 'starts with a missing checkpoint');
+  const wrote = writer(file, 3000, { compress: 'gzip' });
+  const f1 = follow([file, '--from-start', '--checkpoint', pos, '--poll-ms', '20']);
+  t.teardown(() => kill(f1));
+  await sleep(1200);
+  kill(f1);
+  await f1.done;
+  const first = numbers(f1.out());
+  const saved = JSON.parse(readFileSync(pos, 'utf8'));
+  t.is(saved.v, 1);
+  await sleep(1000); // rotations happen while no follower runs
+  const f2 = follow([file, '--checkpoint', pos, '--poll-ms', '20']);
+  t.teardown(() => kill(f2));
+  const n = await wrote;
+  const all = () => new Set([...first, ...numbers(f2.out())]).size;
+  await until(() => all() >= n, 5000);
+  kill(f2, 'SIGTERM');
+  await f2.done;
+  const second = numbers(f2.out());
+  t.is(all(), n, 'every line printed by one run or the other');
+  const repeated = first.length + second.length - n;
+  t.true(repeated >= 0);
+  // Repeats can only be lines printed after the last checkpoint the first run saved: at most the
+  // last pass's worth (each pass reads at most what was written since the previous, 20 ms apart).
+  t.true(repeated < first.length, `repeated ${repeated} of ${first.length}`);
+  t.log(`first run ${first.length}, second ${second.length}, written ${n}, repeated ${repeated}`);
+});
+
+test('rotation is a rename: the rotated file is the base file\'s inode, never a copy', async (t) => {
+  const dir = tempDir();
+  const T0 = Date.UTC(2025, 5, 15, 12, 0, 0);
+  const h = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), { when: 'S', utc: true, delay: true });
+  h.write('a\n', T0 + 100);
+  await h.flush();
+  const ino = statSync(join(dir, 'app.log')).ino;
+  h.write('b\n', T0 + 1100);
+  await h.close();
+  t.is(statSync(join(dir, 'app.log.2025-06-15_12-00-00')).ino, ino);
+  t.not(statSync(join(dir, 'app.log')).ino, ino);
+});
+
+test('compressDelay: 1 keeps the newest rotated file plain; a bad value is a ConfigError naming it', async (t) => {
+  const dir = tempDir();
+  const T0 = Date.UTC(2025, 5, 15, 12, 0, 0);
+  const h = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), { when: 'S', utc: true, delay: true, compress: 'gzip', compressDelay: 1 });
+  for (let s = 0; s < 4; s++) h.write(`r${s}\n`, T0 + s * 1000 + 100);
+  await h.close();
+  t.deepEqual(readdirSync(dir).filter((x) => x.startsWith('app.log.')).sort(), [
+    'app.log.2025-06-15_12-00-00.gz', 'app.log.2025-06-15_12-00-01.gz', 'app.log.2025-06-15_12-00-02',
+  ]);
+  const err = t.throws(() => new ConcurrentTimedRotatingFileHandler(join(dir, 'b.log'), { compressDelay: -1 }));
+  t.is(err.option, 'compressDelay');
+  t.regex(err.message, /compressDelay.*-1/);
+});
