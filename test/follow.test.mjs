@@ -8,7 +8,7 @@ import { ConcurrentTimedRotatingFileHandler } from 'concurrent-log';
 import { ROOT, tempDir } from './helpers/core.mjs';
 
 const BIN = join(ROOT, 'bin/concurrent-log.mjs');
-const WRITER = join(ROOT, 'test/fixtures/follow-writer.mjs');
+const WRITER = join(ROOT, 'ship/writer.mjs');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts the follower; `out()` is what it printed so far; `done` resolves on exit. */
