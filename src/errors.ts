@@ -111,3 +111,23 @@ export class NativeAddonError extends Error {
     this.cause = cause;
   }
 }
+
+/**
+ * Reported at start when the log's folder is on a network file system (NFS, CIFS/SMB, FUSE...),
+ * where flock does not reliably exclude other machines. `allowNetworkFs: true` silences it.
+ */
+export class NetworkFsError extends Error {
+  readonly code = 'ERR_CONCURRENT_LOG_NETWORK_FS';
+  readonly path: string;
+  readonly fsType: string;
+  readonly mountPoint: string | null;
+  constructor(path: string, fsType: string, mountPoint: string | null) {
+    super(`concurrent-log: ${path} is on a network file system (${fsType}${mountPoint ? ` mounted at ${mountPoint}` : ''}): ` +
+      'file locks there do not reliably exclude writers on other machines, so records may be lost or rotated twice. ' +
+      'Write to a local disk and ship the logs (see README, "Shipping logs off the machine"), or pass allowNetworkFs: true if only this machine writes it.');
+    this.name = 'NetworkFsError';
+    this.path = path;
+    this.fsType = fsType;
+    this.mountPoint = mountPoint;
+  }
+}

@@ -11,6 +11,7 @@ export {
   RecordsDroppedError,
   ScheduleConflictError,
   NativeAddonError,
+  NetworkFsError,
 } from './errors.js';
 export {
   Schedule,

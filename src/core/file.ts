@@ -1,3 +1,4 @@
+import { checkNetworkFs } from './netfs.js';
 import { EventEmitter } from 'node:events';
 import { BroadcastChannel } from 'node:worker_threads';
 import { HandlerClosedError, RecordsDroppedError } from '../errors.js';
@@ -89,6 +90,7 @@ export class LogFile extends EventEmitter<LogFileEvents> {
     this.file = this.shared ? sharedFileFor(resolved.config, resolved.ringSize) : privateFile(resolved.config, resolved.ringSize);
     this.file.control.attach();
     openFiles().add(this);
+    if (!resolved.allowNetworkFs) checkNetworkFs(this.filename, (err) => this.report(err));
     if (this.shared) {
       this.channel = new BroadcastChannel(channelName(this.filename));
       this.channel.onmessage = (e: unknown) => this.heard((e as { data: ErrorMessage }).data);

@@ -61,6 +61,11 @@ export interface HandlerOptions extends ScheduleOptions {
    * syncs the folder after its renames. Default false: the OS writes the page cache back.
    */
   fsync?: 'batch' | false | null;
+  /**
+   * The log's folder may be on a network file system (NFS, CIFS/SMB, FUSE). Default false: that is
+   * reported at start as a NetworkFsError, since flock there does not reliably exclude other machines.
+   */
+  allowNetworkFs?: boolean;
 }
 
 /** What the flusher thread needs: plain data, since it crosses a thread boundary. */
@@ -100,6 +105,7 @@ export interface ResolvedOptions {
   batchBytes: number;
   onError: ((err: Error) => void) | null;
   clock: () => number;
+  allowNetworkFs: boolean;
 }
 
 const DEFAULT_RING = 4 * 1024 * 1024;
@@ -110,7 +116,7 @@ const DEFAULT_FLUSH_MS = 10;
 
 const KNOWN = new Set([
   'when', 'interval', 'utc', 'atTime', 'timezone', 'backupCount', 'encoding', 'delay', 'mode', 'namer',
-  'rotator', 'compress', 'compressDelay', 'shared', 'ringSize', 'flushInterval', 'batchBytes', 'onError', 'clock', 'lockFile', 'mkdir', 'fsync',
+  'rotator', 'compress', 'compressDelay', 'shared', 'ringSize', 'flushInterval', 'batchBytes', 'onError', 'clock', 'lockFile', 'mkdir', 'fsync', 'allowNetworkFs',
 ]);
 
 export function resolveOptions(filename: unknown, options: HandlerOptions = {}): ResolvedOptions {
@@ -145,7 +151,7 @@ export function resolveOptions(filename: unknown, options: HandlerOptions = {}):
   if (!Number.isInteger(batchBytes) || batchBytes < 1 || batchBytes > ringSize) {
     throw new ConfigError('batchBytes', batchBytes, `batchBytes must be a whole number from 1 to ringSize, got ${describe(batchBytes)}`);
   }
-  for (const key of ['delay', 'shared', 'mkdir'] as const) {
+  for (const key of ['delay', 'shared', 'mkdir', 'allowNetworkFs'] as const) {
     const v = options[key];
     if (v !== undefined && typeof v !== 'boolean') throw new ConfigError(key, v, `${key} must be a boolean, got ${describe(v)}`);
   }
@@ -182,6 +188,7 @@ export function resolveOptions(filename: unknown, options: HandlerOptions = {}):
     batchBytes,
     onError: options.onError ?? null,
     clock,
+    allowNetworkFs: options.allowNetworkFs ?? false,
     config: {
       filename: resolve(filename),
       lockFile: lockFilePath(filename, options.lockFile),

@@ -4,3 +4,4 @@ export { verifyRun, formatVerifyTable, type VerifyOptions, type VerifyResult, ty
 export { LEVELS } from './verify.js';
 export { seedLine } from './stress/writers.js';
 export { Follower, type FollowOptions, type Checkpoint } from './follow.js';
+export { networkFsOf, parseMountinfo, mountOf, NETWORK_FS_MAGIC, type MountEntry } from '../core/netfs.js';
