@@ -48,6 +48,9 @@ test('follow: from a base file that does not exist yet, across rotations, gzip a
   const file = join(dir, 'app.log');
   const f = follow([file, '--from-start', '--checkpoint', join(dir, 'pos.json'), '--poll-ms', '20']);
   t.teardown(() => kill(f));
+  await sleep(500); // it polls a folder with no log and no lock file yet
+  t.false(existsSync(file));
+  t.is(f.child.exitCode, null, 'still running, waiting for the file');
   const wrote = writer(file, 3500, { compress: 'gzip' });
   await sleep(1000);
   f.child.kill('SIGSTOP');
@@ -122,4 +125,27 @@ test('compressDelay: 1 keeps the newest rotated file plain; a bad value is a Con
   const err = t.throws(() => new ConcurrentTimedRotatingFileHandler(join(dir, 'b.log'), { compressDelay: -1 }));
   t.is(err.option, 'compressDelay');
   t.regex(err.message, /compressDelay.*-1/);
+});
+
+test('follow without --from-start prints only lines written after it started; bad arguments exit 2', async (t) => {
+  const dir = tempDir('cl-follow-');
+  const file = join(dir, 'app.log');
+  const h = new ConcurrentTimedRotatingFileHandler(file, { when: 'H' });
+  h.write('old-1\n');
+  h.write('old-2\n');
+  await h.flush();
+  const f = follow([file, '--poll-ms', '20']);
+  t.teardown(() => kill(f));
+  await sleep(700);
+  h.write('new-1\n');
+  h.write('new-2\n');
+  await h.close();
+  await until(() => f.out().includes('new-2'), 5000);
+  kill(f, 'SIGTERM');
+  t.is((await f.done).code, 0);
+  t.is(f.out(), 'new-1\nnew-2\n');
+  const bad = follow([]);
+  const r = await bad.done;
+  t.is(r.code, 2);
+  t.regex(r.err, /BASEFILE is required/);
 });

@@ -5,9 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { NativeAddonError } from '../errors.js';
 import { openCreating, statOrNull } from './files.js';
 
-interface FlockAddon {
+export interface FlockAddon {
   flock(fd: number, operation: number): boolean;
   LOCK_EX: number;
+  /** Shared: readers of the state (`concurrent-log follow`) that must see no rotation half done. */
+  LOCK_SH: number;
   LOCK_UN: number;
   LOCK_NB: number;
 }

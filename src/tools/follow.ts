@@ -3,7 +3,7 @@
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, writeFileSync, fsyncSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { resolve } from 'node:path';
-import { FileLock } from '../core/filelock.js';
+import { flockAddon } from '../core/filelock.js';
 import { lockFilePath } from '../core/options.js';
 import { statOrNull } from '../core/files.js';
 import type { RotationState } from '../core/rotation.js';
@@ -50,13 +50,13 @@ export class Follower {
   readonly lockPath: string;
   private readonly opts: FollowOptions;
   private cp: Checkpoint | null = null;
-  private readonly lock: FileLock;
+  /** Read-only descriptor of the lock file, kept across passes (reopened if the file is replaced). */
+  private lockFd = -1;
 
   constructor(opts: FollowOptions) {
     this.opts = opts;
     this.filename = resolve(opts.filename);
     this.lockPath = lockFilePath(this.filename, opts.lockFile);
-    this.lock = new FileLock(this.lockPath, false);
     if (opts.checkpoint && existsSync(opts.checkpoint)) {
       const text = readFileSync(opts.checkpoint, 'utf8');
       let parsed: Checkpoint;
@@ -128,7 +128,8 @@ export class Follower {
   }
 
   close(): void {
-    this.lock.close();
+    if (this.lockFd >= 0) closeSync(this.lockFd);
+    this.lockFd = -1;
   }
 
   private saved = false;
@@ -155,12 +156,12 @@ export class Follower {
    * and no base file yet.
    */
   private snapshot(): { state: RotationState | null; baseIno: number | null } | null {
-    const hasLock = existsSync(this.lockPath);
-    if (!hasLock) {
+    const fd = this.lockShared();
+    if (fd < 0) {
       const st = statOrNull(this.filename);
       return st === null ? null : { state: null, baseIno: st.ino };
     }
-    const fd = this.lock.acquire();
+    const a = flockAddon();
     try {
       // Read at offset 0 (the descriptor is reused across passes, so its position is not).
       const buf = Buffer.allocUnsafe(fstatSync(fd).size);
@@ -176,7 +177,32 @@ export class Follower {
       const st = statOrNull(this.filename);
       return { state, baseIno: st === null ? null : st.ino };
     } finally {
-      this.lock.release();
+      a.flock(fd, a.LOCK_UN);
+    }
+  }
+
+  /**
+   * A shared flock on the handler's lock file, opened read-only (a follower needs no write access,
+   * and never creates it): writers take it exclusively to rotate, so no rotation is half done while
+   * we hold it. -1 while the lock file does not exist. As FileLock does, the descriptor is checked
+   * to still be the file at the path once locked (a deleted and recreated lock file).
+   */
+  private lockShared(): number {
+    const a = flockAddon();
+    for (;;) {
+      if (this.lockFd < 0) {
+        try {
+          this.lockFd = openSync(this.lockPath, 'r');
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') return -1;
+          throw new Error(`concurrent-log follow: cannot open the lock file ${this.lockPath}: ${(err as Error).message}`);
+        }
+      }
+      a.flock(this.lockFd, a.LOCK_SH);
+      const atPath = statOrNull(this.lockPath);
+      const held = fstatSync(this.lockFd);
+      if (atPath !== null && atPath.ino === held.ino && atPath.dev === held.dev) return this.lockFd;
+      this.close();
     }
   }
 
