@@ -20,7 +20,13 @@ export const NETWORK_FS_MAGIC: ReadonlyMap<number, string> = new Map([
 ]);
 
 /** mountinfo `fstype` names of network file systems (FUSE ones are `fuse.<name>`). */
-const NETWORK_FS_NAMES = /^(nfs4?|cifs|smb3?|smbfs|ceph|afs|9p|glusterfs|lustre|gpfs|fuse(\..+)?|fuseblk)$/;
+const NETWORK_FS_NAMES = /^(nfs4?|cifs|smb3?|smbfs|ceph|afs|9p|glusterfs|lustre|gpfs|fuse(\..+)?)$/;
+
+/**
+ * FUSE file systems that are local disks (ntfs-3g and exfat mount as fuseblk; rootless containers'
+ * root is often fuse-overlayfs): same statfs magic, but one machine, so not reported.
+ */
+const LOCAL_FUSE = new Set(['fuseblk', 'fuse.fuse-overlayfs']);
 
 export interface MountEntry {
   mountPoint: string;
@@ -91,6 +97,7 @@ export function networkFsOf(filename: string): { fsType: string; mountPoint: str
   } catch {
     // No /proc (macOS): statfs alone decides.
   }
+  if (mount !== null && LOCAL_FUSE.has(mount.fsType)) return null;
   const byName = mount !== null && NETWORK_FS_NAMES.test(mount.fsType);
   if (magicName === undefined && !byName) return null;
   return { fsType: byName ? mount!.fsType : magicName!, mountPoint: mount?.mountPoint ?? null };
