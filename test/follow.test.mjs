@@ -19,7 +19,9 @@ function follow(args) {
   child.stdout.on('data', (d) => chunks.push(d));
   child.stderr.on('data', (d) => (err += d));
   const done = new Promise((res) => child.on('exit', (code, signal) => res({ code, signal, err })));
-  return { child, done, out: () => Buffer.concat(chunks).toString() };
+  // Its first pass is done (its place found): what is written from now on will be printed.
+  const started = () => until(() => err.includes('concurrent-log follow: following'), 30_000);
+  return { child, done, started, out: () => Buffer.concat(chunks).toString() };
 }
 
 function writer(file, ms, options = {}) {
@@ -57,7 +59,7 @@ test('follow: from a base file that does not exist yet, across rotations, gzip a
   await sleep(1500); // the writer rotates at least once meanwhile, and compresses
   f.child.kill('SIGCONT');
   const n = await wrote;
-  await until(() => numbers(f.out()).length >= n, 5000);
+  await until(() => numbers(f.out()).length >= n, 30_000);
   await sleep(300); // anything extra (a repeat) would show now
   kill(f, 'SIGTERM');
   t.is((await f.done).code, 0);
@@ -76,7 +78,10 @@ test('follow: SIGKILL, then a restart from the checkpoint: nothing lost, repeats
   const wrote = writer(file, 3000, { compress: 'gzip' });
   const f1 = follow([file, '--from-start', '--checkpoint', pos, '--poll-ms', '20']);
   t.teardown(() => kill(f1));
+  // Killed once it has printed lines across a rotation or two and saved a checkpoint.
+  await f1.started();
   await sleep(1200);
+  await until(() => existsSync(pos) && numbers(f1.out()).length > 0, 30_000);
   kill(f1);
   await f1.done;
   const first = numbers(f1.out());
@@ -87,7 +92,7 @@ test('follow: SIGKILL, then a restart from the checkpoint: nothing lost, repeats
   t.teardown(() => kill(f2));
   const n = await wrote;
   const all = () => new Set([...first, ...numbers(f2.out())]).size;
-  await until(() => all() >= n, 5000);
+  await until(() => all() >= n, 30_000);
   kill(f2, 'SIGTERM');
   await f2.done;
   const second = numbers(f2.out());
@@ -136,11 +141,11 @@ test('follow without --from-start prints only lines written after it started; ba
   await h.flush();
   const f = follow([file, '--poll-ms', '20']);
   t.teardown(() => kill(f));
-  await sleep(700);
+  await f.started();
   h.write('new-1\n');
   h.write('new-2\n');
   await h.close();
-  await until(() => f.out().includes('new-2'), 5000);
+  await until(() => f.out().includes("new-2"), 30_000);
   kill(f, 'SIGTERM');
   t.is((await f.done).code, 0);
   t.is(f.out(), 'new-1\nnew-2\n');

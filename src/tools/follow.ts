@@ -120,9 +120,13 @@ export class Follower {
   }
 
   /** Polls every `intervalMs` until `signal` aborts; a last pass is made first. */
-  async run(intervalMs: number, signal: AbortSignal): Promise<void> {
+  /** Polls until `signal` aborts; `onStarted` is called once the first pass has found its place. */
+  async run(intervalMs: number, signal: AbortSignal, onStarted?: () => void): Promise<void> {
+    let first = true;
     while (!signal.aborted) {
       const printed = await this.poll();
+      if (first) onStarted?.();
+      first = false;
       if (!printed) await new Promise((r) => setTimeout(r, intervalMs));
     }
   }

@@ -55,7 +55,11 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   try {
     if (f['once']) await follower.poll();
-    else await follower.run((f['poll-ms'] as number | undefined) ?? 100, stop.signal);
+    else {
+      // On stderr, so that a script (or a test) knows from when on lines will be printed.
+      const started = (): void => void process.stderr.write(`concurrent-log follow: following ${a.positionals[0]}\n`);
+      await follower.run((f['poll-ms'] as number | undefined) ?? 100, stop.signal, started);
+    }
   } finally {
     follower.close();
     process.off('SIGTERM', onSignal);
