@@ -1,4 +1,4 @@
-// The package as a user installs it: packed with `npm pack` (which builds the prebuilt binaries),
+// The package as a user installs it: packed with `npm pack` (with the committed prebuilt binaries),
 // installed into a fresh folder with --ignore-scripts (as pnpm 10 does by default: no build step),
 // then used with default options. Without any binary the constructor throws a clear error.
 import test from 'ava';
@@ -14,7 +14,7 @@ function installPacked() {
   const work = tempDir('cl-pack-');
   const copy = join(work, 'package');
   mkdirSync(copy);
-  for (const f of ['package.json', 'tsconfig.json', 'tsconfig.cjs.json', 'binding.gyp', 'README.md', 'LICENSE', 'dist', 'bin', 'native', 'src', 'scripts']) cpSync(join(ROOT, f), join(copy, f), { recursive: true });
+  for (const f of ['package.json', 'tsconfig.json', 'tsconfig.cjs.json', 'binding.gyp', 'README.md', 'LICENSE', 'dist', 'bin', 'native', 'src', 'scripts', 'prebuilds']) cpSync(join(ROOT, f), join(copy, f), { recursive: true });
   symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
   const tarball = npm(['pack', '--pack-destination', work], copy).trim().split('\n').at(-1);
   const app = join(work, 'app');
@@ -31,9 +31,15 @@ test.before(() => {
 
 const QUICK_START = `
 import { ConcurrentTimedRotatingFileHandler } from 'concurrent-log';
-const handler = new ConcurrentTimedRotatingFileHandler('logs/app.log', { when: 'midnight', backupCount: 7 });
+const handler = new ConcurrentTimedRotatingFileHandler('logs/app.log');
 handler.write('service started\\n');
 await handler.close();
+`;
+const QUICK_START_CJS = `
+const { ConcurrentTimedRotatingFileHandler } = require('concurrent-log');
+const handler = new ConcurrentTimedRotatingFileHandler('logs/cjs.log');
+handler.write('from require\\n');
+handler.close().then(() => {});
 `;
 
 test('installed from the packed tarball with --ignore-scripts, the quick start logs with default options', (t) => {
@@ -45,6 +51,10 @@ test('installed from the packed tarball with --ignore-scripts, the quick start l
   writeFileSync(join(app, 'quick.mjs'), QUICK_START);
   execFileSync(process.execPath, ['quick.mjs'], { cwd: app });
   t.is(readFileSync(join(app, 'logs', 'app.log'), 'utf8'), 'service started\n');
+  // The CommonJS copy (dist/cjs) finds the same package root and binary.
+  writeFileSync(join(app, 'quick.cjs'), QUICK_START_CJS);
+  execFileSync(process.execPath, ['quick.cjs'], { cwd: app });
+  t.is(readFileSync(join(app, 'logs', 'cjs.log'), 'utf8'), 'from require\n');
 });
 
 test('with no binary for the platform, the constructor throws a NativeAddonError saying what to run', (t) => {
