@@ -6,7 +6,7 @@ import { FRAME_HEADER_BYTES, writeHeader } from './frame.js';
 import { Drainer, sleep } from './drain.js';
 import { FileAppender } from './rotation.js';
 import { flockAddon } from './filelock.js';
-import { appenderOptions, resolveOptions, type HandlerOptions, type ResolvedOptions } from './options.js';
+import { appenderOptions, resolveOptions, type HandlerOptions, type ResolvedOptions, type SizeHandlerOptions } from './options.js';
 import { channelName, ensureFlusher, isServed, privateFile, sharedFileFor, type SharedFile } from './shared.js';
 import { faultCode, messageToError, type ErrorMessage } from './errors.js';
 
@@ -80,9 +80,12 @@ export class LogFile extends EventEmitter<LogFileEvents> {
   private closed = false;
   private droppedReported = 0;
 
-  constructor(filename: string, options: HandlerOptions = {}) {
+  /** `kind` 'size': rotated by size with `SizeHandlerOptions` (`ConcurrentRotatingFileHandler`); by time otherwise. */
+  constructor(filename: string, options?: HandlerOptions, kind?: 'time');
+  constructor(filename: string, options: SizeHandlerOptions | undefined, kind: 'size');
+  constructor(filename: string, options: HandlerOptions | SizeHandlerOptions = {}, kind: 'time' | 'size' = 'time') {
     super();
-    const resolved = resolveOptions(filename, options);
+    const resolved = kind === 'size' ? resolveOptions(filename, options as SizeHandlerOptions, 'size') : resolveOptions(filename, options as HandlerOptions);
     flockAddon();
     this.options = resolved;
     this.filename = resolved.config.filename;

@@ -1,8 +1,11 @@
 import { basename, dirname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
-import { Schedule, type ScheduleOptions, type AtTime, type When } from '../time/schedule.js';
+import { Schedule, type ScheduleOptions } from '../time/schedule.js';
 import { ConfigError, describe } from '../errors.js';
 import type { AppenderOptions } from './rotation.js';
+import { policyFromKey } from './policy.js';
+import { TimedPolicy } from './timed-policy.js';
+import { SizePolicy } from './size-policy.js';
 import { ENCODING_NAMES, encodingByName } from './encoding.js';
 
 /** A rotated file's name from CPython's default name (`namer` in CPython). */
@@ -68,6 +71,24 @@ export interface HandlerOptions extends ScheduleOptions {
   allowNetworkFs?: boolean;
 }
 
+/**
+ * `ConcurrentRotatingFileHandler`'s options: CPython's `RotatingFileHandler(filename, mode='a',
+ * maxBytes=0, backupCount=0, encoding=None, delay=False)`, plus ours where they apply. No schedule
+ * and no clock: a record's time plays no part in rotation by size.
+ */
+export interface SizeHandlerOptions extends Omit<HandlerOptions, keyof ScheduleOptions | 'clock' | 'backupCount'> {
+  /**
+   * Rotate before a record that would bring the base file to this many bytes or beyond (the
+   * record's encoded bytes; CPython counts its characters). 0 (the default) never rotates.
+   */
+  maxBytes?: number;
+  /** Rotated files kept, `base.1` the newest to `base.N` the oldest; 0 (the default) never rotates. */
+  backupCount?: number;
+}
+
+/** How a file rotates: by time (`ConcurrentTimedRotatingFileHandler`) or by size (`ConcurrentRotatingFileHandler`). */
+export type RotationKind = 'time' | 'size';
+
 /** What the flusher thread needs: plain data, since it crosses a thread boundary. */
 export interface FlusherConfig {
   filename: string;
@@ -78,11 +99,8 @@ export interface FlusherConfig {
    * first period starts no later than any record written through it.
    */
   openedAt: number;
-  when: string;
-  interval: number;
-  utc: boolean;
-  atTime: AtTime | string | null;
-  timezone: string | null;
+  /** The rotation policy's `key` (a schedule's, or a size limit's), from which every thread rebuilds it. */
+  policy: string;
   backupCount: number;
   delay: boolean;
   mode: number;
@@ -98,7 +116,8 @@ export interface FlusherConfig {
 
 export interface ResolvedOptions {
   config: FlusherConfig;
-  schedule: Schedule;
+  /** The schedule of a timed handler; null for rotation by size. */
+  schedule: Schedule | null;
   encoding: BufferEncoding;
   shared: boolean;
   ringSize: number;
@@ -118,18 +137,31 @@ const KNOWN = new Set([
   'when', 'interval', 'utc', 'atTime', 'timezone', 'backupCount', 'encoding', 'delay', 'mode', 'namer',
   'rotator', 'compress', 'compressDelay', 'shared', 'ringSize', 'flushInterval', 'batchBytes', 'onError', 'clock', 'lockFile', 'mkdir', 'fsync', 'allowNetworkFs',
 ]);
+/** The size handler's: no schedule, no clock (unknown names are refused, so a `when` is not silently ignored). */
+const KNOWN_SIZE = new Set([
+  'maxBytes', 'backupCount', 'encoding', 'delay', 'mode', 'namer', 'rotator', 'compress', 'shared', 'ringSize',
+  'flushInterval', 'batchBytes', 'onError', 'lockFile', 'mkdir', 'fsync',
+]);
 
-export function resolveOptions(filename: unknown, options: HandlerOptions = {}): ResolvedOptions {
+export function resolveOptions(filename: unknown, options?: HandlerOptions, kind?: 'time'): ResolvedOptions;
+export function resolveOptions(filename: unknown, options: SizeHandlerOptions | undefined, kind: 'size'): ResolvedOptions;
+export function resolveOptions(filename: unknown, options: HandlerOptions | SizeHandlerOptions = {}, kind: RotationKind = 'time'): ResolvedOptions {
   if (typeof filename !== 'string' || filename.length === 0) {
     throw new ConfigError('filename', filename, `filename must be a non-empty string, got ${describe(filename)}`);
   }
   if (options === null || typeof options !== 'object') {
     throw new ConfigError('options', options, `options must be an object, got ${describe(options)}`);
   }
+  const known = kind === 'size' ? KNOWN_SIZE : KNOWN;
   for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) throw new ConfigError(key, (options as Record<string, unknown>)[key], `unknown option '${key}'`);
+    if (!known.has(key)) throw new ConfigError(key, (options as Record<string, unknown>)[key], `unknown option '${key}'${kind === 'size' ? ' (ConcurrentRotatingFileHandler rotates by size: use ConcurrentTimedRotatingFileHandler to rotate by time)' : ''}`);
   }
-  const schedule = Schedule.create(options);
+  const schedule = kind === 'time' ? Schedule.create(options as HandlerOptions) : null;
+  const maxBytes = (options as SizeHandlerOptions).maxBytes ?? 0;
+  if (kind === 'size' && (!Number.isSafeInteger(maxBytes) || maxBytes < 0)) {
+    throw new ConfigError('maxBytes', maxBytes, `maxBytes must be a whole number of bytes >= 0, got ${describe(maxBytes)}`);
+  }
+  const policy = schedule ? new TimedPolicy(schedule) : new SizePolicy(maxBytes);
   const backupCount = options.backupCount ?? 0;
   if (!Number.isSafeInteger(backupCount) || backupCount < 0) {
     throw new ConfigError('backupCount', backupCount, `backupCount must be a whole number >= 0, got ${describe(backupCount)}`);
@@ -158,8 +190,9 @@ export function resolveOptions(filename: unknown, options: HandlerOptions = {}):
   if (options.onError != null && typeof options.onError !== 'function') {
     throw new ConfigError('onError', options.onError, `onError must be a function, got ${describe(options.onError)}`);
   }
-  if (options.clock != null && typeof options.clock !== 'function') {
-    throw new ConfigError('clock', options.clock, `clock must be a function returning ms, got ${describe(options.clock)}`);
+  const clockOption = (options as HandlerOptions).clock;
+  if (clockOption != null && typeof clockOption !== 'function') {
+    throw new ConfigError('clock', clockOption, `clock must be a function returning ms, got ${describe(clockOption)}`);
   }
   if (options.fsync != null && options.fsync !== false && options.fsync !== 'batch') {
     throw new ConfigError('fsync', options.fsync, `fsync must be 'batch' or false, got ${describe(options.fsync)}`);
@@ -177,7 +210,7 @@ export function resolveOptions(filename: unknown, options: HandlerOptions = {}):
   if (options.lockFile != null && resolve(options.lockFile) === resolve(filename)) {
     throw new ConfigError('lockFile', options.lockFile, `lockFile must not be the log file itself, got ${describe(options.lockFile)}`);
   }
-  const clock = options.clock ?? Date.now;
+  const clock = clockOption ?? Date.now;
   const namer = hookOption('namer', options.namer);
   const rotator = hookOption('rotator', options.rotator);
   return {
@@ -193,11 +226,7 @@ export function resolveOptions(filename: unknown, options: HandlerOptions = {}):
       filename: resolve(filename),
       lockFile: lockFilePath(filename, options.lockFile),
       openedAt: clock(),
-      when: schedule.when,
-      interval: options.interval ?? 1,
-      utc: schedule.utc,
-      atTime: options.atTime ?? null,
-      timezone: options.timezone ?? null,
+      policy: policy.key,
       backupCount,
       delay: options.delay ?? false,
       mode,
@@ -221,7 +250,7 @@ export function appenderOptions(config: FlusherConfig): AppenderOptions {
   return {
     filename: config.filename,
     lockFile: config.lockFile,
-    schedule: Schedule.create({ when: config.when as When, interval: config.interval, utc: config.utc, atTime: config.atTime, timezone: config.timezone ?? undefined }),
+    policy: policyFromKey(config.policy),
     backupCount: config.backupCount,
     delay: config.delay,
     mode: config.mode,

@@ -7,16 +7,14 @@ import { dirname } from 'node:path';
 import { FileLock } from './filelock.js';
 import { LogFileError, ScheduleConflictError } from '../errors.js';
 import { openCreating, statOrNull, writeFileSyncing } from './files.js';
-import { Schedule, defaultRotationName, filesToDelete } from '../time/schedule.js';
 import { FRAME_HEADER_BYTES, frameTime, payloadLength } from './frame.js';
-
-/** How many rotated periods the on-disk state remembers, so late records find their own file. */
-const HISTORY_LENGTH = 64;
-const STATE_VERSION = 1;
+import { policyFromKey, type RotationFiles, type RotationPolicy } from './policy.js';
+import { STATE_VERSION } from './timed-policy.js';
 
 /**
  * What every process agrees on, kept in the lock file and read and written only under the lock:
- * the current period of the base file, and the recent rotated periods.
+ * the current period of the base file, and the recent rotated periods (the size policy keeps the
+ * timed fields at zero and uses the generation and the compression queue only).
  */
 export interface RotationState {
   v: number;
@@ -36,7 +34,7 @@ export interface RotationState {
   seq?: number;
   /** With `compress`: rotated files not yet gzipped (a crash leaves them here for the next pass). */
   compress?: string[];
-  /** `Schedule.key` of the schedule that computed rolloverAt (absent in states of version 0.1). */
+  /** `key` of the policy that wrote the state: `Schedule.key` for time (absent in states of version 0.1). */
   schedule?: string;
   /** Pids of the processes that joined with that schedule: a live one means it is still in use. */
   writers?: number[];
@@ -62,7 +60,8 @@ export interface AppenderOptions {
   filename: string;
   /** Absolute path of the lock and state file. */
   lockFile: string;
-  schedule: Schedule;
+  /** When and how the base file rotates (by time or by size). */
+  policy: RotationPolicy;
   backupCount: number;
   delay: boolean;
   mode: number;
@@ -87,13 +86,18 @@ const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT
  * rotating exactly once per period however many processes race for it. Every decision is made from
  * the state in the lock file and each record's own time, so a record lands in its own period's file.
  */
-export class FileAppender {
+export class FileAppender implements RotationFiles {
   readonly options: AppenderOptions;
   readonly lock: FileLock;
   private baseFd = -1;
   private baseGen = -1;
-  /** The schedule rotation follows: ours, or that of live writers who were there first. */
-  private schedule: Schedule;
+  /**
+   * Bytes in the base file: its fstat size when first asked in this batch, plus the records this
+   * batch has queued for it since; -1 when not known (a new batch, or the base file reopened).
+   */
+  private baseBytes = -1;
+  /** The policy rotation follows: ours, or that of live writers who were there first. */
+  private policy: RotationPolicy;
   /** The schedule conflict last reported, so it is reported once, not once per batch. */
   private reportedConflict: string | null = null;
   /** Reused for reading the state; grown to the state file's size, so the state has no cap. */
@@ -108,7 +112,7 @@ export class FileAppender {
 
   constructor(options: AppenderOptions, onConflict: (err: Error) => void) {
     this.options = options;
-    this.schedule = options.schedule;
+    this.policy = options.policy;
     this.onConflict = onConflict;
     this.lock = new FileLock(options.lockFile, options.mkdir);
   }
@@ -174,28 +178,32 @@ export class FileAppender {
     const { state, changed } = this.reconcile(onDisk, nowMs / 1000);
     let dirty = changed;
     const run = this.run;
+    const { policy } = this;
     // A batch that failed part-way left its unwritten run behind: it is still in the ring and
     // comes back whole in the next batch, so it is dropped here, never written twice.
     run.reset();
+    // Other processes may have written since our last batch: the size is read again when asked.
+    this.baseBytes = -1;
     try {
       for (let off = 0; off < bytes;) {
         const seconds = frameTime(buf, off) / 1000;
         const start = off + FRAME_HEADER_BYTES;
         off = start + payloadLength(buf, off);
-        if (this.schedule.shouldRollover(state.rolloverAt, seconds)) {
+        if (policy.shouldRollover(state, seconds, off - start, this)) {
           run.write(state, committed);
-          this.rollover(state, Math.trunc(seconds));
+          policy.rollover(state, seconds, this);
           // Saved at once: a thread that dies later in this batch must not leave a rotation
           // that the state does not know about.
           this.writeState(lockFd, state);
           dirty = false;
         }
-        const target = seconds >= state.start ? null : this.lateTarget(state, seconds);
+        const target = policy.target(state, seconds, this);
         if (run.target !== target) {
           run.write(state, committed);
           run.target = target;
         }
         run.add(buf, start, off);
+        if (target === null && this.baseBytes >= 0) this.baseBytes += off - start;
       }
       run.write(state, committed);
     } finally {
@@ -217,13 +225,13 @@ export class FileAppender {
    * report the conflict once.
    */
   private reconcile(state: RotationState | null, nowSeconds: number): { state: RotationState; changed: boolean } {
-    const mine = this.options.schedule;
+    const mine = this.options.policy;
     if (state === null) {
-      this.schedule = mine;
-      return { state: this.initialState(nowSeconds, []), changed: true };
+      this.policy = mine;
+      return { state: mine.initialState(nowSeconds, [], this), changed: true };
     }
     if (state.schedule === undefined || state.schedule === mine.key) {
-      this.schedule = mine;
+      this.policy = mine;
       state.schedule = mine.key;
       const writers = state.writers ?? [];
       if (writers.includes(process.pid)) return { state, changed: false };
@@ -232,11 +240,11 @@ export class FileAppender {
     }
     const others = (state.writers ?? []).filter((pid) => pid !== process.pid && isAlive(pid));
     if (others.length === 0) {
-      this.schedule = mine;
+      this.policy = mine;
       // The history and its rotation count carry over, so followers keep their place.
-      return { state: { ...this.initialState(nowSeconds, state.history), seq: state.seq }, changed: true };
+      return { state: { ...mine.initialState(nowSeconds, state.history, this), seq: state.seq }, changed: true };
     }
-    if (this.schedule.key !== state.schedule) this.schedule = Schedule.fromKey(state.schedule);
+    if (this.policy.key !== state.schedule) this.policy = policyFromKey(state.schedule);
     if (this.reportedConflict !== state.schedule) {
       this.reportedConflict = state.schedule;
       this.onConflict(new ScheduleConflictError(this.options.filename, state.schedule, mine.key, others));
@@ -256,65 +264,11 @@ export class FileAppender {
     if (atPath === null || atPath.ino !== held.ino || atPath.dev !== held.dev) this.closeBase();
   }
 
-  /**
-   * CPython's __init__: the first rollover counts from the base file's mtime if it exists. The
-   * base file's period is the one that rollover ends, and nothing earlier: an earlier record goes to
-   * a file named for its own period, never into a file named for a later one.
-   */
-  private initialState(nowSeconds: number, history: RotationState['history']): RotationState {
-    const { schedule } = this;
-    const st = statOrNull(this.options.filename);
-    const mtime = st === null ? null : Math.trunc(st.mtimeMs / 1000);
-    const rolloverAt = schedule.initialRollover(nowSeconds, mtime);
-    return {
-      v: STATE_VERSION, rolloverAt, start: schedule.periodStart(rolloverAt), gen: 0, history,
-      schedule: schedule.key, writers: [process.pid],
-    };
-  }
-
-  /**
-   * CPython's doRollover, run once for everybody under the lock. Deviation: when the target name
-   * already exists CPython deletes it, losing its records; we append the base file to it instead.
-   */
-  private rollover(state: RotationState, currentTime: number): void {
-    const { schedule } = this;
-    const { filename } = this.options;
-    const st = statOrNull(filename);
-    if (st !== null && !st.isFile()) {
-      // CPython (bpo-89564) never rotates a non-regular file; it only moves rolloverAt on.
-      state.rolloverAt = schedule.computeRollover(currentTime);
-      return;
-    }
-    const dfn = this.rotationFilename(defaultRotationName(filename, schedule.rotationSuffix(state.rolloverAt, currentTime)));
-    this.closeBase();
-    let at = 0;
-    if (st !== null) {
-      const existing = statOrNull(dfn);
-      if (existing !== null) {
-        at = existing.size;
-        this.mergeInto(filename, dfn);
-      } else this.rotate(filename, dfn);
-      this.syncFolder();
-    }
-    if (this.options.compress) {
-      (state.compress ??= []).push(dfn);
-      this.compressPending = true;
-    }
-    state.seq = (state.seq ?? 0) + 1;
-    state.history.push([state.start, state.rolloverAt, dfn, { seq: state.seq, ino: st === null ? 0 : st.ino, at }]);
-    if (state.history.length > HISTORY_LENGTH) state.history.splice(0, state.history.length - HISTORY_LENGTH);
-    if (this.options.backupCount > 0) this.deleteBackups();
-    state.rolloverAt = schedule.nextRollover(currentTime);
-    state.start = schedule.periodStart(state.rolloverAt);
-    state.gen++;
-    if (!this.options.delay) this.baseFile(state);
-  }
-
-  private rotationFilename(defaultName: string): string {
+  rotationFilename(defaultName: string): string {
     return this.options.namer ? this.options.namer(defaultName) : defaultName;
   }
 
-  private rotate(source: string, dest: string): void {
+  rotate(source: string, dest: string): void {
     try {
       if (this.options.rotator) this.options.rotator(source, dest);
       else renameSync(source, dest);
@@ -323,8 +277,16 @@ export class FileAppender {
     }
   }
 
+  rename(source: string, dest: string): void {
+    try {
+      renameSync(source, dest);
+    } catch (err) {
+      throw new LogFileError('rotate', `${source} -> ${dest}`, err);
+    }
+  }
+
   /** Keeps both files' records: the base file's content goes after the existing target's. */
-  private mergeInto(source: string, dest: string): void {
+  mergeInto(source: string, dest: string): void {
     try {
       const data = readFileSync(source);
       this.appendTo(dest, data, data.length);
@@ -335,36 +297,45 @@ export class FileAppender {
     }
   }
 
-  private deleteBackups(): void {
-    const { filename, backupCount, namer } = this.options;
-    const { schedule } = this;
-    const dir = dirname(filename);
-    let names: string[];
+  remove(path: string): void {
     try {
-      names = readdirSync(dir);
+      unlinkSync(path);
     } catch (err) {
-      throw new LogFileError('list', dir, err);
-    }
-    // Compressed names end in .gz: CPython's getFilesToDelete treats them as a namer's.
-    for (const victim of filesToDelete(filename, backupCount, schedule, namer !== null || this.options.compress, names)) {
-      try {
-        unlinkSync(victim);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new LogFileError('delete', victim, err);
-      }
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new LogFileError('delete', path, err);
     }
   }
 
-  /** The file a late record belongs to: its period's rotated file, else a file named for its own time. */
-  private lateTarget(state: RotationState, seconds: number): string {
-    const h = state.history;
-    for (let i = h.length - 1; i >= 0; i--) {
-      const [start, end, file] = h[i]!;
-      if (seconds >= start && seconds < end) return file;
+  exists(path: string): boolean {
+    return exists(path);
+  }
+
+  listFolder(): string[] {
+    const dir = dirname(this.options.filename);
+    try {
+      return readdirSync(dir);
+    } catch (err) {
+      throw new LogFileError('list', dir, err);
     }
-    const { schedule } = this;
-    const whole = Math.trunc(seconds);
-    return this.rotationFilename(defaultRotationName(this.options.filename, schedule.rotationSuffix(whole + schedule.interval, whole)));
+  }
+
+  queueCompression(state: RotationState, path: string): void {
+    if (!this.options.compress) return;
+    (state.compress ??= []).push(path);
+    this.compressPending = true;
+  }
+
+  baseSize(state: RotationState): number | null {
+    if (this.baseBytes < 0) {
+      const st = fstatSync(this.baseFile(state));
+      if (!st.isFile()) return null;
+      // Records already gathered for the base file in this batch count as written.
+      this.baseBytes = st.size + this.run.pendingFor(null);
+    }
+    return this.baseBytes;
+  }
+
+  reopenBase(state: RotationState): void {
+    if (!this.options.delay) this.baseFile(state);
   }
 
   private baseFile(state: RotationState): number {
@@ -379,7 +350,8 @@ export class FileAppender {
     return this.baseFd;
   }
 
-  private closeBase(): void {
+  closeBase(): void {
+    this.baseBytes = -1;
     if (this.baseFd >= 0) {
       try {
         closeSync(this.baseFd);
@@ -402,8 +374,9 @@ export class FileAppender {
     const pending = this.withState((state) => (state?.compress ?? []).slice(0, Math.max(0, (state?.compress?.length ?? 0) - this.options.compressDelay)));
     for (const plain of pending) {
       let data: Buffer;
+      let ino: number;
       try {
-        data = readFileSync(plain);
+        ({ data, ino } = readIdentified(plain));
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new LogFileError('read for compression', plain, err);
         this.withState((state) => this.forgetCompressed(state, plain));
@@ -417,8 +390,13 @@ export class FileAppender {
         throw new LogFileError('compress', plain, err);
       }
       const done = this.withState((state) => {
-        const size = statOrNull(plain)?.size ?? -1;
-        if (size !== data.length) {
+        // Rotation by size renames rotated files (base.1 -> base.2): the queue follows them, and
+        // anything queued meanwhile is left for the next pass.
+        if ((state?.compress ?? []).some((p) => !pending.includes(p))) this.compressPending = true;
+        const st = statOrNull(plain);
+        const size = st?.size ?? -1;
+        // Same size is not enough: the name may now be another file, shifted in since we read it.
+        if (size !== data.length || st!.ino !== ino) {
           unlinkQuiet(tmp);
           if (size < 0) this.forgetCompressed(state, plain);
           return size < 0;
@@ -508,7 +486,7 @@ export class FileAppender {
   }
 
   /** Durable mode: makes a rename or unlink in the log's folder survive a crash. */
-  private syncFolder(): void {
+  syncFolder(): void {
     if (!this.options.fsync) return;
     const dir = dirname(this.options.filename);
     try {
@@ -558,6 +536,17 @@ function exists(path: string): boolean {
   return statOrNull(path) !== null;
 }
 
+/** A file's content and inode, read through one descriptor so both are of the same file. */
+function readIdentified(path: string): { data: Buffer; ino: number } {
+  const fd = openSync(path, constants.O_RDONLY);
+  try {
+    const { ino } = fstatSync(fd);
+    return { data: readFileSync(fd), ino };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function unlinkQuiet(path: string): void {
   try {
     unlinkSync(path);
@@ -589,6 +578,11 @@ class Run {
   reset(): void {
     this.target = null;
     this.len = 0;
+  }
+
+  /** Bytes gathered and not yet written for `target`. */
+  pendingFor(target: string | null): number {
+    return this.target === target ? this.len : 0;
   }
 
   add(buf: Buffer, start: number, end: number): void {

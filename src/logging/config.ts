@@ -1,5 +1,5 @@
 /** Python's `logging.config.dictConfig`, `logging.basicConfig` and `logging.shutdown`. */
-import { ConcurrentTimedRotatingFileHandler } from './file-handler.js';
+import { ConcurrentRotatingFileHandler, ConcurrentTimedRotatingFileHandler, LogFileHandler } from './file-handler.js';
 import { Handler } from './handler.js';
 import { Filter, type FilterLike } from './filter.js';
 import { Formatter, type FormatStyle } from './formatter.js';
@@ -12,18 +12,16 @@ import { allHandlers, bumpConfigGeneration, closeInBackground, pendingCloses, re
 type Dict = Record<string, unknown>;
 type Ctor = new (...args: never[]) => unknown;
 
-function coreClass(): Ctor {
-  return ConcurrentTimedRotatingFileHandler as unknown as Ctor;
+/** Our handlers under every name a Python configuration may give them. */
+const CORE_NAMES = new Map<string, () => Ctor>();
+for (const [klass, python, ours] of [
+  [ConcurrentTimedRotatingFileHandler, 'TimedRotatingFileHandler', 'ConcurrentTimedRotatingFileHandler'],
+  [ConcurrentRotatingFileHandler, 'RotatingFileHandler', 'ConcurrentRotatingFileHandler'],
+] as const) {
+  for (const name of [`logging.handlers.${ours}`, `logging.handlers.${python}`, `concurrent_log.${ours}`, `concurrent_log.handlers.${ours}`, `concurrent-log.${ours}`, ours]) {
+    CORE_NAMES.set(name, () => klass as unknown as Ctor);
+  }
 }
-
-const CORE_NAMES = new Set([
-  'logging.handlers.ConcurrentTimedRotatingFileHandler',
-  'logging.handlers.TimedRotatingFileHandler',
-  'concurrent_log.ConcurrentTimedRotatingFileHandler',
-  'concurrent_log.handlers.ConcurrentTimedRotatingFileHandler',
-  'concurrent-log.ConcurrentTimedRotatingFileHandler',
-  'ConcurrentTimedRotatingFileHandler',
-]);
 
 const KNOWN: Record<string, () => unknown> = {
   'logging.StreamHandler': () => StreamHandler,
@@ -48,10 +46,11 @@ export function registerConfigName(name: string, value: unknown): void {
 /** Python's `BaseConfigurator.resolve(s)`: a dotted name to the object it names. */
 function resolveName(s: string): unknown {
   if (userNames.has(s)) return userNames.get(s);
-  if (CORE_NAMES.has(s)) return coreClass();
+  const core = CORE_NAMES.get(s);
+  if (core) return core();
   const known = KNOWN[s];
   if (known) return known();
-  throw new ValueError(`Cannot resolve ${pyRepr(s)}: not a known name (known: ${[...CORE_NAMES, ...Object.keys(KNOWN), ...userNames.keys()].join(', ')}; add yours with registerConfigName)`);
+  throw new ValueError(`Cannot resolve ${pyRepr(s)}: not a known name (known: ${[...CORE_NAMES.keys(), ...Object.keys(KNOWN), ...userNames.keys()].join(', ')}; add yours with registerConfigName)`);
 }
 
 /** Handlers configured by name (Python's `logging._handlers`). */
@@ -208,10 +207,10 @@ class Configurator {
 /** Python's kwargs call `klass(**kwargs)`, mapped onto each class's JavaScript constructor. */
 function construct(klass: Ctor, kwargs: Dict): unknown {
   const K = klass as new (...args: unknown[]) => unknown;
-  if (extendsOrIs(klass, ConcurrentTimedRotatingFileHandler)) {
+  if (extendsOrIs(klass, LogFileHandler)) {
     const { filename, errors: _errors, ...opts } = kwargs;
     if (filename === undefined) throw new TypeError("__init__() missing 1 required positional argument: 'filename'");
-    // Python's TimedRotatingFileHandler always appends; our `mode` is permission bits.
+    // Python's rotating handlers always append; our `mode` is permission bits.
     if (typeof opts.mode === 'string') {
       if (opts.mode !== 'a') throw new ValueError(`mode must be 'a' for a rotating handler, got ${pyRepr(opts.mode)}`);
       delete opts.mode;
@@ -251,7 +250,9 @@ function wrap(message: string, err: unknown): ValueError {
  * filters, handlers, loggers, root, incremental, disable_existing_loggers). Handler classes
  * are named as in Python; `logging.handlers.TimedRotatingFileHandler`,
  * `logging.handlers.ConcurrentTimedRotatingFileHandler` and
- * `concurrent_log.ConcurrentTimedRotatingFileHandler` all mean `ConcurrentTimedRotatingFileHandler`.
+ * `concurrent_log.ConcurrentTimedRotatingFileHandler` all mean `ConcurrentTimedRotatingFileHandler`;
+ * `logging.handlers.RotatingFileHandler` and `concurrent_log.ConcurrentRotatingFileHandler` mean
+ * `ConcurrentRotatingFileHandler`.
  * Handlers replaced by a non-incremental configuration are flushed and closed in the background
  * (`shutdown()` waits for them).
  */

@@ -1,21 +1,21 @@
 import { LogFile, type HandlerStats } from '../core/file.js';
-import type { HandlerOptions, ResolvedOptions } from '../core/options.js';
+import type { HandlerOptions, ResolvedOptions, SizeHandlerOptions } from '../core/options.js';
 import { Handler } from './handler.js';
 import type { LogRecord } from './record.js';
 import { unregisterHandler } from './registry.js';
 
 /**
- * CPython's `TimedRotatingFileHandler`, safe for many threads and processes writing one log: a
- * logging `Handler` (level, formatter, filters; `Logger.addHandler`, `dictConfig`) around the core
- * `LogFile`, which does the writing, rotating and error reporting.
+ * A logging `Handler` (level, formatter, filters; `Logger.addHandler`, `dictConfig`) around the
+ * core `LogFile`, which does the writing, rotating and error reporting: what the timed and the size
+ * handlers share. They differ only in the file's rotation policy.
  */
-export class ConcurrentTimedRotatingFileHandler extends Handler {
+export abstract class LogFileHandler extends Handler {
   /** The core file this handler writes through. */
   readonly file: LogFile;
 
-  constructor(filename: string, options: HandlerOptions = {}) {
+  protected constructor(file: LogFile) {
     super();
-    this.file = new LogFile(filename, options);
+    this.file = file;
     // Without onError, the file's errors become this handler's (its 'error' listeners, else a warning).
     this.file.on('error', (err) => this.handleError(err));
   }
@@ -65,5 +65,25 @@ export class ConcurrentTimedRotatingFileHandler extends Handler {
 
   stats(): HandlerStats {
     return this.file.stats();
+  }
+}
+
+/**
+ * CPython's `TimedRotatingFileHandler`, safe for many threads and processes writing one log.
+ */
+export class ConcurrentTimedRotatingFileHandler extends LogFileHandler {
+  constructor(filename: string, options: HandlerOptions = {}) {
+    super(new LogFile(filename, options));
+  }
+}
+
+/**
+ * CPython 3.13's `RotatingFileHandler` (rotation by size: `maxBytes`, `backupCount`), safe for many
+ * threads and processes writing one log: the size is read from the file under the lock, so the
+ * file rotates once for everybody, whoever wrote the bytes.
+ */
+export class ConcurrentRotatingFileHandler extends LogFileHandler {
+  constructor(filename: string, options: SizeHandlerOptions = {}) {
+    super(new LogFile(filename, options, 'size'));
   }
 }

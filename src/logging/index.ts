@@ -2,7 +2,7 @@
  * A Python-`logging`-style layer: `getLogger`, `dictConfig`, `Formatter`, levels, so a Python
  * program's logging setup ports line for line onto `ConcurrentTimedRotatingFileHandler`.
  */
-import { ConcurrentTimedRotatingFileHandler } from './file-handler.js';
+import { ConcurrentRotatingFileHandler, ConcurrentTimedRotatingFileHandler } from './file-handler.js';
 import { FileHandler, NullHandler, StreamHandler } from './streams.js';
 import { dictConfig } from './config.js';
 
@@ -17,11 +17,14 @@ export type { RecordFormatter } from './handler.js';
 
 /**
  * Python's `logging.handlers` module, as far as this package provides it:
- * `handlers.ConcurrentTimedRotatingFileHandler` (also under Python's `TimedRotatingFileHandler` name).
+ * `handlers.ConcurrentTimedRotatingFileHandler` (also under Python's `TimedRotatingFileHandler` name)
+ * and `handlers.ConcurrentRotatingFileHandler` (also as `RotatingFileHandler`).
  */
 export const handlers = Object.freeze({
   ConcurrentTimedRotatingFileHandler,
   TimedRotatingFileHandler: ConcurrentTimedRotatingFileHandler,
+  ConcurrentRotatingFileHandler,
+  RotatingFileHandler: ConcurrentRotatingFileHandler,
   StreamHandler,
   FileHandler,
   NullHandler,

@@ -1,0 +1,59 @@
+// What decides when the base file rotates and where a record goes. The FileAppender does the
+// locking, batching, state and file work for every policy; a policy holds one rotation scheme's
+// decisions in one place: by time (TimedPolicy, CPython's TimedRotatingFileHandler) or by size
+// (SizePolicy, CPython's RotatingFileHandler). Every call is made under the file lock.
+import type { RotationState, AppenderOptions } from './rotation.js';
+import { Schedule } from '../time/schedule.js';
+import { TimedPolicy } from './timed-policy.js';
+import { SizePolicy } from './size-policy.js';
+
+/** The file operations a policy may use, provided by the appender while it holds the lock. */
+export interface RotationFiles {
+  readonly options: AppenderOptions;
+  /** CPython's `rotation_filename`: the namer's name for a default rotated name. */
+  rotationFilename(defaultName: string): string;
+  /**
+   * Bytes in the base file now, from fstat of the open base descriptor plus what the current
+   * batch has queued for it; null if the base path is not a regular file (never rotated).
+   */
+  baseSize(state: RotationState): number | null;
+  closeBase(): void;
+  /** CPython's `if not self.delay: self.stream = self._open()` at the end of doRollover. */
+  reopenBase(state: RotationState): void;
+  /** CPython's `rotate()`: the rotator, else a rename. */
+  rotate(source: string, dest: string): void;
+  /** A rename of a rotated file to another rotated name (CPython's `os.rename` in doRollover). */
+  rename(source: string, dest: string): void;
+  /** Appends `source` to `dest` and removes `source`: rotation into a name that exists keeps both. */
+  mergeInto(source: string, dest: string): void;
+  /** Unlinks `path`; a file already gone is not an error. */
+  remove(path: string): void;
+  exists(path: string): boolean;
+  /** The names in the base file's folder. */
+  listFolder(): string[];
+  /** Durable mode: makes the renames survive a crash. */
+  syncFolder(): void;
+  /** With `compress`: queues a rotated file for gzip off the write path. */
+  queueCompression(state: RotationState, path: string): void;
+}
+
+export interface RotationPolicy {
+  /**
+   * This configuration, as one canonical string kept in the shared state: a process configured
+   * otherwise sees it, and can follow it (`policyFromKey`) while its writers are alive.
+   */
+  readonly key: string;
+  /** A new state, when there is none or the one on disk was left by another configuration. */
+  initialState(nowSeconds: number, history: RotationState['history'], files: RotationFiles): RotationState;
+  /** Whether the base file must rotate before the record of time `seconds` and `bytes` bytes. */
+  shouldRollover(state: RotationState, seconds: number, bytes: number, files: RotationFiles): boolean;
+  /** CPython's `doRollover`, once for every process; bumps `state.gen` when the base file moved. */
+  rollover(state: RotationState, seconds: number, files: RotationFiles): void;
+  /** Where the record goes: null for the base file, else a rotated file (a late record). */
+  target(state: RotationState, seconds: number, files: RotationFiles): string | null;
+}
+
+/** The policy whose `key` this is (the configuration of other live writers, to follow). */
+export function policyFromKey(key: string): RotationPolicy {
+  return SizePolicy.fromKey(key) ?? new TimedPolicy(Schedule.fromKey(key));
+}

@@ -1,0 +1,84 @@
+// Rotation by size: CPython 3.13's RotatingFileHandler decisions, made once for every process under
+// the file lock from the base file's real size on disk (never from a per-process estimate).
+import type { RotationFiles, RotationPolicy } from './policy.js';
+import type { RotationState } from './rotation.js';
+import { STATE_VERSION } from './timed-policy.js';
+
+export class SizePolicy implements RotationPolicy {
+  readonly maxBytes: number;
+  readonly key: string;
+
+  constructor(maxBytes: number) {
+    this.maxBytes = maxBytes;
+    this.key = JSON.stringify({ maxBytes });
+  }
+
+  /** The size policy a key names, or null for a timed one (whose key has `when`). */
+  static fromKey(key: string): SizePolicy | null {
+    const o = JSON.parse(key) as { maxBytes?: unknown; when?: unknown };
+    return typeof o.maxBytes === 'number' && o.when === undefined ? new SizePolicy(o.maxBytes) : null;
+  }
+
+  /** The timed fields stay at zero: the size policy keeps nothing but the generation and the queue. */
+  initialState(_nowSeconds: number, history: RotationState['history']): RotationState {
+    return { v: STATE_VERSION, rolloverAt: 0, start: 0, gen: 0, history, schedule: this.key, writers: [process.pid] };
+  }
+
+  /**
+   * CPython 3.13's shouldRollover, in bytes: a record that would bring the file to maxBytes or
+   * beyond rotates it first; an empty file never rotates (gh-116263), nor a base path that is not
+   * a regular file (bpo-45401). Deviations: the record is measured in encoded bytes (CPython counts
+   * its characters against the file's bytes), and with backupCount 0 nothing happens at all
+   * (CPython's doRollover then only closes and reopens the same file).
+   */
+  shouldRollover(state: RotationState, _seconds: number, bytes: number, files: RotationFiles): boolean {
+    if (this.maxBytes <= 0 || files.options.backupCount <= 0) return false;
+    const size = files.baseSize(state);
+    if (size === null || size === 0) return false;
+    return size + bytes >= this.maxBytes;
+  }
+
+  /**
+   * CPython's doRollover: base.N-1 -> base.N ... base.1 -> base.2, then base -> base.1, so base.1
+   * is the newest and the oldest beyond backupCount is overwritten. Deviations: a shift is one
+   * rename, which replaces its target atomically (CPython removes the target first); with
+   * `compress`, a rotated file may already be `<name>.gz` or still waiting for compression, and
+   * whichever form exists is shifted.
+   */
+  rollover(state: RotationState, _seconds: number, files: RotationFiles): void {
+    const { filename, backupCount } = files.options;
+    files.closeBase();
+    const name = (i: number) => files.rotationFilename(`${filename}.${i}`);
+    for (let i = backupCount - 1; i > 0; i--) {
+      const sfn = name(i);
+      const dfn = name(i + 1);
+      const forms = this.forms(files).filter((ext) => files.exists(sfn + ext));
+      if (forms.length === 0) continue;
+      this.removeRotated(state, dfn, files);
+      for (const ext of forms) files.rename(sfn + ext, dfn + ext);
+      if (state.compress) state.compress = state.compress.map((p) => (p === sfn ? dfn : p));
+    }
+    const dfn = name(1);
+    // Kept from CPython: a rotator need not replace an existing target.
+    this.removeRotated(state, dfn, files);
+    files.rotate(filename, dfn);
+    files.syncFolder();
+    files.queueCompression(state, dfn);
+    state.gen++;
+    files.reopenBase(state);
+  }
+
+  target(): null {
+    return null;
+  }
+
+  /** The forms a rotated file can take: plain, and with `compress` also gzipped. */
+  private forms(files: RotationFiles): string[] {
+    return files.options.compress ? ['', '.gz'] : [''];
+  }
+
+  private removeRotated(state: RotationState, path: string, files: RotationFiles): void {
+    for (const ext of this.forms(files)) if (files.exists(path + ext)) files.remove(path + ext);
+    if (state.compress) state.compress = state.compress.filter((p) => p !== path);
+  }
+}
