@@ -47,3 +47,39 @@ test('a corrupted vector fails the run and is reported with expected vs got', as
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+const SIZE = join(oracle, 'size_vectors.json');
+
+test("CPython's RotatingFileHandler vectors pass through the real size handler on real files", async (t) => {
+  const r = await conformance([SIZE]);
+  t.log(r.stdout.trim().split('\n').slice(-1)[0]);
+  t.is(r.code, 0, r.stdout + r.stderr);
+  const total = JSON.parse(readFileSync(SIZE, 'utf8')).cases.length;
+  t.regex(r.stdout, new RegExp(`^${total} passed, 0 failed$`, 'm'), 'every case of the file ran');
+  // Only the no-op rollovers of backupCount 0 / maxBytes 0 may differ from CPython (the folder may not).
+  const [, passed, kept] = /^size\s+(\d+)\s+(\d+)\s+0$/m.exec(r.stdout);
+  t.true(Number(passed) > 1000, r.stdout);
+  t.is(Number(passed) + Number(kept), total);
+});
+
+test('a size vector changed by one line or one rollover fails, with expected vs got', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'conformance-'));
+  try {
+    const doc = JSON.parse(readFileSync(SIZE, 'utf8'));
+    // A case where CPython's count of characters and ours in bytes differ: expectBytes must be the one compared.
+    const bytes = doc.cases.find((c) => c.expectBytes && c.backupCount > 0 && c.expectBytes.rollovers.length > 0);
+    const files = doc.cases.find((c) => c.namer === 'ext_before' && c.backupCount > 1 && Object.keys(c.expect.files).length > 2);
+    const name = Object.keys(files.expect.files).sort()[1];
+    files.expect.files[name].push('not written');
+    bytes.expectBytes = { ...bytes.expectBytes, rollovers: bytes.expectBytes.rollovers.slice(1) };
+    const file = join(dir, 'size.json');
+    writeFileSync(file, JSON.stringify({ cases: [bytes, files, doc.cases[0]] }));
+    const r = await conformance([file]);
+    t.is(r.code, 1);
+    t.regex(r.stdout, /^1 passed, 2 failed$/m);
+    t.true(r.stdout.includes(`FAIL size ${bytes.id} folder after close (expectBytes)`), r.stdout);
+    t.true(r.stdout.includes(`FAIL size ${files.id} folder after close`), r.stdout);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

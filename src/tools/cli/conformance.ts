@@ -14,11 +14,14 @@ import { ConfigError, Schedule, defaultRotationName, filesToDelete, parseAtTime 
 import type { AtTime, ScheduleOptions, When } from '../../time/schedule.js';
 import { packageRoot } from '../paths.js';
 import { parseArgs, UsageError } from '../args.js';
+import { isSizeVectors, runSizeVectors, type SizeCase, type SizeResult } from './size-conformance.js';
 
 export const usage = `usage: concurrent-log conformance [options] [FILE...]
 
 Checks CPython TimedRotatingFileHandler vectors (rollover_vectors.json / delete_vectors.json
-schema, see ../shared/oracle/README.md) against this package's schedule.
+schema, see ../shared/oracle/README.md) against this package's schedule, and RotatingFileHandler
+vectors (size_vectors.json, recognised by its content) against ConcurrentRotatingFileHandler
+writing real files in a temp folder.
 Default FILEs: ../shared/oracle/rollover_vectors.json and delete_vectors.json (relative to the
 package root).
 
@@ -661,8 +664,15 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   let loaded: Loaded[];
+  const sized: Array<{ file: string; cases: SizeCase[] }> = [];
   try {
-    loaded = (args.files.length ? args.files : defaultFiles()).map(loadVectors);
+    const files = args.files.length ? args.files : defaultFiles();
+    loaded = [];
+    for (const file of files) {
+      const doc: unknown = JSON.parse(readFileSync(file, 'utf8'));
+      if (isSizeVectors(doc)) sized.push({ file, cases: doc.cases });
+      else loaded.push(loadVectors(file));
+    }
   } catch (e) {
     process.stderr.write(`conformance: ${(e as Error).message}\n`);
     return 2;
@@ -672,7 +682,15 @@ export async function main(argv: string[]): Promise<number> {
   const results = await runPool(jobs);
   const total = emptyCounts();
   const failures: Failure[] = [];
-  for (const mode of args.modes) {
+  let passed = 0;
+  let failed = 0;
+  for (const { file, cases } of sized) {
+    const r = await runSizeVectors(cases);
+    process.stdout.write(`${sizeReport(file, r, args.show)}\n\n`);
+    passed += r.counts.passed + r.counts.kept;
+    failed += r.counts.failed;
+  }
+  for (const mode of loaded.length ? args.modes : []) {
     const counts = emptyCounts();
     jobs.forEach((job, i) => {
       if (job.mode !== mode) return;
@@ -684,13 +702,24 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${table(`zone mode ${mode} (${how})`, counts)}\n\n`);
   }
   if (failures.length) process.stdout.write(`${showFailures(failures, args.show)}\n\n`);
-  let passed = 0;
-  let failed = 0;
   for (const s of SECTIONS) {
     passed += total[s].passed + total[s].kept + total[s].rejected + total[s].extension;
     failed += total[s].failed;
   }
-  process.stdout.write(`files: ${loaded.map((l) => l.file).join(', ')} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+  process.stdout.write(`files: ${[...sized, ...loaded].map((l) => l.file).join(', ')} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
   process.stdout.write(`${passed} passed, ${failed} failed\n`);
   return failed ? 1 : 0;
+}
+
+/** The size vectors' table, in the same layout as the timed sections', and their first failures. */
+function sizeReport(file: string, r: SizeResult, show: number): string {
+  const head = ['section', 'passed', 'kept (deviation)', 'failed'];
+  const row = ['size', String(r.counts.passed), String(r.counts.kept), String(r.counts.failed)];
+  const widths = head.map((h, i) => Math.max(h.length, row[i]!.length));
+  const line = (cells: string[]) => cells.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
+  const out = ['RotatingFileHandler (ConcurrentRotatingFileHandler on real files)', line(head), line(row)];
+  for (const f of r.failures.slice(0, show)) {
+    out.push(`FAIL size ${f.id} ${f.detail} (${file})`, `  expected: ${JSON.stringify(f.expected)}`, `  got:      ${JSON.stringify(f.got)}`);
+  }
+  return out.join('\n');
 }
