@@ -3,7 +3,8 @@ import {
   unlinkSync, writeSync, readFileSync,
 } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { FileLock } from './filelock.js';
 import { LogFileError, ScheduleConflictError } from '../errors.js';
 import { openCreating, statOrNull, writeFileSyncing } from './files.js';
@@ -78,6 +79,9 @@ export interface AppenderOptions {
   /** Durable mode ('batch'): fdatasync each run before it leaves the ring; sync the folder after renames. */
   fsync: boolean;
 }
+
+/** Passes of compressRotated when names moved under the previous one. */
+const COMPRESS_PASSES = 4;
 
 const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT;
 
@@ -363,12 +367,18 @@ export class FileAppender implements RotationFiles {
 
   /**
    * gzips the rotated files waiting in the state, off the write path: each is compressed without
-   * the lock into `<name>.gz.tmp`, then, under the lock and only if no late record grew the plain
-   * file meanwhile, renamed to `<name>.gz` and the plain file removed. A crash at any point leaves
-   * the plain file (and maybe a stray .tmp), never a half-written .gz alone.
+   * the lock into `<name>.gz.<pid>-<thread>.tmp` (its own, as another process may be compressing
+   * the same file), then, under the lock and only if the name still holds the file that was read
+   * (no late record grew it, no rotation by size moved it), renamed to `<name>.gz` and the plain
+   * file removed. A crash at any point leaves the plain file (and maybe a stray .tmp), never a
+   * half-written .gz alone. Rotation by size renames files while they are read: a pass that finds
+   * them moved is followed by another, a few times, so that closing leaves nothing uncompressed.
    */
   compressRotated(): void {
-    if (!this.options.compress || !this.compressPending) return;
+    for (let pass = 0; pass < COMPRESS_PASSES && this.options.compress && this.compressPending; pass++) this.compressPass();
+  }
+
+  private compressPass(): void {
     this.compressPending = false;
     // The newest `compressDelay` entries wait (the list is oldest first): a later rotation releases them.
     const pending = this.withState((state) => (state?.compress ?? []).slice(0, Math.max(0, (state?.compress?.length ?? 0) - this.options.compressDelay)));
@@ -383,7 +393,7 @@ export class FileAppender implements RotationFiles {
         continue;
       }
       const gz = plain + '.gz';
-      const tmp = gz + '.tmp';
+      const tmp = `${gz}.${process.pid}-${threadId}.tmp`;
       try {
         writeFileSyncing(tmp, gzipSync(data), this.options.mode, this.options.fsync);
       } catch (err) {
@@ -406,6 +416,7 @@ export class FileAppender implements RotationFiles {
           if (exists(gz)) writeFileSyncing(tmp, Buffer.concat([readFileSync(gz), readFileSync(tmp)]), this.options.mode, this.options.fsync);
           renameSync(tmp, gz);
           unlinkSync(plain);
+          this.removeStrayTemps(gz);
           this.syncFolder();
         } catch (err) {
           throw new LogFileError('compress', plain, err);
@@ -414,6 +425,16 @@ export class FileAppender implements RotationFiles {
         return true;
       });
       if (!done) this.compressPending = true;
+    }
+  }
+
+  /** The .tmp files of compressions of `gz` that a crashed process left behind (`.gz.tmp` before 0.2). */
+  private removeStrayTemps(gz: string): void {
+    const prefix = basename(gz) + '.';
+    for (const name of this.listFolder()) {
+      if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+      const pid = /^(\d+)-\d+$/.exec(name.slice(prefix.length, -'.tmp'.length))?.[1];
+      if (name === prefix + 'tmp' || (pid !== undefined && !isAlive(Number(pid)))) unlinkQuiet(join(dirname(gz), name));
     }
   }
 
