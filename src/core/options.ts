@@ -161,7 +161,7 @@ export function resolveOptions(filename: unknown, options: HandlerOptions | Size
   if (kind === 'size' && (!Number.isSafeInteger(maxBytes) || maxBytes < 0)) {
     throw new ConfigError('maxBytes', maxBytes, `maxBytes must be a whole number of bytes >= 0, got ${describe(maxBytes)}`);
   }
-  const policy = schedule ? new TimedPolicy(schedule) : new SizePolicy(maxBytes);
+  const policy = schedule ? new TimedPolicy(schedule) : new SizePolicy(maxBytes, options.backupCount ?? 0);
   const backupCount = options.backupCount ?? 0;
   if (!Number.isSafeInteger(backupCount) || backupCount < 0) {
     throw new ConfigError('backupCount', backupCount, `backupCount must be a whole number >= 0, got ${describe(backupCount)}`);

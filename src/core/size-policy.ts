@@ -6,17 +6,24 @@ import { STATE_VERSION } from './timed-policy.js';
 
 export class SizePolicy implements RotationPolicy {
   readonly maxBytes: number;
+  /**
+   * Part of the policy, unlike the timed handler's: it says which names exist (base.1 ... base.N),
+   * so a process that follows live writers shifts and deletes as they do.
+   */
+  readonly backupCount: number;
   readonly key: string;
 
-  constructor(maxBytes: number) {
+  constructor(maxBytes: number, backupCount: number) {
     this.maxBytes = maxBytes;
-    this.key = JSON.stringify({ maxBytes });
+    this.backupCount = backupCount;
+    this.key = JSON.stringify({ maxBytes, backupCount });
   }
 
   /** The size policy a key names, or null for a timed one (whose key has `when`). */
   static fromKey(key: string): SizePolicy | null {
-    const o = JSON.parse(key) as { maxBytes?: unknown; when?: unknown };
-    return typeof o.maxBytes === 'number' && o.when === undefined ? new SizePolicy(o.maxBytes) : null;
+    const o = JSON.parse(key) as { maxBytes?: unknown; backupCount?: unknown; when?: unknown };
+    if (typeof o.maxBytes !== 'number' || o.when !== undefined) return null;
+    return new SizePolicy(o.maxBytes, typeof o.backupCount === 'number' ? o.backupCount : 0);
   }
 
   /** The timed fields stay at zero: the size policy keeps nothing but the generation and the queue. */
@@ -32,7 +39,7 @@ export class SizePolicy implements RotationPolicy {
    * (CPython's doRollover then only closes and reopens the same file).
    */
   shouldRollover(state: RotationState, _seconds: number, bytes: number, files: RotationFiles): boolean {
-    if (this.maxBytes <= 0 || files.options.backupCount <= 0) return false;
+    if (this.maxBytes <= 0 || this.backupCount <= 0) return false;
     const size = files.baseSize(state);
     if (size === null || size === 0) return false;
     return size + bytes >= this.maxBytes;
@@ -46,7 +53,8 @@ export class SizePolicy implements RotationPolicy {
    * whichever form exists is shifted.
    */
   rollover(state: RotationState, _seconds: number, files: RotationFiles): void {
-    const { filename, backupCount } = files.options;
+    const { filename } = files.options;
+    const { backupCount } = this;
     files.closeBase();
     const name = (i: number) => files.rotationFilename(`${filename}.${i}`);
     for (let i = backupCount - 1; i > 0; i--) {

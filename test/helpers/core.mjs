@@ -15,15 +15,16 @@ export function tempDir(prefix = 'cl-') {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Runs a fixture in a child process and resolves with its exit code (stderr is kept for failures). */
+/** Runs a fixture in a child process and resolves with its exit code, stdout and stderr. */
 export function runChild(script, args, { env = {}, execArgv = [] } = {}) {
   return new Promise((res, rej) => {
     const child = fork(join(FIXTURES, script), args, { env: { ...process.env, ...env }, execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     let err = '';
+    let out = '';
     child.stderr.on('data', (d) => (err += d));
-    child.stdout.on('data', () => {});
+    child.stdout.on('data', (d) => (out += d));
     child.on('error', rej);
-    child.on('exit', (code, signal) => res({ code, signal, stderr: err }));
+    child.on('exit', (code, signal) => res({ code, signal, stderr: err, stdout: out }));
   });
 }
 
