@@ -22,8 +22,8 @@ Checks CPython TimedRotatingFileHandler vectors (rollover_vectors.json / delete_
 schema, see ../shared/oracle/README.md) against this package's schedule, and RotatingFileHandler
 vectors (size_vectors.json, recognised by its content) against ConcurrentRotatingFileHandler
 writing real files in a temp folder.
-Default FILEs: ../shared/oracle/rollover_vectors.json and delete_vectors.json (relative to the
-package root).
+Default FILEs: ../shared/oracle/rollover_vectors.json, delete_vectors.json and size_vectors.json
+(relative to the package root).
 
 options:
   --zone-mode env|option|both   env: the case's zone is the child process's TZ;
@@ -505,7 +505,7 @@ const SELF_URL: string = import.meta.url;
 
 function defaultFiles(): string[] {
   const oracle = join(packageRoot(), '..', 'shared', 'oracle');
-  return ['rollover_vectors.json', 'delete_vectors.json'].map((f) => join(oracle, f));
+  return ['rollover_vectors.json', 'delete_vectors.json', 'size_vectors.json'].map((f) => join(oracle, f));
 }
 
 interface Loaded {
