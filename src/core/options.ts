@@ -16,6 +16,11 @@ export type Rotator = (source: string, dest: string) => void;
 export interface HandlerOptions extends ScheduleOptions {
   /** Rotated files to keep; 0 keeps all (CPython `backupCount`). */
   backupCount?: number;
+  /**
+   * Also rotate within a period, before a record that would bring the base file to this many bytes
+   * (the size handler's rule): the parts are `<base>.<suffix>.1`, `.2`, ... 0 (the default): by time only.
+   */
+  maxBytes?: number;
   /** Encoding of string records, Python or Node spelling (`utf-8`, `latin-1`, `ascii`...). */
   encoding?: string | null;
   /** Open the base file only when the first record is written (CPython `delay`). */
@@ -76,7 +81,7 @@ export interface HandlerOptions extends ScheduleOptions {
  * maxBytes=0, backupCount=0, encoding=None, delay=False)`, plus ours where they apply. No schedule
  * and no clock: a record's time plays no part in rotation by size.
  */
-export interface SizeHandlerOptions extends Omit<HandlerOptions, keyof ScheduleOptions | 'clock' | 'backupCount'> {
+export interface SizeHandlerOptions extends Omit<HandlerOptions, keyof ScheduleOptions | 'clock' | 'backupCount' | 'maxBytes'> {
   /**
    * Rotate before a record that would bring the base file to this many bytes or beyond (the
    * record's encoded bytes; CPython counts its characters). 0 (the default) never rotates.
@@ -134,7 +139,7 @@ const DEFAULT_FLUSH_MS = 10;
 
 
 const KNOWN = new Set([
-  'when', 'interval', 'utc', 'atTime', 'timezone', 'backupCount', 'encoding', 'delay', 'mode', 'namer',
+  'when', 'interval', 'utc', 'atTime', 'timezone', 'backupCount', 'maxBytes', 'encoding', 'delay', 'mode', 'namer',
   'rotator', 'compress', 'compressDelay', 'shared', 'ringSize', 'flushInterval', 'batchBytes', 'onError', 'clock', 'lockFile', 'mkdir', 'fsync', 'allowNetworkFs',
 ]);
 /** The size handler's: no schedule, no clock (unknown names are refused, so a `when` is not silently ignored). */
@@ -157,11 +162,11 @@ export function resolveOptions(filename: unknown, options: HandlerOptions | Size
     if (!known.has(key)) throw new ConfigError(key, (options as Record<string, unknown>)[key], `unknown option '${key}'${kind === 'size' ? ' (ConcurrentRotatingFileHandler rotates by size: use ConcurrentTimedRotatingFileHandler to rotate by time)' : ''}`);
   }
   const schedule = kind === 'time' ? Schedule.create(options as HandlerOptions) : null;
-  const maxBytes = (options as SizeHandlerOptions).maxBytes ?? 0;
-  if (kind === 'size' && (!Number.isSafeInteger(maxBytes) || maxBytes < 0)) {
+  const maxBytes = options.maxBytes ?? 0;
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
     throw new ConfigError('maxBytes', maxBytes, `maxBytes must be a whole number of bytes >= 0, got ${describe(maxBytes)}`);
   }
-  const policy = schedule ? new TimedPolicy(schedule) : new SizePolicy(maxBytes, options.backupCount ?? 0);
+  const policy = schedule ? new TimedPolicy(schedule, maxBytes) : new SizePolicy(maxBytes, options.backupCount ?? 0);
   const backupCount = options.backupCount ?? 0;
   if (!Number.isSafeInteger(backupCount) || backupCount < 0) {
     throw new ConfigError('backupCount', backupCount, `backupCount must be a whole number >= 0, got ${describe(backupCount)}`);

@@ -3,7 +3,6 @@
 // decisions in one place: by time (TimedPolicy, CPython's TimedRotatingFileHandler) or by size
 // (SizePolicy, CPython's RotatingFileHandler). Every call is made under the file lock.
 import type { RotationState, AppenderOptions } from './rotation.js';
-import { Schedule } from '../time/schedule.js';
 import { TimedPolicy } from './timed-policy.js';
 import { SizePolicy } from './size-policy.js';
 
@@ -17,6 +16,10 @@ export interface RotationFiles {
    * batch has queued for it; null if the base path is not a regular file (never rotated).
    */
   baseSize(state: RotationState): number | null;
+  /** Bytes in a rotated file, counting what the batch has queued for it; null if it is not there as a plain file. */
+  fileSize(path: string): number | null;
+  /** The policy changed the state outside a rotation: it is saved with the batch. */
+  stateChanged(): void;
   closeBase(): void;
   /** CPython's `if not self.delay: self.stream = self._open()` at the end of doRollover. */
   reopenBase(state: RotationState): void;
@@ -49,11 +52,11 @@ export interface RotationPolicy {
   shouldRollover(state: RotationState, seconds: number, bytes: number, files: RotationFiles): boolean;
   /** CPython's `doRollover`, once for every process; bumps `state.gen` when the base file moved. */
   rollover(state: RotationState, seconds: number, files: RotationFiles): void;
-  /** Where the record goes: null for the base file, else a rotated file (a late record). */
-  target(state: RotationState, seconds: number, files: RotationFiles): string | null;
+  /** Where the record (`bytes` long) goes: null for the base file, else a rotated file (a late record). */
+  target(state: RotationState, seconds: number, bytes: number, files: RotationFiles): string | null;
 }
 
 /** The policy whose `key` this is (the configuration of other live writers, to follow). */
 export function policyFromKey(key: string): RotationPolicy {
-  return SizePolicy.fromKey(key) ?? new TimedPolicy(Schedule.fromKey(key));
+  return SizePolicy.fromKey(key) ?? TimedPolicy.fromKey(key);
 }

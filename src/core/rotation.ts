@@ -23,6 +23,8 @@ export interface RotationState {
   rolloverAt: number;
   /** First second of the base file's current period. Earlier records are late. */
   start: number;
+  /** Timed handler with maxBytes: the base file's parts already rotated in the current period. */
+  parts?: number;
   /** Bumped at every rotation, so a process holding the old base file open reopens it. */
   gen: number;
   /**
@@ -54,6 +56,10 @@ export interface RotatedEntry {
   ino: number;
   /** Offset in the rotated file where the base file's bytes begin: 0, or the size it had when the base was appended to it. */
   at: number;
+  /** Timed handler with maxBytes: the period's default rotated name (before the namer and the part number). */
+  name?: string;
+  /** Timed handler with maxBytes: the number of this file's part of its period (0: the plain name). */
+  part?: number;
 }
 
 export interface AppenderOptions {
@@ -100,6 +106,8 @@ export class FileAppender implements RotationFiles {
    * batch has queued for it since; -1 when not known (a new batch, or the base file reopened).
    */
   private baseBytes = -1;
+  /** Set by the policy when it changed the state outside a rotation (see `stateChanged`). */
+  private stateDirty = false;
   /** The policy rotation follows: ours, or that of live writers who were there first. */
   private policy: RotationPolicy;
   /** The schedule conflict last reported, so it is reported once, not once per batch. */
@@ -201,7 +209,7 @@ export class FileAppender implements RotationFiles {
           this.writeState(lockFd, state);
           dirty = false;
         }
-        const target = policy.target(state, seconds, this);
+        const target = policy.target(state, seconds, off - start, this);
         if (run.target !== target) {
           run.write(state, committed);
           run.target = target;
@@ -211,7 +219,8 @@ export class FileAppender implements RotationFiles {
       }
       run.write(state, committed);
     } finally {
-      if (dirty) this.writeState(lockFd, state);
+      if (dirty || this.stateDirty) this.writeState(lockFd, state);
+      this.stateDirty = false;
     }
   }
 
@@ -338,6 +347,15 @@ export class FileAppender implements RotationFiles {
     return this.baseBytes;
   }
 
+  fileSize(path: string): number | null {
+    const st = statOrNull(path);
+    return st === null ? null : st.size + this.run.pendingFor(path);
+  }
+
+  stateChanged(): void {
+    this.stateDirty = true;
+  }
+
   reopenBase(state: RotationState): void {
     if (!this.options.delay) this.baseFile(state);
   }
@@ -416,7 +434,6 @@ export class FileAppender implements RotationFiles {
           if (exists(gz)) writeFileSyncing(tmp, Buffer.concat([readFileSync(gz), readFileSync(tmp)]), this.options.mode, this.options.fsync);
           renameSync(tmp, gz);
           unlinkSync(plain);
-          this.removeStrayTemps(gz);
           this.syncFolder();
         } catch (err) {
           throw new LogFileError('compress', plain, err);
@@ -426,15 +443,22 @@ export class FileAppender implements RotationFiles {
       });
       if (!done) this.compressPending = true;
     }
+    this.withState(() => this.removeStrayTemps());
   }
 
-  /** The .tmp files of compressions of `gz` that a crashed process left behind (`.gz.tmp` before 0.2). */
-  private removeStrayTemps(gz: string): void {
-    const prefix = basename(gz) + '.';
+  /**
+   * Under the lock: the .tmp files of compressions that can no longer finish, because their plain
+   * file is gone (a .tmp is renamed into place only while its plain file is there, under the lock)
+   * or their process is dead — what a thread killed mid-compression (process.exit) leaves.
+   * `<name>.gz.tmp` is the name before 0.2.
+   */
+  private removeStrayTemps(): void {
+    const dir = dirname(this.options.filename);
+    const stem = basename(this.options.filename);
     for (const name of this.listFolder()) {
-      if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
-      const pid = /^(\d+)-\d+$/.exec(name.slice(prefix.length, -'.tmp'.length))?.[1];
-      if (name === prefix + 'tmp' || (pid !== undefined && !isAlive(Number(pid)))) unlinkQuiet(join(dirname(gz), name));
+      const m = /^(.+)\.gz(?:\.(\d+)-\d+)?\.tmp$/.exec(name);
+      if (!m || !name.startsWith(stem)) continue;
+      if (!exists(join(dir, m[1]!)) || m[2] === undefined || !isAlive(Number(m[2]))) unlinkQuiet(join(dir, name));
     }
   }
 

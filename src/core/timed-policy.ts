@@ -11,11 +11,20 @@ export const STATE_VERSION = 1;
 
 export class TimedPolicy implements RotationPolicy {
   readonly schedule: Schedule;
+  /** With maxBytes > 0, a base file that reaches it within its period is rotated too (a "part"). */
+  readonly maxBytes: number;
   readonly key: string;
 
-  constructor(schedule: Schedule) {
+  constructor(schedule: Schedule, maxBytes = 0) {
     this.schedule = schedule;
-    this.key = schedule.key;
+    this.maxBytes = maxBytes;
+    // Without maxBytes the key is the schedule's, as in states written before maxBytes existed.
+    this.key = maxBytes > 0 ? JSON.stringify({ ...(JSON.parse(schedule.key) as object), maxBytes }) : schedule.key;
+  }
+
+  static fromKey(key: string): TimedPolicy {
+    const { maxBytes } = JSON.parse(key) as { maxBytes?: unknown };
+    return new TimedPolicy(Schedule.fromKey(key), typeof maxBytes === 'number' ? maxBytes : 0);
   }
 
   /**
@@ -30,29 +39,44 @@ export class TimedPolicy implements RotationPolicy {
     const rolloverAt = schedule.initialRollover(nowSeconds, mtime);
     return {
       v: STATE_VERSION, rolloverAt, start: schedule.periodStart(rolloverAt), gen: 0, history,
-      schedule: schedule.key, writers: [process.pid],
+      schedule: this.key, writers: [process.pid],
     };
   }
 
-  shouldRollover(state: RotationState, seconds: number): boolean {
-    return this.schedule.shouldRollover(state.rolloverAt, seconds);
+  /**
+   * At or past rolloverAt; or, with maxBytes, a record of the current period (a late one goes to a
+   * rotated file, not the base) that would bring a non-empty base file to maxBytes, the size rule
+   * of the size handler.
+   */
+  shouldRollover(state: RotationState, seconds: number, bytes: number, files: RotationFiles): boolean {
+    if (this.schedule.shouldRollover(state.rolloverAt, seconds)) return true;
+    if (this.maxBytes <= 0 || seconds < state.start) return false;
+    const size = files.baseSize(state);
+    return size !== null && size > 0 && size + bytes >= this.maxBytes;
   }
 
   /**
    * CPython's doRollover, run once for everybody under the lock. Deviation: when the target name
    * already exists CPython deletes it, losing its records; we append the base file to it instead.
+   * With maxBytes, a period whose base file was split keeps numbering its parts: its last file is
+   * `<name>.<parts + 1>`, so every file of that period is numbered and none is renamed again.
    */
   rollover(state: RotationState, seconds: number, files: RotationFiles): void {
     const currentTime = Math.trunc(seconds);
+    if (!this.schedule.shouldRollover(state.rolloverAt, seconds)) {
+      this.rolloverPart(state, currentTime, files);
+      return;
+    }
     const { schedule } = this;
-    const { filename, backupCount, namer, compress } = files.options;
+    const { filename } = files.options;
     const st = statOrNull(filename);
     if (st !== null && !st.isFile()) {
       // CPython (bpo-89564) never rotates a non-regular file; it only moves rolloverAt on.
       state.rolloverAt = schedule.computeRollover(currentTime);
       return;
     }
-    const dfn = files.rotationFilename(defaultRotationName(filename, schedule.rotationSuffix(state.rolloverAt, currentTime)));
+    const name = defaultRotationName(filename, schedule.rotationSuffix(state.rolloverAt, currentTime));
+    const dfn = files.rotationFilename(state.parts ? `${name}.${state.parts + 1}` : name);
     files.closeBase();
     let at = 0;
     if (st !== null) {
@@ -65,25 +89,77 @@ export class TimedPolicy implements RotationPolicy {
     }
     files.queueCompression(state, dfn);
     state.seq = (state.seq ?? 0) + 1;
-    state.history.push([state.start, state.rolloverAt, dfn, { seq: state.seq, ino: st === null ? 0 : st.ino, at }]);
+    // With maxBytes the entry also keeps the period's default name and its last part's number
+    // (0: the plain name), for late records that need a new part.
+    const parts = this.maxBytes > 0 ? { name, part: state.parts ? state.parts + 1 : 0 } : {};
+    state.history.push([state.start, state.rolloverAt, dfn, { seq: state.seq, ino: st === null ? 0 : st.ino, at, ...parts }]);
     if (state.history.length > HISTORY_LENGTH) state.history.splice(0, state.history.length - HISTORY_LENGTH);
-    if (backupCount > 0) {
-      // Compressed names end in .gz: CPython's getFilesToDelete treats them as a namer's.
-      for (const victim of filesToDelete(filename, backupCount, schedule, namer !== null || compress, files.listFolder())) files.remove(victim);
-    }
+    this.deleteBackups(files);
+    state.parts = 0;
     state.rolloverAt = schedule.nextRollover(currentTime);
     state.start = schedule.periodStart(state.rolloverAt);
     state.gen++;
     files.reopenBase(state);
   }
 
+  /**
+   * The base file reached maxBytes within its period: it becomes `<base>.<suffix>.<n>`, n counting
+   * the period's parts from 1, so the name starts as CPython's (its tools and getFilesToDelete see
+   * a rotated file of that period), no rotated file is renamed again (tailers follow files by name
+   * and inode), and sorting a period's names numerically sorts them in time. The period itself does
+   * not change: rolloverAt, start and history stay; its last file is named at the period's end.
+   */
+  private rolloverPart(state: RotationState, currentTime: number, files: RotationFiles): void {
+    const { filename } = files.options;
+    const stem = defaultRotationName(filename, this.schedule.rotationSuffix(state.rolloverAt, currentTime));
+    let n = (state.parts ?? 0) + 1;
+    while (this.taken(stem, n, files)) n++;
+    const dfn = files.rotationFilename(`${stem}.${n}`);
+    files.closeBase();
+    files.rotate(filename, dfn);
+    files.syncFolder();
+    files.queueCompression(state, dfn);
+    state.parts = n;
+    this.deleteBackups(files);
+    state.gen++;
+    files.reopenBase(state);
+  }
+
+  /** A part's name taken (by an earlier run with a lost state, say) is skipped, never overwritten. */
+  private taken(stem: string, n: number, files: RotationFiles): boolean {
+    const name = files.rotationFilename(`${stem}.${n}`);
+    return files.exists(name) || (files.options.compress && files.exists(`${name}.gz`));
+  }
+
+  private deleteBackups(files: RotationFiles): void {
+    const { filename, backupCount, namer, compress } = files.options;
+    if (backupCount <= 0) return;
+    // Compressed names end in .gz: CPython's getFilesToDelete treats them as a namer's.
+    for (const victim of filesToDelete(filename, backupCount, this.schedule, namer !== null || compress, files.listFolder())) files.remove(victim);
+  }
+
   /** The base file, or for a late record its period's rotated file, else a file named for its own time. */
-  target(state: RotationState, seconds: number, files: RotationFiles): string | null {
+  target(state: RotationState, seconds: number, bytes: number, files: RotationFiles): string | null {
     if (seconds >= state.start) return null;
     const h = state.history;
     for (let i = h.length - 1; i >= 0; i--) {
-      const [start, end, file] = h[i]!;
-      if (seconds >= start && seconds < end) return file;
+      const [start, end, file, info] = h[i]!;
+      if (seconds < start || seconds >= end) continue;
+      if (this.maxBytes <= 0 || info?.name === undefined || info.part === undefined) return file;
+      // With maxBytes a late record that would bring its period's last file to maxBytes starts a
+      // new part of that period, numbered after it: no file grows past maxBytes, none is renamed.
+      const size = files.fileSize(file);
+      if (size === null || size === 0 || size + bytes < this.maxBytes) return file;
+      let n = info.part + 1;
+      while (this.taken(info.name, n, files)) n++;
+      const part = files.rotationFilename(`${info.name}.${n}`);
+      // A new entry, newest, so the period's next late records find it; ino 0 tells followers that
+      // it continues no base file.
+      state.seq = (state.seq ?? 0) + 1;
+      h.push([start, end, part, { seq: state.seq, ino: 0, at: 0, name: info.name, part: n }]);
+      if (h.length > HISTORY_LENGTH) h.splice(0, h.length - HISTORY_LENGTH);
+      files.stateChanged();
+      return part;
     }
     const { schedule } = this;
     const whole = Math.trunc(seconds);
