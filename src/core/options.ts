@@ -21,6 +21,17 @@ export interface HandlerOptions extends ScheduleOptions {
    * (the size handler's rule): the parts are `<base>.<suffix>.1`, `.2`, ... 0 (the default): by time only.
    */
   maxBytes?: number;
+  /**
+   * Retention: rotated files older than this are deleted, at start and after each rotation (files of
+   * earlier runs too). Milliseconds, or `'14d'`, `'12h'`, `'30m'`, `'45s'`. Age is taken from the
+   * period a name says, or from the mtime for size-rotated files.
+   */
+  maxAge?: number | string;
+  /**
+   * Retention: the oldest rotated files are deleted while all of them (compressed as they are)
+   * total more than this. Bytes, or `'500M'`, `'2G'`, `'64K'` (powers of 1024).
+   */
+  maxTotalSize?: number | string;
   /** Encoding of string records, Python or Node spelling (`utf-8`, `latin-1`, `ascii`...). */
   encoding?: string | null;
   /** Open the base file only when the first record is written (CPython `delay`). */
@@ -117,6 +128,10 @@ export interface FlusherConfig {
   compressDelay: number;
   mkdir: boolean;
   fsync: boolean;
+  /** ms; 0: no limit. */
+  maxAge: number;
+  /** bytes; 0: no limit. */
+  maxTotalSize: number;
 }
 
 export interface ResolvedOptions {
@@ -139,13 +154,13 @@ const DEFAULT_FLUSH_MS = 10;
 
 
 const KNOWN = new Set([
-  'when', 'interval', 'utc', 'atTime', 'timezone', 'backupCount', 'maxBytes', 'encoding', 'delay', 'mode', 'namer',
+  'when', 'interval', 'utc', 'atTime', 'timezone', 'backupCount', 'maxBytes', 'maxAge', 'maxTotalSize', 'encoding', 'delay', 'mode', 'namer',
   'rotator', 'compress', 'compressDelay', 'shared', 'ringSize', 'flushInterval', 'batchBytes', 'onError', 'clock', 'lockFile', 'mkdir', 'fsync', 'allowNetworkFs',
 ]);
 /** The size handler's: no schedule, no clock (unknown names are refused, so a `when` is not silently ignored). */
 const KNOWN_SIZE = new Set([
-  'maxBytes', 'backupCount', 'encoding', 'delay', 'mode', 'namer', 'rotator', 'compress', 'shared', 'ringSize',
-  'flushInterval', 'batchBytes', 'onError', 'lockFile', 'mkdir', 'fsync',
+  'maxBytes', 'backupCount', 'maxAge', 'maxTotalSize', 'encoding', 'delay', 'mode', 'namer', 'rotator', 'compress', 'compressDelay',
+  'shared', 'ringSize', 'flushInterval', 'batchBytes', 'onError', 'lockFile', 'mkdir', 'fsync', 'allowNetworkFs',
 ]);
 
 export function resolveOptions(filename: unknown, options?: HandlerOptions, kind?: 'time'): ResolvedOptions;
@@ -166,6 +181,8 @@ export function resolveOptions(filename: unknown, options: HandlerOptions | Size
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
     throw new ConfigError('maxBytes', maxBytes, `maxBytes must be a whole number of bytes >= 0, got ${describe(maxBytes)}`);
   }
+  const maxAge = parseAmount('maxAge', options.maxAge, DURATION_UNITS, "a number of ms or a duration such as '14d', '12h', '30m'");
+  const maxTotalSize = parseAmount('maxTotalSize', options.maxTotalSize, SIZE_UNITS, "a number of bytes or a size such as '500M', '2G'");
   const policy = schedule ? new TimedPolicy(schedule, maxBytes) : new SizePolicy(maxBytes, options.backupCount ?? 0);
   const backupCount = options.backupCount ?? 0;
   if (!Number.isSafeInteger(backupCount) || backupCount < 0) {
@@ -243,6 +260,8 @@ export function resolveOptions(filename: unknown, options: HandlerOptions | Size
       compressDelay,
       mkdir: options.mkdir ?? true,
       fsync: options.fsync === 'batch',
+      maxAge,
+      maxTotalSize,
     },
   };
 }
@@ -266,6 +285,8 @@ export function appenderOptions(config: FlusherConfig): AppenderOptions {
     mkdir: config.mkdir,
     openedAt: config.openedAt,
     fsync: config.fsync,
+    maxAge: config.maxAge,
+    maxTotalSize: config.maxTotalSize,
   };
 }
 
@@ -279,6 +300,23 @@ export function lockFilePath(filename: string, lockFile?: string | null): string
   if (lockFile != null) return resolve(lockFile);
   const abs = resolve(filename);
   return join(dirname(abs), `.${basename(abs)}.lock`);
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+const SIZE_UNITS: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/** A retention limit: a number (ms or bytes) or a string with a unit (`'14d'`, `'500M'`, `'2GB'`); 0 or absent: none. */
+function parseAmount(option: string, value: unknown, units: Record<string, number>, what: string): number {
+  if (value == null) return 0;
+  let n = NaN;
+  if (typeof value === 'number') n = value;
+  else if (typeof value === 'string') {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
+    const unit = m ? m[2]!.toLowerCase().replace(/(?<=.)i?b$/, '') : '';
+    if (m && (unit === '' || units[unit] !== undefined)) n = Number(m[1]) * (units[unit] ?? 1);
+  }
+  if (!Number.isFinite(n) || n < 0) throw new ConfigError(option, value, `${option} must be ${what}, got ${describe(value)}`);
+  return Math.round(n);
 }
 
 function resolveEncoding(value: string | null | undefined): BufferEncoding {

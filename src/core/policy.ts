@@ -40,6 +40,12 @@ export interface RotationFiles {
   queueCompression(state: RotationState, path: string): void;
 }
 
+export interface RotatedFile {
+  path: string;
+  time: number | null;
+  order: number;
+}
+
 export interface RotationPolicy {
   /**
    * This configuration, as one canonical string kept in the shared state: a process configured
@@ -52,6 +58,12 @@ export interface RotationPolicy {
   shouldRollover(state: RotationState, seconds: number, bytes: number, files: RotationFiles): boolean;
   /** CPython's `doRollover`, once for every process; bumps `state.gen` when the base file moved. */
   rollover(state: RotationState, seconds: number, files: RotationFiles): void;
+  /**
+   * This base file's rotated files among `names` (the folder's), compressed or not, for retention:
+   * `time` is what the name says (epoch seconds), or null to take the file's mtime; `order` breaks
+   * ties, lower being older.
+   */
+  rotatedFiles(names: string[], files: RotationFiles): RotatedFile[];
   /** Where the record (`bytes` long) goes: null for the base file, else a rotated file (a late record). */
   target(state: RotationState, seconds: number, bytes: number, files: RotationFiles): string | null;
 }

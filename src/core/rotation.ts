@@ -84,6 +84,10 @@ export interface AppenderOptions {
   openedAt: number;
   /** Durable mode ('batch'): fdatasync each run before it leaves the ring; sync the folder after renames. */
   fsync: boolean;
+  /** Retention: rotated files older than this (ms) are deleted; 0: no limit. */
+  maxAge: number;
+  /** Retention: the oldest rotated files are deleted while they total more bytes than this; 0: no limit. */
+  maxTotalSize: number;
 }
 
 /** Passes of compressRotated when names moved under the previous one. */
@@ -106,6 +110,8 @@ export class FileAppender implements RotationFiles {
    * batch has queued for it since; -1 when not known (a new batch, or the base file reopened).
    */
   private baseBytes = -1;
+  /** Retention runs once at start (the first time the lock is held), then after each rotation. */
+  private retentionDue = true;
   /** Set by the policy when it changed the state outside a rotation (see `stateChanged`). */
   private stateDirty = false;
   /** The policy rotation follows: ours, or that of live writers who were there first. */
@@ -156,6 +162,7 @@ export class FileAppender implements RotationFiles {
       const { state, changed } = this.reconcile(this.readState(lockFd), nowMs / 1000);
       if (changed) this.writeState(lockFd, state);
       this.baseFile(state);
+      this.retain();
     } finally {
       this.lock.release();
     }
@@ -191,6 +198,7 @@ export class FileAppender implements RotationFiles {
     let dirty = changed;
     const run = this.run;
     const { policy } = this;
+    if (this.retentionDue) this.retain();
     // A batch that failed part-way left its unwritten run behind: it is still in the ring and
     // comes back whole in the next batch, so it is dropped here, never written twice.
     run.reset();
@@ -204,6 +212,7 @@ export class FileAppender implements RotationFiles {
         if (policy.shouldRollover(state, seconds, off - start, this)) {
           run.write(state, committed);
           policy.rollover(state, seconds, this);
+          this.retain();
           // Saved at once: a thread that dies later in this batch must not leave a rotation
           // that the state does not know about.
           this.writeState(lockFd, state);
@@ -263,6 +272,32 @@ export class FileAppender implements RotationFiles {
       this.onConflict(new ScheduleConflictError(this.options.filename, state.schedule, mine.key, others));
     }
     return { state, changed: false };
+  }
+
+  /**
+   * maxAge and maxTotalSize, under the lock, over this base file's rotated files (compressed or
+   * not, from this run or earlier ones; never the base file, never another base's files): first
+   * those older than maxAge, dated by their name's period or their mtime; then the oldest while
+   * the rest total more than maxTotalSize.
+   */
+  private retain(): void {
+    this.retentionDue = false;
+    const { maxAge, maxTotalSize, filename } = this.options;
+    if (maxAge <= 0 && maxTotalSize <= 0) return;
+    const found: Array<{ path: string; size: number; time: number; order: number }> = [];
+    for (const f of this.policy.rotatedFiles(this.listFolder(), this)) {
+      const st = f.path === filename ? null : statOrNull(f.path);
+      if (st?.isFile()) found.push({ path: f.path, size: st.size, time: f.time ?? st.mtimeMs / 1000, order: f.order });
+    }
+    found.sort((a, b) => a.time - b.time || a.order - b.order);
+    const oldest = Date.now() / 1000 - maxAge / 1000;
+    let total = found.reduce((sum, f) => sum + f.size, 0);
+    for (const f of found) {
+      const tooOld = maxAge > 0 && f.time < oldest;
+      if (!tooOld && (maxTotalSize <= 0 || total <= maxTotalSize)) continue;
+      this.remove(f.path);
+      total -= f.size;
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 // Rotation by size: CPython 3.13's RotatingFileHandler decisions, made once for every process under
 // the file lock from the base file's real size on disk (never from a per-process estimate).
-import type { RotationFiles, RotationPolicy } from './policy.js';
+import { basename, dirname, join } from 'node:path';
+import type { RotatedFile, RotationFiles, RotationPolicy } from './policy.js';
 import type { RotationState } from './rotation.js';
 import { STATE_VERSION } from './timed-policy.js';
 
@@ -74,6 +75,28 @@ export class SizePolicy implements RotationPolicy {
     files.queueCompression(state, dfn);
     state.gen++;
     files.reopenBase(state);
+  }
+
+  /**
+   * `base.<n>` and `base.<n>.gz` whatever n (files an earlier configuration left too), and the
+   * namer's names for 1..backupCount; dated by mtime, base.N older than base.1.
+   */
+  rotatedFiles(names: string[], files: RotationFiles): RotatedFile[] {
+    const { filename } = files.options;
+    const stem = basename(filename);
+    const named = new Map<string, number>();
+    for (let i = 1; i <= this.backupCount; i++) {
+      const n = basename(files.rotationFilename(`${filename}.${i}`));
+      named.set(n, i);
+      named.set(`${n}.gz`, i);
+    }
+    const out: RotatedFile[] = [];
+    for (const name of names) {
+      const m = name.startsWith(`${stem}.`) ? /^(\d+)(\.gz)?$/.exec(name.slice(stem.length + 1)) : null;
+      const n = m ? Number(m[1]) : named.get(name);
+      if (n !== undefined) out.push({ path: join(dirname(filename), name), time: null, order: -n });
+    }
+    return out;
   }
 
   target(): null {

@@ -2,7 +2,8 @@
 // the shared state and each record's own time, so a record lands in its own period's file.
 import { Schedule, defaultRotationName, filesToDelete } from '../time/schedule.js';
 import { statOrNull } from './files.js';
-import type { RotationFiles, RotationPolicy } from './policy.js';
+import { basename } from 'node:path';
+import type { RotatedFile, RotationFiles, RotationPolicy } from './policy.js';
 import type { RotationState } from './rotation.js';
 
 /** How many rotated periods the on-disk state remembers, so late records find their own file. */
@@ -123,6 +124,20 @@ export class TimedPolicy implements RotationPolicy {
     this.deleteBackups(files);
     state.gen++;
     files.reopenBase(state);
+  }
+
+  /**
+   * The names CPython's getFilesToDelete recognises (every one, as with backupCount 0), each dated
+   * by the period its name says; a period's parts are ordered by their number.
+   */
+  rotatedFiles(names: string[], files: RotationFiles): RotatedFile[] {
+    const { filename, namer, compress } = files.options;
+    return filesToDelete(filename, 0, this.schedule, namer !== null || compress, names).map((path) => {
+      const parts = basename(path).split('.');
+      const at = parts.findIndex((p) => this.schedule.suffixTime(p) !== null);
+      const part = Number(parts[at + 1]);
+      return { path, time: at < 0 ? null : this.schedule.suffixTime(parts[at]!), order: Number.isInteger(part) ? part : 0 };
+    });
   }
 
   /** A part's name taken (by an earlier run with a lost state, say) is skipped, never overwritten. */

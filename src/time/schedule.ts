@@ -6,7 +6,7 @@
 // that their quirks (DST "addend" hours, int() truncation, MIDNIGHT with atTime equal to the
 // current second) are reproduced exactly. ../shared/oracle holds CPython's own results.
 import {
-  gmtime, localZone, zoneByName, UnknownTimezoneError, DAYS_PER_WEEK, SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_MINUTE,
+  gmtime, daysFromCivil, localZone, zoneByName, UnknownTimezoneError, DAYS_PER_WEEK, SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_MINUTE,
 } from './zone.js';
 import type { BrokenDownTime, Zone } from './zone.js';
 import { strftime } from './strftime.js';
@@ -282,6 +282,22 @@ export class Schedule {
       newRolloverAt += this.#dstAddend(this.#isdst(now), this.#isdst(newRolloverAt));
     }
     return newRolloverAt;
+  }
+
+  /**
+   * The time a rotated name's date part says (epoch seconds), read back in this schedule's zone (or
+   * UTC); null if `part` is not one of our suffixes. For retention by age: around a DST change it
+   * may be off by the change, as the name itself is ambiguous then.
+   */
+  suffixTime(part: string): number | null {
+    const m = /^(\d{4})-(\d{2})-(\d{2})(?:_(\d{2})(?:-(\d{2})(?:-(\d{2}))?)?)?$/.exec(part);
+    if (!m) return null;
+    const [, y, mo, d, h = '0', mi = '0', s = '0'] = m;
+    const wall = daysFromCivil(+y!, +mo!, +d!) * SECONDS_PER_DAY + (+h * 60 + +mi) * 60 + +s;
+    if (this.utc) return wall;
+    // The instant whose local time is `wall`: correct by the offset, then by the offset there.
+    const guess = wall - this.#zone.localtime(wall).utoff;
+    return wall - this.#zone.localtime(guess).utoff;
   }
 
   /** The time the file rotated at rolloverAt is named for (its period's start). */
