@@ -158,6 +158,7 @@ test('2 processes x 3 worker threads (+ main), default options: every record onc
   const { files, bytes } = assertRotated(t, base, { maxBytes: options.maxBytes, expected: 2 * 4 * n });
   t.true(files.length > bytes / options.maxBytes, `${files.length} files for ${bytes} bytes`);
   t.true(files.length < 2 * bytes / options.maxBytes + 1, 'no more files than the size allows');
+  t.is(processes.rotations, files.length - 1, "one 'rotate' event per rotated file, summed over both processes");
   t.log(`${files.length} files, ${bytes} bytes`);
 });
 

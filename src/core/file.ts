@@ -8,7 +8,8 @@ import { FileAppender } from './rotation.js';
 import { flockAddon } from './filelock.js';
 import { appenderOptions, resolveOptions, type HandlerOptions, type ResolvedOptions, type SizeHandlerOptions } from './options.js';
 import { channelName, ensureFlusher, isServed, privateFile, sharedFileFor, type SharedFile } from './shared.js';
-import { faultCode, messageToError, type ErrorMessage } from './errors.js';
+import { faultCode, messageToError, type ErrorMessage, type EventMessage } from './errors.js';
+import type { RemoveEvent, RotateEvent, RotationEvent } from './policy.js';
 
 export interface HandlerStats {
   /** Records accepted into this process's buffer since it was made. */
@@ -23,6 +24,10 @@ export interface HandlerStats {
 /** The events a log file emits. */
 export interface LogFileEvents {
   error: [err: Error];
+  /** The base file was rotated to `dest` by this process (once per rotation, across all processes). */
+  rotate: [event: RotateEvent];
+  /** A rotated file was deleted by this process: for `backupCount`, `maxAge` or `maxTotalSize`. */
+  remove: [event: RemoveEvent];
 }
 
 /** How long a writer facing a full ring sleeps before looking again. */
@@ -96,7 +101,7 @@ export class LogFile extends EventEmitter<LogFileEvents> {
     if (!resolved.allowNetworkFs) checkNetworkFs(this.filename, (err) => this.report(err));
     if (this.shared) {
       this.channel = new BroadcastChannel(channelName(this.filename));
-      this.channel.onmessage = (e: unknown) => this.heard((e as { data: ErrorMessage }).data);
+      this.channel.onmessage = (e: unknown) => this.heard((e as { data: ErrorMessage | EventMessage }).data);
       this.channel.unref();
       ensureFlusher(this.file, (err) => this.report(err));
       // A flusher started by a worker dies with that worker, and an announcement can cross a flusher
@@ -187,6 +192,9 @@ export class LogFile extends EventEmitter<LogFileEvents> {
       this.report(err as Error);
     }
     this.finishCompression();
+    // The flusher announced the rotations of those records before freeing them: one turn of the
+    // event loop delivers the announcements, so they are emitted before the channel closes.
+    await new Promise((r) => setImmediate(r));
     this.detach();
   }
 
@@ -201,7 +209,7 @@ export class LogFile extends EventEmitter<LogFileEvents> {
   private finishCompression(): void {
     if (!this.options.config.compress) return;
     try {
-      this.ownDrainer().appender.compressRotated();
+      this.ownDrainer().appender.compressRotated(true);
     } catch (err) {
       this.report(err as Error);
     }
@@ -277,15 +285,27 @@ export class LogFile extends EventEmitter<LogFileEvents> {
   /** This thread's own drainer, for flushSync, exit paths, oversized records and `shared: false`. */
   private ownDrainer(): Drainer {
     if (this.drainer === null) {
-      const appender = new FileAppender(appenderOptions(this.file.config), (err) => this.report(err));
+      const appender = new FileAppender(appenderOptions(this.file.config), (err) => this.report(err), (e) => this.announce(e));
       this.drainer = new Drainer(this.file.control, this.file.ring, this.file.hub, appender);
     }
     return this.drainer;
   }
 
   /** A flusher's report: made by the one handler in the process that claims it. */
-  private heard(m: ErrorMessage): void {
-    if (this.file.control.claimReport(m.seq)) this.report(messageToError(m));
+  private heard(m: ErrorMessage | EventMessage): void {
+    if (!this.file.control.claimReport(m.seq)) return;
+    if (m.type === 'error') this.report(messageToError(m));
+    else this.announce(m);
+  }
+
+  /** Emits a rotation or deletion; a listener that throws is reported, never thrown into the flusher's path. */
+  private announce(e: RotationEvent): void {
+    try {
+      if (e.type === 'rotate') this.emit('rotate', { source: e.source, dest: e.dest });
+      else this.emit('remove', { path: e.path, reason: e.reason });
+    } catch (err) {
+      this.report(err as Error);
+    }
   }
 
   private detach(): void {

@@ -11,7 +11,7 @@ import { Drainer } from './drain.js';
 import { FileAppender } from './rotation.js';
 import { appenderOptions, type FlusherConfig } from './options.js';
 import { HUB_KEY, channelName, type HubMessage } from './shared.js';
-import { errorToMessage } from './errors.js';
+import { errorToMessage, type EventMessage } from './errors.js';
 
 /** Sleep between heartbeats when there is nothing to write. */
 const IDLE_WAIT_MS = 1000;
@@ -53,7 +53,9 @@ function adopt(sab: SharedArrayBuffer, config: FlusherConfig): void {
   const channel = new BroadcastChannel(channelName(config.filename));
   channel.unref();
   const f: Served = { config, control, ring, channel, fault: null, retryAt: 0, retryMs: RETRY_MIN_MS, drainer: null! };
-  const appender = new FileAppender(appenderOptions(config), (err) => report(f, err));
+  // Rotations and deletions are announced like reports: the one handler of the file that claims
+  // the sequence number emits them, so each happens once as an event, in this process only.
+  const appender = new FileAppender(appenderOptions(config), (err) => report(f, err), (e) => f.channel.postMessage({ ...e, seq: f.control.nextReport() } satisfies EventMessage));
   f.drainer = new Drainer(control, ring, hub, appender, token);
   served.set(config.filename, f);
   control.serve(token);

@@ -29,8 +29,8 @@ export interface RotationFiles {
   rename(source: string, dest: string): void;
   /** Appends `source` to `dest` and removes `source`: rotation into a name that exists keeps both. */
   mergeInto(source: string, dest: string): void;
-  /** Unlinks `path`; a file already gone is not an error. */
-  remove(path: string): void;
+  /** Unlinks `path` (a file already gone is not an error) and reports a 'remove' event with `reason`. */
+  remove(path: string, reason: RemoveReason): void;
   exists(path: string): boolean;
   /** The names in the base file's folder. */
   listFolder(): string[];
@@ -39,6 +39,24 @@ export interface RotationFiles {
   /** With `compress`: queues a rotated file for gzip off the write path. */
   queueCompression(state: RotationState, path: string): void;
 }
+
+/** Why a rotated file was deleted: backupCount (deleted, or replaced by an older one shifted onto it), or retention. */
+export type RemoveReason = 'backupCount' | 'maxAge' | 'maxTotalSize';
+
+/** The 'rotate' event: the base file became `dest` (renamed, or appended to an existing `dest`). */
+export interface RotateEvent {
+  source: string;
+  dest: string;
+}
+
+/** The 'remove' event: a rotated file was deleted. */
+export interface RemoveEvent {
+  path: string;
+  reason: RemoveReason;
+}
+
+/** What an appender reports as it works, in the process that did it. */
+export type RotationEvent = ({ type: 'rotate' } & RotateEvent) | ({ type: 'remove' } & RemoveEvent);
 
 export interface RotatedFile {
   path: string;

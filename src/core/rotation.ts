@@ -9,7 +9,7 @@ import { FileLock } from './filelock.js';
 import { LogFileError, ScheduleConflictError } from '../errors.js';
 import { openCreating, statOrNull, writeFileSyncing } from './files.js';
 import { FRAME_HEADER_BYTES, frameTime, payloadLength } from './frame.js';
-import { policyFromKey, type RotationFiles, type RotationPolicy } from './policy.js';
+import { policyFromKey, type RemoveReason, type RotationEvent, type RotationFiles, type RotationPolicy } from './policy.js';
 import { STATE_VERSION } from './timed-policy.js';
 
 /**
@@ -128,8 +128,12 @@ export class FileAppender implements RotationFiles {
   /** `onConflict` hears of a live writer of this file with another schedule (issue: never silent). */
   private readonly onConflict: (err: Error) => void;
 
-  constructor(options: AppenderOptions, onConflict: (err: Error) => void) {
+  /** Hears of each rotation and deletion, in the thread that made it (the handler's 'rotate' and 'remove' events). */
+  private readonly onEvent: (e: RotationEvent) => void;
+
+  constructor(options: AppenderOptions, onConflict: (err: Error) => void, onEvent: (e: RotationEvent) => void = () => {}) {
     this.options = options;
+    this.onEvent = onEvent;
     this.policy = options.policy;
     this.onConflict = onConflict;
     this.lock = new FileLock(options.lockFile, options.mkdir);
@@ -295,7 +299,7 @@ export class FileAppender implements RotationFiles {
     for (const f of found) {
       const tooOld = maxAge > 0 && f.time < oldest;
       if (!tooOld && (maxTotalSize <= 0 || total <= maxTotalSize)) continue;
-      this.remove(f.path);
+      this.remove(f.path, tooOld ? 'maxAge' : 'maxTotalSize');
       total -= f.size;
     }
   }
@@ -323,6 +327,7 @@ export class FileAppender implements RotationFiles {
     } catch (err) {
       throw new LogFileError('rotate', `${source} -> ${dest}`, err);
     }
+    this.onEvent({ type: 'rotate', source, dest });
   }
 
   rename(source: string, dest: string): void {
@@ -343,14 +348,17 @@ export class FileAppender implements RotationFiles {
       if (err instanceof LogFileError) throw err;
       throw new LogFileError('merge', `${source} -> ${dest}`, err);
     }
+    this.onEvent({ type: 'rotate', source, dest });
   }
 
-  remove(path: string): void {
+  remove(path: string, reason: RemoveReason): void {
     try {
       unlinkSync(path);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new LogFileError('delete', path, err);
+      return;
     }
+    this.onEvent({ type: 'remove', path, reason });
   }
 
   exists(path: string): boolean {
@@ -427,7 +435,10 @@ export class FileAppender implements RotationFiles {
    * half-written .gz alone. Rotation by size renames files while they are read: a pass that finds
    * them moved is followed by another, a few times, so that closing leaves nothing uncompressed.
    */
-  compressRotated(): void {
+  compressRotated(force = false): void {
+    // Closing forces a look at the state: rotations made by the process's flusher thread are not
+    // known to this thread's appender, and the flusher may be gone before it compresses them.
+    if (force) this.compressPending = true;
     for (let pass = 0; pass < COMPRESS_PASSES && this.options.compress && this.compressPending; pass++) this.compressPass();
   }
 

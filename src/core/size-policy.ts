@@ -109,7 +109,7 @@ export class SizePolicy implements RotationPolicy {
   }
 
   private removeRotated(state: RotationState, path: string, files: RotationFiles): void {
-    for (const ext of this.forms(files)) if (files.exists(path + ext)) files.remove(path + ext);
+    for (const ext of this.forms(files)) if (files.exists(path + ext)) files.remove(path + ext, 'backupCount');
     if (state.compress) state.compress = state.compress.filter((p) => p !== path);
   }
 }

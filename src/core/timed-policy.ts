@@ -150,7 +150,7 @@ export class TimedPolicy implements RotationPolicy {
     const { filename, backupCount, namer, compress } = files.options;
     if (backupCount <= 0) return;
     // Compressed names end in .gz: CPython's getFilesToDelete treats them as a namer's.
-    for (const victim of filesToDelete(filename, backupCount, this.schedule, namer !== null || compress, files.listFolder())) files.remove(victim);
+    for (const victim of filesToDelete(filename, backupCount, this.schedule, namer !== null || compress, files.listFolder())) files.remove(victim, 'backupCount');
   }
 
   /** The base file, or for a late record its period's rotated file, else a file named for its own time. */

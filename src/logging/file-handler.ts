@@ -18,6 +18,9 @@ export abstract class LogFileHandler extends Handler {
     this.file = file;
     // Without onError, the file's errors become this handler's (its 'error' listeners, else a warning).
     this.file.on('error', (err) => this.handleError(err));
+    // Rotations and deletions made by this process, as the handler's own events.
+    this.file.on('rotate', (e) => this.emit('rotate', e));
+    this.file.on('remove', (e) => this.emit('remove', e));
   }
 
   /** Absolute path of the base file. */

@@ -105,10 +105,14 @@ export function assertRotated(t, base, { maxBytes, expected, timed = false, igno
 export async function processes(t, { procs = 2, threads = 3, n, pad = 60, options }) {
   const base = join(tempDir('cl-size-mp-'), 'logs', 'app.log'); // logs/ is not made beforehand
   const runs = Array.from({ length: procs }, (_, p) => runChild('size-proc.mjs', [base, JSON.stringify(options), `p${p}`, String(threads), String(n), String(pad)]));
+  let rotations = 0;
   for (const r of await Promise.all(runs)) {
     t.is(r.code, 0, r.stderr);
     t.is(r.stderr, '', 'no error reported');
+    rotations += JSON.parse(r.stdout.trim().split('\n').at(-1)).rotations;
   }
+  // The 'rotate' events the processes' handlers emitted, for the caller to compare.
+  processes.rotations = rotations;
   return base;
 }
 
