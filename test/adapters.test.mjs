@@ -157,3 +157,41 @@ for (const kind of ['pino', 'winston', 'log4js']) {
     t.true(JSON.parse(out.stdout.trim().split('\n').at(-1)).reported > 0, out.stderr);
   });
 }
+
+/** The folder's files (not the lock) with their line counts. */
+function lineCounts(dir) {
+  const out = {};
+  for (const n of readdirSync(dir).sort()) if (!n.startsWith('.')) out[n] = readFileSync(join(dir, n), 'utf8').split('\n').length - 1;
+  return out;
+}
+
+test('adapters: maxBytes without when rotates by size (base.1 ... base.N); with when, within each period', async (t) => {
+  const { ConcurrentLogPinoStream } = await import(adapterPath('pino'));
+  const { ConcurrentLogTransport } = await import(adapterPath('winston'));
+  const { configure } = await import(adapterPath('log4js'));
+  const line = (i) => `{"level":30,"msg":"record ${String(i).padStart(3, '0')}"}\n`; // 32 bytes: three per 100-byte file
+  const options = { maxBytes: 100, backupCount: 3 };
+  const dirs = { pino: tmp(), winston: tmp(), log4js: tmp() };
+  const pino = new ConcurrentLogPinoStream({ filename: join(dirs.pino, 'app.log'), ...options });
+  const winston = new ConcurrentLogTransport({ filename: join(dirs.winston, 'app.log'), ...options });
+  const log4js = configure({ filename: join(dirs.log4js, 'app.log'), layout: undefined, ...options, eol: '' }, { basicLayout: (e) => e.data[0], layout: () => (e) => e.data[0] });
+  for (let i = 0; i < 10; i++) {
+    pino.write(line(i));
+    await new Promise((r) => winston.log({ [Symbol.for('message')]: line(i).slice(0, -1) }, r));
+    log4js({ data: [line(i)], startTime: new Date() });
+  }
+  await new Promise((r) => pino.end(r));
+  await new Promise((r) => winston.end(r));
+  await new Promise((r, j) => log4js.shutdown((e) => (e ? j(e) : r())));
+  for (const [kind, dir] of Object.entries(dirs)) {
+    t.deepEqual(lineCounts(dir), { 'app.log': 1, 'app.log.1': 3, 'app.log.2': 3, 'app.log.3': 3 }, kind);
+  }
+  // With a schedule, maxBytes splits the period instead.
+  const timed = tmp();
+  const w2 = new ConcurrentLogTransport({ filename: join(timed, 'app.log'), when: 'D', ...options, maxAge: '30d' });
+  for (let i = 0; i < 8; i++) await new Promise((r) => w2.log({ [Symbol.for('message')]: line(i).slice(0, -1) }, r));
+  await new Promise((r) => w2.end(r));
+  const names = Object.keys(lineCounts(timed));
+  t.is(names.length, 3);
+  for (const n of names.slice(1)) t.regex(n, /^app\.log\.\d{4}-\d{2}-\d{2}\.[12]$/);
+});

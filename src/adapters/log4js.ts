@@ -7,7 +7,8 @@
  * The record's time is the event's `startTime`. `log4js.shutdown(cb)` flushes and closes the file.
  */
 import { EOL } from 'node:os';
-import { LogFile } from '../core/file.js';
+import type { LogFile } from '../core/file.js';
+import { openLogFile } from '../core/open.js';
 import type { HandlerOptions } from '../core/options.js';
 
 /** What log4js passes as an event (the fields used here). */
@@ -41,7 +42,7 @@ export function configure(config: Log4jsAppenderConfig, layouts?: Log4jsLayouts)
   const { type: _type, filename, layout: layoutConfig, eol = EOL, timezoneOffset, ...options } = config;
   let layout: Layout = layouts?.basicLayout ?? ((e: Log4jsEvent) => JSON.stringify(e));
   if (layoutConfig && layouts) layout = layouts.layout(layoutConfig.type, layoutConfig);
-  const handler = new LogFile(filename, options);
+  const handler = openLogFile(filename, options);
   const appender = ((event: Log4jsEvent) => {
     const t = event.startTime instanceof Date ? event.startTime.getTime() : undefined;
     handler.write(layout(event, timezoneOffset) + eol, Number.isFinite(t) ? t : undefined);

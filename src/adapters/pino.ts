@@ -8,7 +8,8 @@
  */
 import { Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { LogFile } from '../core/file.js';
+import type { LogFile } from '../core/file.js';
+import { openLogFile } from '../core/open.js';
 import type { HandlerOptions } from '../core/options.js';
 import { timeFrom } from './time.js';
 
@@ -50,7 +51,7 @@ export class ConcurrentLogPinoStream extends Writable {
     // pino adds its own keys to the options ($context, pinoWillSendConfig): not the handler's.
     const handlerOptions: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(rest)) if (!k.startsWith('$') && k !== 'pinoWillSendConfig') handlerOptions[k] = v;
-    this.handler = new LogFile(filename, handlerOptions as HandlerOptions);
+    this.handler = openLogFile(filename, handlerOptions as HandlerOptions);
   }
 
   override _write(chunk: string | Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {

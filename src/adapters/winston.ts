@@ -9,7 +9,8 @@
  * that is a time (else now).
  */
 import TransportStream from 'winston-transport';
-import { LogFile } from '../core/file.js';
+import type { LogFile } from '../core/file.js';
+import { openLogFile } from '../core/open.js';
 import type { HandlerOptions } from '../core/options.js';
 import { timeFrom } from './time.js';
 
@@ -32,7 +33,7 @@ export class ConcurrentLogTransport extends TransportStream {
     const { filename, eol = '\n', format, level, silent, handleExceptions, handleRejections, log: _log, logv: _logv, close: _close, ...rest } = options;
     super({ format, level, silent, handleExceptions, handleRejections });
     this.eol = eol;
-    this.handler = new LogFile(filename, rest);
+    this.handler = openLogFile(filename, rest);
   }
 
   override log(info: Record<string | symbol, unknown>, callback: () => void): void {
