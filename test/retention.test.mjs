@@ -94,3 +94,13 @@ test("a timed name's date is read back in the handler's zone (the age maxAge com
   t.is(Schedule.create({ when: 'S', utc: true }).suffixTime('2026-03-29_02-30-15'), Date.UTC(2026, 2, 29, 2, 30, 15) / 1000);
   t.is(paris.suffixTime('log'), null);
 });
+
+test('retention with delay and a folder not made yet: the first record makes it, no error', async (t) => {
+  const dir = join(tempDir('cl-retain-'), 'not', 'yet');
+  const errors = [];
+  const h = new ConcurrentRotatingFileHandler(join(dir, 'app.log'), { maxBytes: 100, backupCount: 2, maxAge: '1d', maxTotalSize: '1M', delay: true, onError: (e) => errors.push(e) });
+  h.write('first\n');
+  await h.close();
+  t.deepEqual(errors, []);
+  t.deepEqual(names(dir), ['app.log']);
+});

@@ -288,6 +288,8 @@ export class FileAppender implements RotationFiles {
     this.retentionDue = false;
     const { maxAge, maxTotalSize, filename } = this.options;
     if (maxAge <= 0 && maxTotalSize <= 0) return;
+    // No folder yet (delay, or made on the first write): nothing to delete, not an error.
+    if (statOrNull(dirname(filename)) === null) return;
     const found: Array<{ path: string; size: number; time: number; order: number }> = [];
     for (const f of this.policy.rotatedFiles(this.listFolder(), this)) {
       const st = f.path === filename ? null : statOrNull(f.path);
