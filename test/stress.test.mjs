@@ -65,3 +65,25 @@ test('the logging writer\'s lines carry the user\'s call site: pathname and the 
     t.true(text.includes(` - ${writers}[line:${lineno}] - ${level}: `), `${level} at ${writers}:${lineno}`);
   }
 });
+
+for (const [when, maxBytes] of [['none', 16384], ['S', 16384]]) {
+  test(`stress --when ${when} --max-bytes ${maxBytes}: rotated by size${when === 'S' ? ' within seconds' : ' alone'}, every line verified once`, (t) => {
+    const r = stress('ours', ['--when', when, '--max-bytes', String(maxBytes)], `size-${when}`);
+    t.is(r.status, 0, r.stderr);
+    const res = JSON.parse(r.stdout.trimEnd().split('\n').at(-1));
+    t.like(res, { lines: 10000, expected: 10000, lost: 0, duplicated: 0, torn: 0, misplaced: 0, failedChildren: 0, unread: [], maxBytes });
+    const names = readdirSync(r.dir).filter((f) => f.startsWith('stress'));
+    // About 800 KB of lines: dozens of files, none over maxBytes (a record is far smaller).
+    t.true(res.files > 20, String(res.files));
+    for (const f of names) t.true(readFileSync(join(r.dir, f)).length < maxBytes, f);
+    if (when === 'none') t.true(names.every((f) => /^stress\.log(\.\d+)?$/.test(f)), names.join(' '));
+    else t.true(names.some((f) => /^stress\.log\.\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}\.\d+$/.test(f)), names.join(' '));
+  });
+}
+
+test('stress: --when none needs --max-bytes, and --max-bytes is for writer ours', (t) => {
+  for (const bad of [['--when', 'none'], ['--max-bytes', '100', '--writer', 'raw'], ['--max-bytes', '-5']]) {
+    const r = spawnSync(process.execPath, [BIN, 'stress', ...bad], { encoding: 'utf8', cwd: scratch });
+    t.is(r.status, 2, JSON.stringify(bad) + r.stderr);
+  }
+});

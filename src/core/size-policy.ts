@@ -58,18 +58,21 @@ export class SizePolicy implements RotationPolicy {
     const { backupCount } = this;
     files.closeBase();
     const name = (i: number) => files.rotationFilename(`${filename}.${i}`);
+    // CPython looks at every name from backupCount down: one listing of the folder answers for
+    // the names in it, so a large backupCount costs no system call per name.
+    const folder = new Folder(dirname(filename), files);
     for (let i = backupCount - 1; i > 0; i--) {
       const sfn = name(i);
-      const dfn = name(i + 1);
-      const forms = this.forms(files).filter((ext) => files.exists(sfn + ext));
+      const forms = this.forms(files).filter((ext) => folder.exists(sfn + ext));
       if (forms.length === 0) continue;
-      this.removeRotated(state, dfn, files);
-      for (const ext of forms) files.rename(sfn + ext, dfn + ext);
+      const dfn = name(i + 1);
+      this.removeRotated(state, dfn, files, folder);
+      for (const ext of forms) folder.rename(sfn + ext, dfn + ext);
       if (state.compress) state.compress = state.compress.map((p) => (p === sfn ? dfn : p));
     }
     const dfn = name(1);
     // Kept from CPython: a rotator need not replace an existing target.
-    this.removeRotated(state, dfn, files);
+    this.removeRotated(state, dfn, files, folder);
     files.rotate(filename, dfn);
     files.syncFolder();
     files.queueCompression(state, dfn);
@@ -108,8 +111,32 @@ export class SizePolicy implements RotationPolicy {
     return files.options.compress ? ['', '.gz'] : [''];
   }
 
-  private removeRotated(state: RotationState, path: string, files: RotationFiles): void {
-    for (const ext of this.forms(files)) if (files.exists(path + ext)) files.remove(path + ext, 'backupCount');
+  private removeRotated(state: RotationState, path: string, files: RotationFiles, folder: Folder): void {
+    for (const ext of this.forms(files)) if (folder.exists(path + ext)) folder.remove(path + ext);
     if (state.compress) state.compress = state.compress.filter((p) => p !== path);
+  }
+}
+
+/** The log's folder as listed once, kept up to date as the shift renames and removes in it. */
+class Folder {
+  private readonly names: Set<string>;
+  constructor(private readonly dir: string, private readonly files: RotationFiles) {
+    this.names = new Set(files.listFolder());
+  }
+
+  /** A namer may put rotated files elsewhere: those are asked of the file system. */
+  exists(path: string): boolean {
+    return dirname(path) === this.dir ? this.names.has(basename(path)) : this.files.exists(path);
+  }
+
+  rename(source: string, dest: string): void {
+    this.files.rename(source, dest);
+    this.names.delete(basename(source));
+    this.names.add(basename(dest));
+  }
+
+  remove(path: string): void {
+    this.files.remove(path, 'backupCount');
+    this.names.delete(basename(path));
   }
 }

@@ -14,7 +14,7 @@ import { WRITERS, writerInfo } from '../stress/writers.js';
 import { packageRoot } from '../paths.js';
 import type { ChildConfig, ChildMessage } from '../stress/child.js';
 
-export const usage = `usage: concurrent-log stress [--procs P] [--threads T] [--tasks 100] [--n 1000] [--dir DIR] [--when S] [--fsync batch] [--writer ours] [--json]
+export const usage = `usage: concurrent-log stress [--procs P] [--threads T] [--tasks 100] [--n 1000] [--dir DIR] [--when S|none] [--max-bytes N] [--fsync batch] [--writer ours] [--json]
 
 The seed's multi-process stress test: P processes x T worker threads write TASKS x N x 5 records
 (levels debug, info, 警告, 报错, 严重; messages <level>-<task>-<i>) to one time-rotating log
@@ -26,7 +26,10 @@ options:
   --tasks N       tasks, dealt round-robin across the processes (default 100)
   --n N           iterations per task, five records each (default 1000)
   --dir DIR       write the log files there and keep them (default: a temp folder, removed after)
-  --when W        rotation unit: S, M, H, D, MIDNIGHT (default S)
+  --when W        rotation unit: S, M, H, D, MIDNIGHT (default S); none: by size alone (needs --max-bytes)
+  --max-bytes N   writer ours: rotate by size too, before a record that would bring the file to N
+                  bytes (with --when none, ConcurrentRotatingFileHandler: app.log.1 ... app.log.K;
+                  verified file by file, with no misplaced check)
   --fsync batch   writer ours: durable mode (fdatasync once per batch per file before it is freed)
   --writer W      what writes the records (default ours):
 ${WRITERS.map((w) => `                    ${w.name.padEnd(21)} ${w.description}`).join('\n')}
@@ -45,6 +48,8 @@ export interface StressOptions {
   when: string;
   /** Durable mode for writer ours (--fsync batch). */
   fsync: boolean;
+  /** Writer ours: rotate by size too (--max-bytes); with when 'NONE', by size alone. 0: by time only. */
+  maxBytes?: number;
   writer: string;
   /** Progress on stderr (default true). */
   progress?: boolean;
@@ -58,6 +63,8 @@ export interface StressResult {
   n: number;
   when: string;
   fsync: boolean;
+  /** --max-bytes (0: none). */
+  maxBytes: number;
   /** Seconds from the first fork to the last child's exit (verification excluded). */
   elapsed: number;
   lines: number;
@@ -130,7 +137,7 @@ export async function runStress(opts: StressOptions): Promise<StressResult> {
         const tasks: number[] = [];
         for (let t = p; t < opts.tasks; t += opts.procs) tasks.push(t);
         if (!tasks.length) continue;
-        const cfg: ChildConfig = { writer: opts.writer, file, when: opts.when, fsync: opts.fsync, threads: opts.threads, n: opts.n, tasks };
+        const cfg: ChildConfig = { writer: opts.writer, file, when: opts.when, fsync: opts.fsync, maxBytes: opts.maxBytes ?? 0, threads: opts.threads, n: opts.n, tasks };
         const child = fork(childPath, [JSON.stringify(cfg)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
         child.on('message', (m: ChildMessage) => {
           if (m.type === 'progress' || m.type === 'done') counts[p] = m.records;
@@ -142,7 +149,9 @@ export async function runStress(opts: StressOptions): Promise<StressResult> {
     elapsed = (performance.now() - t0) / 1000;
     clearInterval(tick);
     if (tty) process.stderr.write(`\r\x1b[K${progressLine(opts, counts.reduce((a, b) => a + b, 0), total, t0)}\n`);
-    const v = await verifyRun(file, { tasks: opts.tasks, n: opts.n, when: opts.when, interval: 1, all: info.verifyAll });
+    // By size alone the names are numbered, not dated: every file of the stem is read, unplaced.
+    const bySize = opts.when === 'NONE';
+    const v = await verifyRun(file, { tasks: opts.tasks, n: opts.n, when: bySize ? 'S' : opts.when, interval: 1, all: info.verifyAll || bySize });
     const read = new Set(v.fileNames);
     const unread = (await readdir(dir)).filter((f) => f.startsWith('stress') && !f.endsWith('.lock') && !read.has(f));
     return {
@@ -163,7 +172,8 @@ export async function runStress(opts: StressOptions): Promise<StressResult> {
       duplicated: v.duplicated,
       torn: v.torn,
       misplaced: v.misplaced,
-      verifyAll: info.verifyAll,
+      verifyAll: info.verifyAll || bySize,
+      maxBytes: opts.maxBytes ?? 0,
       failedChildren,
       unread,
       tornExamples: v.tornExamples,
@@ -191,7 +201,7 @@ function waitExit(child: ChildProcess): Promise<number> {
 /** The readable summary: the run, then verify.py's table. */
 export function formatStress(r: StressResult): string {
   const head = [
-    `writer ${r.writer}: ${r.procs} procs x ${r.threads} threads, ${r.tasks} tasks x ${r.n} x 5 records, when=${r.when}${r.fsync ? ', fsync=batch' : ''}`,
+    `writer ${r.writer}: ${r.procs} procs x ${r.threads} threads, ${r.tasks} tasks x ${r.n} x 5 records, when=${r.when}${r.maxBytes ? `, maxBytes=${r.maxBytes}` : ''}${r.fsync ? ', fsync=batch' : ''}`,
     `   elapsed: ${r.elapsed.toFixed(3)} s (first fork to last exit)`,
     `     lines: ${r.lines.toLocaleString('en-US')} (${r.linesPerSec.toLocaleString('en-US')} lines/s)`,
   ];
@@ -211,7 +221,7 @@ export async function main(argv: string[]): Promise<number> {
   let json = false;
   try {
     const a = parseArgs(argv, {
-      procs: 'int', threads: 'int', tasks: 'int', n: 'int', dir: 'string', when: 'string', fsync: 'string', writer: 'string', json: 'bool', help: 'bool',
+      procs: 'int', threads: 'int', tasks: 'int', n: 'int', dir: 'string', when: 'string', 'max-bytes': 'int', fsync: 'string', writer: 'string', json: 'bool', help: 'bool',
     });
     if (a.flags['help']) {
       process.stdout.write(usage);
@@ -227,11 +237,15 @@ export async function main(argv: string[]): Promise<number> {
       when: ((f['when'] as string | undefined) ?? 'S').toUpperCase(),
       writer: (f['writer'] as string | undefined) ?? 'ours',
       fsync: f['fsync'] === 'batch',
+      maxBytes: (f['max-bytes'] as number | undefined) ?? 0,
     };
     if (f['fsync'] !== undefined && f['fsync'] !== 'batch') throw new UsageError(`--fsync takes 'batch', not '${String(f['fsync'])}'`);
     json = Boolean(f['json']);
     if (opts.procs < 1 || opts.threads < 1 || opts.tasks < 1 || opts.n < 1) throw new UsageError('--procs, --threads, --tasks and --n must be at least 1');
-    if (!['S', 'M', 'H', 'D', 'MIDNIGHT'].includes(opts.when)) throw new UsageError(`unsupported --when '${opts.when}'`);
+    if (!['S', 'M', 'H', 'D', 'MIDNIGHT', 'NONE'].includes(opts.when)) throw new UsageError(`unsupported --when '${opts.when}'`);
+    if (opts.maxBytes! < 0) throw new UsageError('--max-bytes must be 0 or more');
+    if (opts.maxBytes && !opts.writer.startsWith('ours')) throw new UsageError('--max-bytes is for writer ours');
+    if (opts.when === 'NONE' && !opts.maxBytes) throw new UsageError('--when none rotates by size: give --max-bytes');
     if (!writerInfo(opts.writer)) throw new UsageError(`unknown writer '${opts.writer}'`);
   } catch (err) {
     if (err instanceof UsageError) {

@@ -10,6 +10,8 @@ export interface ChildConfig {
   file: string;
   when: string;
   fsync: boolean;
+  /** Writer ours: rotate by size too; with when 'NONE', by size alone. */
+  maxBytes: number;
   threads: number;
   n: number;
   tasks: number[];
@@ -28,7 +30,7 @@ async function main(): Promise<void> {
   const cfg = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
   const t0 = performance.now();
   const main = usesOurHandler(cfg.writer)
-    ? new (await import('../../core/file.js')).LogFile(cfg.file, handlerOptions(cfg.when, cfg.fsync || cfg.writer === 'ours-fsync'))
+    ? (await import('../../core/open.js')).openLogFile(cfg.file, handlerOptions(cfg.when, cfg.fsync || cfg.writer === 'ours-fsync', cfg.maxBytes))
     : null;
   main?.on('error', (err) => process.stderr.write(`stress child ${process.pid}: handler error: ${err.stack ?? err}\n`));
   const pool = new Piscina({
@@ -46,7 +48,7 @@ async function main(): Promise<void> {
   const timer = setInterval(() => send({ type: 'progress', records: Atomics.load(progress, 0) }), 200);
   try {
     const runs = cfg.tasks.map((task) => {
-      const t: WriteTask = { kind: 'write', writer: cfg.writer, file: cfg.file, when: cfg.when, fsync: cfg.fsync, task, n: cfg.n, progress: progressBuf };
+      const t: WriteTask = { kind: 'write', writer: cfg.writer, file: cfg.file, when: cfg.when, fsync: cfg.fsync, maxBytes: cfg.maxBytes, task, n: cfg.n, progress: progressBuf };
       return pool.run(t) as Promise<number>;
     });
     const written = (await Promise.all(runs)).reduce((a, b) => a + b, 0);

@@ -9,6 +9,7 @@ export interface WriteTask {
   file: string;
   when: string;
   fsync: boolean;
+  maxBytes: number;
   task: number;
   n: number;
   /** Int32Array(1) over a SharedArrayBuffer: records written so far in this process. */
@@ -27,8 +28,8 @@ const CLOSE_TIMEOUT_MS = 15_000;
 let cached: { key: string; writer: Promise<StressWriter> } | null = null;
 
 function writerFor(t: WriteTask): Promise<StressWriter> {
-  const key = `${t.writer}\0${t.file}\0${t.when}\0${t.fsync}`;
-  if (!cached || cached.key !== key) cached = { key, writer: openWriter(t.writer, t.file, { when: t.when, fsync: t.fsync }) };
+  const key = `${t.writer}\0${t.file}\0${t.when}\0${t.fsync}\0${t.maxBytes}`;
+  if (!cached || cached.key !== key) cached = { key, writer: openWriter(t.writer, t.file, { when: t.when, fsync: t.fsync, maxBytes: t.maxBytes }) };
   return cached.writer;
 }
 

@@ -51,6 +51,8 @@ export interface WriterOptions {
   when?: string;
   /** `ours` only: durable mode (`fsync: 'batch'`). */
   fsync?: boolean;
+  /** `ours` only: rotate by size too (with when 'NONE', by size alone); 0: by time only. */
+  maxBytes?: number;
   /** The thread name put in text lines. */
   threadName?: string;
 }
@@ -107,16 +109,25 @@ function endStream(stream: Any): Promise<void> {
   });
 }
 
-/** The options every `ours` handler of the stress run is created with. */
-export function handlerOptions(when: string, fsync = false): HandlerOptions {
-  return { when: when as When, interval: 1, backupCount: 0, delay: true, encoding: 'utf-8', fsync: fsync ? 'batch' : false };
+/**
+ * The options every `ours` handler of the stress run is created with. With maxBytes, 'NONE' means
+ * the size handler alone, keeping every file for the verifier (backupCount: a bound on the files).
+ */
+export function handlerOptions(when: string, fsync = false, maxBytes = 0): HandlerOptions {
+  const common = { delay: true, encoding: 'utf-8', fsync: fsync ? ('batch' as const) : false } as const;
+  if (when === 'NONE') return { ...common, maxBytes, backupCount: SIZE_BACKUPS };
+  return { ...common, when: when as When, interval: 1, backupCount: 0, maxBytes };
 }
+
+/** backupCount of a size-only stress run: more files than any run makes, so none is deleted. */
+const SIZE_BACKUPS = 20_000;
 
 /** What every writer is opened with. */
 interface OpenContext {
   file: string;
   when: string;
   fsync: boolean;
+  maxBytes: number;
   thread: string;
 }
 
@@ -136,8 +147,8 @@ const RAW_BATCH_BYTES = 64 * 1024;
 async function openOurs(c: OpenContext, fsync: boolean): Promise<StressWriter> {
   // Loaded only here: the handler's module graph costs ~0.1 s per thread to load, which the
   // other writers should not pay (with 100 threads per process it adds up).
-  const { LogFile } = await import('../../core/file.js');
-  const h = new LogFile(c.file, handlerOptions(c.when, fsync));
+  const { openLogFile } = await import('../../core/open.js');
+  const h = openLogFile(c.file, handlerOptions(c.when, fsync, c.maxBytes));
   h.on('error', (err) => process.stderr.write(`stress: handler error: ${err.stack ?? err}\n`));
   return { write: (level, msg, t) => h.write(seedLine(level, msg, t, c.thread), t), close: () => h.close() };
 }
@@ -286,5 +297,5 @@ async function openPino(c: OpenContext, critical: 'fatal' | 'error'): Promise<St
 export function openWriter(name: string, file: string, opts: WriterOptions = {}): Promise<StressWriter> {
   const open = OPENERS[name];
   if (!open) throw new Error(`stress: unknown writer '${name}'`);
-  return open({ file, when: opts.when ?? 'S', fsync: opts.fsync ?? false, thread: opts.threadName ?? `Worker-${threadId}` });
+  return open({ file, when: opts.when ?? 'S', fsync: opts.fsync ?? false, maxBytes: opts.maxBytes ?? 0, thread: opts.threadName ?? `Worker-${threadId}` });
 }
