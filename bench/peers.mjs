@@ -16,8 +16,12 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(root, 'bin/concurrent-log.mjs');
 const ALL = ['raw', 'raw-batched', 'ours', 'ours-fsync', 'logging', 'pino', 'pino-error', 'pino-roll', 'winston', 'log4js', 'rotating-file-stream', 'python'];
 
-const usage = `usage: node bench/peers.mjs [--procs 2] [--threads 2] [--tasks 100] [--n 1000] [--rounds 3] [--writers ${ALL.join(',')}] [--json]\n`;
-const opts = { procs: 2, threads: 2, tasks: 100, n: 1000, rounds: 3, writers: ALL, json: false };
+/** The size round (--max-bytes N): every writer with a size option of its own, rotating by size alone. */
+const SIZE = ['ours', 'pino-roll', 'winston', 'log4js', 'rotating-file-stream'];
+
+const usage = `usage: node bench/peers.mjs [--procs 2] [--threads 2] [--tasks 100] [--n 1000] [--rounds 3] [--writers ${ALL.join(',')}] [--max-bytes N] [--json]
+  --max-bytes N   the size round: ${SIZE.join(', ')} rotating by size alone at N bytes (--when none)\n`;
+const opts = { procs: 2, threads: 2, tasks: 100, n: 1000, rounds: 3, writers: null, maxBytes: 0, json: false };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
@@ -26,13 +30,14 @@ for (let i = 0; i < argv.length; i++) {
   if (name === 'json') opts.json = true;
   else if (name === 'help' || a === '-h') { process.stdout.write(usage); process.exit(0); }
   else if (name === 'writers') opts.writers = String(value()).split(',').filter(Boolean);
-  else if (['procs', 'threads', 'tasks', 'n', 'rounds'].includes(name)) {
+  else if (['procs', 'threads', 'tasks', 'n', 'rounds', 'max-bytes'].includes(name)) {
     const v = Number(value());
     if (!Number.isInteger(v) || v < 1) { process.stderr.write(`peers: --${name} needs a positive integer\n${usage}`); process.exit(2); }
-    opts[name] = v;
+    opts[name === 'max-bytes' ? 'maxBytes' : name] = v;
   } else { process.stderr.write(`peers: unknown argument '${a}'\n${usage}`); process.exit(2); }
 }
-for (const w of opts.writers) if (!ALL.includes(w)) { process.stderr.write(`peers: unknown writer '${w}'\n${usage}`); process.exit(2); }
+opts.writers ??= opts.maxBytes ? SIZE : ALL;
+for (const w of opts.writers) if (!(opts.maxBytes ? SIZE : ALL).includes(w)) { process.stderr.write(`peers: unknown writer '${w}'\n${usage}`); process.exit(2); }
 const hasPython = spawnSync('python3', ['--version']).status === 0;
 const writers = opts.writers.filter((w) => w !== 'python' || hasPython);
 if (writers.length < opts.writers.length) process.stderr.write('peers: python3 not found, skipping the CPython run\n');
@@ -46,7 +51,8 @@ try {
     for (const w of order) {
       const dir = join(scratch, `r${round}-${w}`);
       const args = [BIN, 'stress', '--writer', w, '--procs', String(opts.procs), '--threads', String(opts.threads),
-        '--tasks', String(opts.tasks), '--n', String(opts.n), '--dir', dir, '--json'];
+        '--tasks', String(opts.tasks), '--n', String(opts.n), '--dir', dir, '--json',
+        ...(opts.maxBytes ? ['--when', 'none', '--max-bytes', String(opts.maxBytes)] : [])];
       process.stderr.write(`round ${round + 1}/${opts.rounds}: ${w} ... `);
       // cwd = scratch: each stress run's own result file lands there and is discarded.
       const r = spawnSync(process.execPath, args, { cwd: scratch, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 600_000 });
@@ -103,6 +109,7 @@ for (const s of summary) {
 }
 
 const expected = opts.tasks * opts.n * 5;
+const rotation = opts.maxBytes ? `by size alone at ${opts.maxBytes.toLocaleString('en-US')} bytes` : 'when=S';
 const fmt = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
 const cols = ['writer', 'lines/s', 'vs ours', 'vs raw-batched', 'elapsed s', 'lines', 'files', 'lost', 'dup', 'torn', 'misplaced', 'failed runs'];
 const rows = summary.map((s) => [
@@ -113,7 +120,7 @@ const rows = summary.map((s) => [
 const widths = cols.map((c, i) => Math.max(c.length, ...rows.map((r) => String(r[i]).length)));
 const line = (r) => r.map((v, i) => (i === 0 ? String(v).padEnd(widths[i]) : String(v).padStart(widths[i]))).join('  ');
 const table = [
-  `peers: ${opts.procs} procs x ${opts.threads} threads, ${opts.tasks} tasks x ${opts.n} x 5 = ${expected.toLocaleString('en-US')} records, when=S, ${opts.rounds} round(s); median lines/s, worst round's losses`,
+  `peers: ${opts.procs} procs x ${opts.threads} threads, ${opts.tasks} tasks x ${opts.n} x 5 = ${expected.toLocaleString('en-US')} records, ${rotation}, ${opts.rounds} round(s); median lines/s, worst round's losses`,
   line(cols), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line),
   '* rotated names differ from CPython\'s: every file of the stem was read, no misplaced check.',
 ].join('\n');
@@ -124,7 +131,7 @@ const outDir = join(root, 'bench', 'results');
 mkdirSync(outDir, { recursive: true });
 const result = {
   date, node: process.version, platform: `${process.platform}-${process.arch}`, cpus: availableParallelism(),
-  procs: opts.procs, threads: opts.threads, tasks: opts.tasks, n: opts.n, expected, rounds: opts.rounds,
+  procs: opts.procs, threads: opts.threads, tasks: opts.tasks, n: opts.n, expected, rounds: opts.rounds, maxBytes: opts.maxBytes, rotation,
   summary, runs,
 };
 const jsonPath = join(outDir, `peers-${stamp}.json`);
@@ -147,7 +154,7 @@ function chart(summary, meta) {
   const out = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="13">`);
   out.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
-  out.push(`<text x="16" y="24" font-size="16" font-weight="bold">concurrent-log stress: ${esc(meta.procs)} procs x ${esc(meta.threads)} threads, ${esc(meta.expected.toLocaleString('en-US'))} records, when=S</text>`);
+  out.push(`<text x="16" y="24" font-size="16" font-weight="bold">concurrent-log stress: ${esc(meta.procs)} procs x ${esc(meta.threads)} threads, ${esc(meta.expected.toLocaleString('en-US'))} records, ${esc(meta.rotation)}</text>`);
   out.push(`<text x="16" y="44" fill="#555">${esc(meta.node)} ${esc(meta.platform)}, ${esc(meta.cpus)} cpus, ${esc(meta.rounds)} round(s), ${esc(meta.date)}</text>`);
   const panel = (y0, title, value, max, color, text) => {
     out.push(`<text x="16" y="${y0 - 8}" font-weight="bold">${esc(title)}</text>`);

@@ -48,3 +48,12 @@ test('bench:startup: import times of concurrent-log and pino in new worker threa
   for (const row of r.rows) t.true(row.medianMs > 0);
   t.true(Number.isFinite(r.oursVsPino));
 });
+
+test('bench:peers --max-bytes: the size round, every peer rotating by its own size option, ours losing nothing', (t) => {
+  const r = bench('peers.mjs', ['--max-bytes', '65536', '--tasks', '2', '--n', '200', '--rounds', '1']);
+  t.deepEqual(r.summary.map((s) => s.writer), ['ours', 'pino-roll', 'winston', 'log4js', 'rotating-file-stream']);
+  const ours = r.summary[0];
+  t.like(ours, { lost: 0, duplicated: 0, torn: 0 });
+  t.true(ours.files > 1, 'ours rotated by size');
+  t.is(r.rotation, 'by size alone at 65,536 bytes');
+});

@@ -27,7 +27,8 @@ options:
   --n N           iterations per task, five records each (default 1000)
   --dir DIR       write the log files there and keep them (default: a temp folder, removed after)
   --when W        rotation unit: S, M, H, D, MIDNIGHT (default S); none: by size alone (needs --max-bytes)
-  --max-bytes N   writer ours: rotate by size too, before a record that would bring the file to N
+  --max-bytes N   rotate by size too (ours: before a record that would bring the file to N; the peers
+                  with their own size option), for ours, ours-fsync, pino-roll, winston, log4js, rotating-file-stream
                   bytes (with --when none, ConcurrentRotatingFileHandler: app.log.1 ... app.log.K;
                   verified file by file, with no misplaced check)
   --fsync batch   writer ours: durable mode (fdatasync once per batch per file before it is freed)
@@ -244,7 +245,7 @@ export async function main(argv: string[]): Promise<number> {
     if (opts.procs < 1 || opts.threads < 1 || opts.tasks < 1 || opts.n < 1) throw new UsageError('--procs, --threads, --tasks and --n must be at least 1');
     if (!['S', 'M', 'H', 'D', 'MIDNIGHT', 'NONE'].includes(opts.when)) throw new UsageError(`unsupported --when '${opts.when}'`);
     if (opts.maxBytes! < 0) throw new UsageError('--max-bytes must be 0 or more');
-    if (opts.maxBytes && !opts.writer.startsWith('ours')) throw new UsageError('--max-bytes is for writer ours');
+    if (opts.maxBytes && !writerInfo(opts.writer)?.size) throw new UsageError(`--max-bytes is for the writers that rotate by size: ${WRITERS.filter((w) => w.size).map((w) => w.name).join(', ')}`);
     if (opts.when === 'NONE' && !opts.maxBytes) throw new UsageError('--when none rotates by size: give --max-bytes');
     if (!writerInfo(opts.writer)) throw new UsageError(`unknown writer '${opts.writer}'`);
   } catch (err) {

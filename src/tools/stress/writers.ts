@@ -20,20 +20,22 @@ export interface WriterInfo {
   verifyAll: boolean;
   /** Runs outside Node (the CPython reference). */
   external?: boolean;
+  /** Rotates by size with --max-bytes (and --when none: by size alone), as the peer's own size option. */
+  size?: boolean;
 }
 
 export const WRITERS: readonly WriterInfo[] = [
   { name: 'raw', description: 'fs.writeSync of each pre-formatted line on an O_APPEND fd, no rotation (the per-line floor)', verifyAll: false },
   { name: 'raw-batched', description: 'pre-formatted lines, 64 KiB writeSync per thread on an O_APPEND fd, no coordination, no rotation (the true floor)', verifyAll: false },
-  { name: 'ours', description: 'concurrent-log LogFile, lines formatted by the stress harness', verifyAll: false },
-  { name: 'ours-fsync', description: "concurrent-log LogFile with fsync: 'batch' (durable: group commit)", verifyAll: false },
+  { name: 'ours', description: 'concurrent-log LogFile, lines formatted by the stress harness', verifyAll: false, size: true },
+  { name: 'ours-fsync', description: "concurrent-log LogFile with fsync: 'batch' (durable: group commit)", verifyAll: false, size: true },
   { name: 'logging', description: "concurrent-log's Python-style layer: the seed's dictConfig verbatim and getLogger().info(...) (caller fields included)", verifyAll: false },
   { name: 'pino', description: 'pino + sonic-boom (sync:false) to one file, no rotation; critical as fatal (flushes synchronously)', verifyAll: false },
   { name: 'pino-error', description: 'pino + sonic-boom (sync:false) to one file, no rotation; critical as error', verifyAll: false },
-  { name: 'pino-roll', description: 'pino + pino-roll (frequency 1000 ms; names file.N)', verifyAll: true },
-  { name: 'winston', description: 'winston + winston-daily-rotate-file (datePattern per second, named like CPython)', verifyAll: false },
-  { name: 'log4js', description: 'log4js dateFile appender (pattern per second, named like CPython)', verifyAll: false },
-  { name: 'rotating-file-stream', description: 'rotating-file-stream (interval 1s, generator naming like CPython)', verifyAll: false },
+  { name: 'pino-roll', description: 'pino + pino-roll (frequency 1000 ms, or size with --max-bytes; names file.N)', verifyAll: true, size: true },
+  { name: 'winston', description: 'winston + winston-daily-rotate-file (datePattern per second, named like CPython; maxSize with --max-bytes)', verifyAll: false, size: true },
+  { name: 'log4js', description: 'log4js dateFile appender (pattern per second, named like CPython; file appender with maxLogSize with --max-bytes)', verifyAll: false, size: true },
+  { name: 'rotating-file-stream', description: 'rotating-file-stream (interval 1s, generator naming like CPython; size with --max-bytes)', verifyAll: false, size: true },
   { name: 'python', description: 'CPython logging.handlers.TimedRotatingFileHandler, multiprocessing + threads (bench/python_stress.py)', verifyAll: false, external: true },
 ];
 
@@ -214,7 +216,9 @@ const OPENERS: Record<string, (c: OpenContext) => Promise<StressWriter>> = {
   async 'pino-roll'(c) {
     const pino = await load('pino');
     const roll = await load('pino-roll');
-    const dest = await roll({ file: c.file, frequency: 1000, mkdir: true });
+    // pino-roll's size takes units: k for KiB.
+    const rotation = c.maxBytes > 0 ? { size: `${Math.max(1, Math.round(c.maxBytes / 1024))}k` } : { frequency: 1000 };
+    const dest = await roll({ file: c.file, ...rotation, mkdir: true });
     const log = pino({ level: 'debug' }, dest);
     const methods = ['debug', 'info', 'warn', 'error', 'fatal'];
     return { write: (level, msg) => log[methods[level]!](msg), close: () => endStream(dest) };
@@ -226,7 +230,8 @@ const OPENERS: Record<string, (c: OpenContext) => Promise<StressWriter>> = {
     const transport = new DailyRotateFile({
       filename: `${basename(c.file)}.%DATE%`,
       dirname: dirname(c.file),
-      datePattern: 'YYYY-MM-DD_HH-mm-ss',
+      // By size: one date for the whole run, the size rotation numbering the files (maxSize in bytes).
+      ...(c.maxBytes > 0 ? { datePattern: 'YYYY', maxSize: c.maxBytes } : { datePattern: 'YYYY-MM-DD_HH-mm-ss' }),
       maxFiles: null,
       auditFile: `${dirname(c.file)}/.winston-audit-${process.pid}-${threadId}.json`,
     });
@@ -252,7 +257,9 @@ const OPENERS: Record<string, (c: OpenContext) => Promise<StressWriter>> = {
     log4js.addLayout('seed', () => (ev: Any) => seedLine(ev.data[1], ev.data[0], ev.startTime.getTime(), c.thread).slice(0, -1));
     log4js.configure({
       appenders: {
-        file: { type: 'dateFile', filename: c.file, pattern: 'yyyy-MM-dd_hh-mm-ss', keepFileExt: false, alwaysIncludePattern: false, numBackups: 1e6, layout: { type: 'seed' } },
+        file: c.maxBytes > 0
+          ? { type: 'file', filename: c.file, maxLogSize: c.maxBytes, backups: 1e6, layout: { type: 'seed' } }
+          : { type: 'dateFile', filename: c.file, pattern: 'yyyy-MM-dd_hh-mm-ss', keepFileExt: false, alwaysIncludePattern: false, numBackups: 1e6, layout: { type: 'seed' } },
       },
       categories: { default: { appenders: ['file'], level: 'debug' } },
     });
@@ -270,7 +277,10 @@ const OPENERS: Record<string, (c: OpenContext) => Promise<StressWriter>> = {
     // CPython's per-second suffix of the period start: 'YYYY-MM-DD HH:MM:SS' with '_' and '-'.
     const generator = (time: Date | null): string =>
       time ? `${base}.${asctime(new Date(time).getTime()).slice(0, 19).replace(' ', '_').replace(/:/g, '-')}` : base;
-    const stream = rfs.createStream(generator, { interval: '1s', intervalBoundary: true, path: dirname(c.file) });
+    // By size: numbered names (rotating-file-stream's size takes K for KiB).
+    const stream = c.maxBytes > 0
+      ? rfs.createStream((time: Date | null, index?: number) => (time ? `${base}.${index ?? 1}` : base), { size: `${Math.max(1, Math.round(c.maxBytes / 1024))}K`, path: dirname(c.file) })
+      : rfs.createStream(generator, { interval: '1s', intervalBoundary: true, path: dirname(c.file) });
     stream.on('error', (err: Error) => process.stderr.write(`stress: rotating-file-stream error: ${err.message}\n`));
     return {
       write: (level, msg, t) => {
