@@ -44,3 +44,13 @@ export function parseArgs(argv: string[], spec: Record<string, FlagKind>, opts: 
   }
   return { flags, positionals };
 }
+
+/**
+ * A command's answer to a bad invocation: a UsageError is printed (with the usage text, if given)
+ * and gives exit status 2; anything else is not a usage problem and is thrown on.
+ */
+export function usageExit(command: string, err: unknown, usage = ''): number {
+  if (!(err instanceof UsageError)) throw err;
+  process.stderr.write(`concurrent-log ${command}: ${err.message}\n${usage ? `\n${usage}` : ''}`);
+  return 2;
+}

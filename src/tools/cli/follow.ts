@@ -1,6 +1,6 @@
 // `concurrent-log follow BASEFILE`: prints every line of a rotating series once, by the handler's journal.
 import { Follower } from '../follow.js';
-import { parseArgs, UsageError } from '../args.js';
+import { parseArgs, usageExit, UsageError } from '../args.js';
 
 export const usage = `usage: concurrent-log follow BASEFILE [--checkpoint FILE] [--from-start] [--lock-file FILE] [--poll-ms 100]
 
@@ -33,11 +33,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (a.positionals.length !== 1) throw new UsageError('BASEFILE is required');
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`concurrent-log follow: ${err.message}\n\n${usage}`);
-      return 2;
-    }
-    throw err;
+    return usageExit('follow', err, usage);
   }
   const f = a.flags;
   const follower = new Follower({

@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { formatVerifyTable, verifyRun, type VerifyResult } from '../verify.js';
-import { parseArgs, UsageError } from '../args.js';
+import { parseArgs, usageExit, UsageError } from '../args.js';
 import { WRITERS, writerInfo } from '../stress/writers.js';
 import { packageRoot } from '../paths.js';
 import type { ChildConfig, ChildMessage } from '../stress/child.js';
@@ -249,11 +249,7 @@ export async function main(argv: string[]): Promise<number> {
     if (opts.when === 'NONE' && !opts.maxBytes) throw new UsageError('--when none rotates by size: give --max-bytes');
     if (!writerInfo(opts.writer)) throw new UsageError(`unknown writer '${opts.writer}'`);
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`concurrent-log stress: ${err.message}\n\n${usage}`);
-      return 2;
-    }
-    throw err;
+    return usageExit('stress', err, usage);
   }
   try {
     // A benchmark-only dependency (a devDependency): the logger never loads it.
@@ -266,11 +262,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     r = await runStress(opts);
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`concurrent-log stress: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
+    return usageExit('stress', err);
   }
   const out = join(process.cwd(), 'bench', 'results');
   const saved = join(out, `stress-${r.date.replace(/[:.]/g, '-')}.json`);

@@ -2,7 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { formatVerifyJson, formatVerifyTable, formatVerifyVerdict, unitFor, verifyRun } from '../verify.js';
-import { parseArgs, UsageError } from '../args.js';
+import { parseArgs, usageExit, UsageError } from '../args.js';
 
 export const usage = `usage: concurrent-log verify BASEFILE [--when S] [--interval 1] [--tasks 100] [--n 1000] [--utc] [--all] [--json]
 
@@ -41,11 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     const st = await stat(dir).catch(() => null);
     if (!st?.isDirectory()) throw new UsageError(`no such folder: ${dir}`);
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`concurrent-log verify: ${err.message}\n\n${usage}`);
-      return 2;
-    }
-    throw err;
+    return usageExit('verify', err, usage);
   }
   const f = a.flags;
   const r = await verifyRun(a.positionals[0]!, {
