@@ -603,14 +603,7 @@ export class FileAppender implements RotationFiles {
     } catch (err) {
       throw new LogFileError('read state from', this.lock.path, err);
     }
-    if (n === 0) return null;
-    try {
-      const s = JSON.parse(this.stateBuf.toString('utf8', 0, n)) as RotationState;
-      if (s.v === STATE_VERSION && typeof s.rolloverAt === 'number') return s;
-    } catch {
-      // A state cut short (a process killed mid-write of it) is rebuilt from the file itself.
-    }
-    return null;
+    return parseState(this.stateBuf.toString('utf8', 0, n));
   }
 
   private writeState(lockFd: number, state: RotationState): void {
@@ -652,6 +645,22 @@ function grow(buf: Buffer, keep: number, need: number): Buffer {
   const next = Buffer.allocUnsafe(Math.max(need, buf.length * 2));
   buf.copy(next, 0, 0, keep);
   return next;
+}
+
+/**
+ * The rotation state from the lock file's text, or null when there is none usable: empty, of
+ * another version, or cut short (a process killed mid-write of it), which the handler rebuilds from
+ * the file itself. Writers and followers read it through this one function.
+ */
+export function parseState(text: string): RotationState | null {
+  if (text.length === 0) return null;
+  try {
+    const s = JSON.parse(text) as RotationState;
+    if (s.v === STATE_VERSION && typeof s.rolloverAt === 'number') return s;
+  } catch {
+    // Cut short: see above.
+  }
+  return null;
 }
 
 /** Consecutive frames bound for one file, gathered to be written with one write(). */

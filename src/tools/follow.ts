@@ -1,12 +1,12 @@
 // Follows a rotating log series by the handler's own rotation journal (the state in its lock file):
 // every line once, in order per file, across rotations, .gz files, stalls and restarts.
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, writeFileSync, fsyncSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { resolve } from 'node:path';
 import { flockAddon } from '../core/filelock.js';
 import { lockFilePath } from '../core/options.js';
-import { statOrNull } from '../core/files.js';
-import type { RotationState } from '../core/rotation.js';
+import { statOrNull, writeFileSyncing } from '../core/files.js';
+import { parseState, type RotationState } from '../core/rotation.js';
 
 export interface FollowOptions {
   /** The base file (the handler's `filename`). */
@@ -143,13 +143,7 @@ export class Follower {
     const path = this.opts.checkpoint;
     if (!path || this.cp === null) return;
     const tmp = `${path}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.cp));
-    const fd = openSync(tmp, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writeFileSyncing(tmp, Buffer.from(JSON.stringify(this.cp)), 0o666, true);
     renameSync(tmp, path);
     this.saved = true;
   }
@@ -169,15 +163,7 @@ export class Follower {
     try {
       // Read at offset 0 (the descriptor is reused across passes, so its position is not).
       const buf = Buffer.allocUnsafe(fstatSync(fd).size);
-      const text = buf.toString('utf8', 0, readSync(fd, buf, 0, buf.length, 0));
-      let state: RotationState | null = null;
-      if (text.length > 0) {
-        try {
-          state = JSON.parse(text) as RotationState;
-        } catch {
-          state = null; // cut short by a writer killed mid-write; the handler rebuilds it
-        }
-      }
+      const state = parseState(buf.toString('utf8', 0, readSync(fd, buf, 0, buf.length, 0)));
       const st = statOrNull(this.filename);
       return { state, baseIno: st === null ? null : st.ino };
     } finally {
