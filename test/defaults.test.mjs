@@ -2,7 +2,7 @@
 // file) and under everyday operations: restarts with a new schedule, a deleted or renamed base file,
 // a missing folder, log shippers globbing the log's folder.
 import test from 'ava';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
@@ -255,4 +255,17 @@ test('pino transports in 2 processes x 3 threads with default delay: each rotate
   t.is(misplaced, 0);
   t.is(total, 2 * 3 * 5000);
   t.is(seen.size, 2 * 3 * 5000);
+});
+
+test('a torn tail left by a process killed mid-write is closed off: the next record starts its own line', async (t) => {
+  const dir = tempDir();
+  const file = join(dir, 'app.log');
+  const h = new ConcurrentTimedRotatingFileHandler(file);
+  h.write('whole record\n');
+  await h.flush();
+  // What a writer killed inside write() leaves: part of a record, no newline.
+  appendFileSync(file, 'part of a rec');
+  h.write('next record\n');
+  await h.close();
+  t.deepEqual(linesIn(file), ['whole record', 'part of a rec', 'next record']);
 });

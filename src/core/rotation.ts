@@ -93,7 +93,9 @@ export interface AppenderOptions {
 /** Passes of compressRotated when names moved under the previous one. */
 const COMPRESS_PASSES = 4;
 
-const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT;
+/** Read-write so that sealTornTail can read a file's last byte back; every write appends. */
+const APPEND_FLAGS = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT;
+const NEWLINE = Buffer.from('\n');
 
 /**
  * Appends records to the base file and its rotated siblings under the cross-process file lock,
@@ -120,6 +122,8 @@ export class FileAppender implements RotationFiles {
   private reportedConflict: string | null = null;
   /** Reused for reading the state; grown to the state file's size, so the state has no cap. */
   private stateBuf = Buffer.allocUnsafe(64 * 1024);
+  /** The last byte of a file, read back by sealTornTail. */
+  private readonly lastByte = Buffer.alloc(1);
   /** The batch being written, one run of frames per target file (kept: its buffer is reused). */
   private readonly run = new Run(this);
   /** Whether rotated files may be waiting for compression (always checked once at start). */
@@ -239,8 +243,11 @@ export class FileAppender implements RotationFiles {
 
   /** Writes `data[0, len)` to the file a run targets: the base file (null) or a rotated one. */
   writeRun(state: RotationState, target: string | null, data: Buffer, len: number): void {
-    if (target === null) this.writeAll(this.baseFile(state), this.options.filename, data, len);
-    else this.appendTo(target, data, len);
+    if (target === null) {
+      const fd = this.baseFile(state);
+      this.sealTornTail(fd, this.options.filename);
+      this.writeAll(fd, this.options.filename, data, len);
+    } else this.appendTo(target, data, len);
   }
 
   /**
@@ -531,13 +538,14 @@ export class FileAppender implements RotationFiles {
     if (this.options.compress && !exists(path) && exists(path + '.gz')) {
       // A late record for a period already compressed: a gzip file may hold several members.
       const member = gzipSync(data.subarray(0, len));
-      this.appendPlain(path + '.gz', member, member.length);
+      this.appendPlain(path + '.gz', member, member.length, false);
       return;
     }
-    this.appendPlain(path, data, len);
+    this.appendPlain(path, data, len, true);
   }
 
-  private appendPlain(path: string, data: Buffer, len: number): void {
+  /** Appends to `path`; `lines`: the file holds log lines (not gzip members), see sealTornTail. */
+  private appendPlain(path: string, data: Buffer, len: number, lines = false): void {
     let fd: number;
     try {
       fd = openCreating(path, APPEND_FLAGS, this.options.mode, this.options.mkdir);
@@ -545,10 +553,30 @@ export class FileAppender implements RotationFiles {
       throw new LogFileError('open', path, err);
     }
     try {
+      if (lines) this.sealTornTail(fd, path);
       this.writeAll(fd, path, data, len);
     } finally {
       closeSync(fd);
     }
+  }
+
+  /**
+   * A process killed inside write() can leave a file ending in part of a record: Linux returns a
+   * short write to a process with a fatal signal pending, and nobody is left to cut it back. Records
+   * are whole lines, so a file that does not end in '\n' ends in such a fragment; it is closed with
+   * '\n' before we append, so our next record starts a line of its own instead of being glued to
+   * the fragment (and lost with it). Two syscalls per run, under the lock.
+   */
+  private sealTornTail(fd: number, path: string): void {
+    let size: number;
+    try {
+      size = fstatSync(fd).size;
+      if (size === 0 || readSync(fd, this.lastByte, 0, 1, size - 1) !== 1 || this.lastByte[0] === NEWLINE[0]) return;
+    } catch {
+      // Not a regular file we can read back (a device, a FIFO): nothing to seal.
+      return;
+    }
+    this.writeAll(fd, path, NEWLINE, 1);
   }
 
   /**
