@@ -77,7 +77,14 @@ export class TimedPolicy implements RotationPolicy {
       return;
     }
     const name = defaultRotationName(filename, schedule.rotationSuffix(state.rolloverAt, currentTime));
-    const dfn = files.rotationFilename(state.parts ? `${name}.${state.parts + 1}` : name);
+    // The period's last part is numbered after its parts, skipping numbers that late records took
+    // meanwhile (target()), so it is renamed into a free name, never merged past maxBytes.
+    let part = 0;
+    if (state.parts) {
+      part = state.parts + 1;
+      while (this.taken(name, part, files)) part++;
+    }
+    const dfn = files.rotationFilename(part ? `${name}.${part}` : name);
     files.closeBase();
     let at = 0;
     if (st !== null) {
@@ -92,7 +99,7 @@ export class TimedPolicy implements RotationPolicy {
     state.seq = (state.seq ?? 0) + 1;
     // With maxBytes the entry also keeps the period's default name and its last part's number
     // (0: the plain name), for late records that need a new part.
-    const parts = this.maxBytes > 0 ? { name, part: state.parts ? state.parts + 1 : 0 } : {};
+    const parts = this.maxBytes > 0 ? { name, part } : {};
     state.history.push([state.start, state.rolloverAt, dfn, { seq: state.seq, ino: st === null ? 0 : st.ino, at, ...parts }]);
     if (state.history.length > HISTORY_LENGTH) state.history.splice(0, state.history.length - HISTORY_LENGTH);
     this.deleteBackups(files);
