@@ -38,6 +38,45 @@ test('records reach the disk while every thread is busy in a synchronous loop', 
   await h.close();
 });
 
+/** Spins until `file` has `want` lines or `ms` pass; the number it has. No event loop turns meanwhile. */
+function spinUntilLines(file, want, ms) {
+  const deadline = Date.now() + ms;
+  let seen = 0;
+  while (Date.now() < deadline && seen < want) seen = linesOf(file).length;
+  return seen;
+}
+
+test('a file made while the flusher is still booting is served, though its thread never turns its event loop again', async (t) => {
+  const dir = tempDir();
+  // The first handler starts the flusher thread; the second is made at once, while it boots.
+  const first = new ConcurrentTimedRotatingFileHandler(join(dir, 'first.log'), { when: 'H', delay: true });
+  const file = join(dir, 'second.log');
+  const h = new ConcurrentTimedRotatingFileHandler(file, { when: 'H', delay: true });
+  h.write('second\n');
+  t.is(spinUntilLines(file, 1, 4000), 1);
+  await h.close();
+  await first.close();
+});
+
+// Serial: alone in the process, so that the flusher really ends with the opener and the worker starts the next.
+test.serial('a file made in another thread while a worker-started flusher boots is served, though every thread then spins', async (t) => {
+  const dir = tempDir();
+  // The main thread's handler makes the process hub, so workers started from now on share it; once
+  // it is closed the flusher lets its file go and ends, and the next handler, in a worker, starts one.
+  const opener = new ConcurrentTimedRotatingFileHandler(join(dir, 'opener.log'), { when: 'H', delay: true });
+  await opener.close();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const w = writer({ file: join(dir, 'worker.log'), count: 1, tag: 'w', after: 'spin', spinMs: 6000 });
+  await once(w, 'message');
+  const file = join(dir, 'main.log');
+  const h = new ConcurrentTimedRotatingFileHandler(file, { when: 'H', delay: true });
+  h.write('main\n');
+  t.is(spinUntilLines(file, 1, 4000), 1);
+  t.is(spinUntilLines(join(dir, 'worker.log'), 1, 4000), 1, "the worker's file is handed over to the main thread's flusher");
+  await w.terminate();
+  await h.close();
+});
+
 test('a worker terminated right after write() returned loses nothing', async (t) => {
   const file = join(tempDir(), 'app.log');
   const h = new ConcurrentTimedRotatingFileHandler(file, { when: 'H', delay: true, flushInterval: 1000 });

@@ -1,5 +1,5 @@
 import {
-  ATTACHED, DRAIN, DRAIN_BEAT, DROPPED, FAULT, NEXT_TOKEN, REPORTED, REPORT_SEQ, SERVED_BY,
+  ATTACHED, DRAIN, DRAIN_BEAT, DROPPED, FAULT, FAULT_COUNT, NEXT_TOKEN, REPORTED, REPORT_SEQ, SERVED_BY,
   type SharedViews,
 } from './layout.js';
 /**
@@ -46,8 +46,27 @@ export class Control {
     return Atomics.load(this.c, FAULT);
   }
 
-  setFault(n: number): void {
-    Atomics.store(this.c, FAULT, n);
+  /**
+   * One more failure with fault `n`: returns how many times in a row it has occurred in this process,
+   * whichever thread or flusher met it (a new flusher continues the count, so a fault is reported once
+   * per process, not once per flusher).
+   */
+  noteFault(n: number): number {
+    if (Atomics.exchange(this.c, FAULT, n) !== n) {
+      Atomics.store(this.c, FAULT_COUNT, 1);
+      return 1;
+    }
+    return Atomics.add(this.c, FAULT_COUNT, 1) + 1;
+  }
+
+  /** A write succeeded: the fault is over. */
+  clearFault(): void {
+    Atomics.store(this.c, FAULT, 0);
+    Atomics.store(this.c, FAULT_COUNT, 0);
+  }
+
+  faultCount(): number {
+    return Atomics.load(this.c, FAULT_COUNT);
   }
 
   /** Counts one dropped record; returns the total. */

@@ -43,9 +43,9 @@ export class Drainer {
       const head = (end - bytes) | 0;
       // Frees each run as soon as it is on disk; what did not reach the disk stays in the ring.
       this.appender.appendFrames(buffer, bytes, (committed) => this.ring.release((head + committed) | 0));
-      this.control.setFault(0);
+      this.control.clearFault();
     } catch (err) {
-      this.control.setFault(faultNumber(err));
+      this.control.noteFault(faultNumber(err));
       throw err;
     } finally {
       this.control.releaseDrain(this.token);

@@ -107,8 +107,7 @@ export class LogFile extends EventEmitter<LogFileEvents> {
       // A flusher started by a worker dies with that worker, and an announcement can cross a flusher
       // that is letting the file go: whoever notices first announces the file or starts a flusher.
       this.watch = setInterval(() => {
-        // Also with nothing pending: the flusher opens the file at once when delay is false.
-        if (this.file.ring.pending() > 0 || !isServed(this.file)) ensureFlusher(this.file, (err) => this.report(err));
+        ensureFlusher(this.file, (err) => this.report(err));
       }, WATCH_MS);
       this.watch.unref();
     } else if (!resolved.config.delay) {

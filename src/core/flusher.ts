@@ -2,7 +2,7 @@
 // word and drains every file's ring to disk under that file's lock, so records reach the disk even
 // while every writing thread is busy in a long synchronous loop. Files are independent: each has its
 // own drainer, fault state and retry backoff, so a file the disk refuses does not hold up the others.
-import { workerData, BroadcastChannel } from 'node:worker_threads';
+import { workerData, parentPort, BroadcastChannel } from 'node:worker_threads';
 import { viewsOf, hubViewsOf } from './layout.js';
 import { SharedRing } from './ring.js';
 import { Control } from './control.js';
@@ -11,23 +11,27 @@ import { Drainer } from './drain.js';
 import { FileAppender } from './rotation.js';
 import { appenderOptions, type FlusherConfig } from './options.js';
 import { HUB_KEY, channelName, type HubMessage } from './shared.js';
-import { errorToMessage, type EventMessage } from './errors.js';
+import { errorToMessage, faultNumber, type EventMessage } from './errors.js';
 
 /** Sleep between heartbeats when there is nothing to write. */
 const IDLE_WAIT_MS = 1000;
 /** Retry delays while the file system refuses a file's writes. */
 const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 1000;
+/** How long a replaced flusher waits for its successor to listen before leaving its files to their threads. */
+const HANDOVER_WAIT_MS = 2000;
+const HANDOVER_POLL_MS = 10;
 
 interface Served {
+  sab: SharedArrayBuffer;
   config: FlusherConfig;
   control: Control;
   ring: SharedRing;
   drainer: Drainer;
   /** Where this file's fault reports go: every handler of the file in the process listens. */
   channel: BroadcastChannel;
-  /** The current fault, counted, and when to try again. */
-  fault: { code: string; count: number } | null;
+  /** Whether the last attempt failed (the count is the control block's), and when to try again. */
+  faulted: boolean;
   retryAt: number;
   retryMs: number;
 }
@@ -52,7 +56,7 @@ function adopt(sab: SharedArrayBuffer, config: FlusherConfig): void {
   const ring = new SharedRing(views);
   const channel = new BroadcastChannel(channelName(config.filename));
   channel.unref();
-  const f: Served = { config, control, ring, channel, fault: null, retryAt: 0, retryMs: RETRY_MIN_MS, drainer: null! };
+  const f: Served = { sab, config, control, ring, channel, faulted: false, retryAt: 0, retryMs: RETRY_MIN_MS, drainer: null! };
   // Rotations and deletions are announced like reports: the one handler of the file that claims
   // the sequence number emits them, so each happens once as an event, in this process only.
   const appender = new FileAppender(appenderOptions(config), (err) => report(f, err), (e) => f.channel.postMessage({ ...e, seq: f.control.nextReport() } satisfies EventMessage));
@@ -62,8 +66,13 @@ function adopt(sab: SharedArrayBuffer, config: FlusherConfig): void {
   try {
     appender.openEagerly(config.openedAt);
   } catch (err) {
-    report(f, err as Error);
+    reportFault(f, err as Error, control.noteFault(faultNumber(err)));
   }
+}
+
+/** Reports the `count`th failure in a row, at 1, 2, 4, 8... (the count is kept per process, in the control block). */
+function reportFault(f: Served, err: Error, count: number): void {
+  if (count > 0 && (count & (count - 1)) === 0) report(f, err, count);
 }
 
 function release(f: Served): void {
@@ -73,30 +82,52 @@ function release(f: Served): void {
   f.channel.close();
 }
 
-/** Drains one file unless it is waiting to retry, keeping its own fault state. */
+/** Drains one file unless it is waiting to retry, keeping its own backoff. */
 function drain(f: Served, now: number): void {
   if (now < f.retryAt) return;
   try {
     if (f.drainer.drainOnce() === 'busy') return;
-    f.fault = null;
+    f.faulted = false;
     f.retryMs = RETRY_MIN_MS;
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    if (f.fault?.code !== code) f.fault = { code, count: 0 };
-    f.fault.count++;
-    if ((f.fault.count & (f.fault.count - 1)) === 0) report(f, err as Error, f.fault.count);
+    f.faulted = true;
+    reportFault(f, err as Error, f.control.faultCount());
     f.retryAt = now + f.retryMs;
     f.retryMs = Math.min(RETRY_MAX_MS, f.retryMs * 2);
   }
 }
 
-const announcements = new BroadcastChannel(HUB_KEY);
-announcements.onmessage = (e: unknown) => {
-  const m = (e as { data: HubMessage }).data;
+// Files come by the process's announcement channel, or straight from the thread that started this
+// flusher (its messages wait in the port until read, so that thread never waits for the boot).
+const heard = (m: HubMessage): void => {
   if (m.type === 'file') adopt(m.sab, m.config);
 };
+const announcements = new BroadcastChannel(HUB_KEY);
+announcements.onmessage = (e: unknown) => heard((e as { data: HubMessage }).data);
+parentPort!.on('message', heard);
+parentPort!.unref();
 for (const f of files) adopt(f.sab, f.config);
+hub.listening(token);
 announcements.postMessage({ type: 'hello', token } satisfies HubMessage);
+
+/**
+ * Replaced (by the main thread, see hub.ts claimFlusher): tells the new flusher about every file
+ * served here, since their own threads may be too busy to answer its hello, and stays until it has
+ * taken them all (a message from a thread that ends at once may never be delivered).
+ */
+async function handOver(): Promise<void> {
+  const deadline = Date.now() + HANDOVER_WAIT_MS;
+  for (;;) {
+    const next = hub.flusherToken();
+    const left = [...served.values()].filter((f) => f.control.servedBy() !== next);
+    if (next === 0 || left.length === 0 || Date.now() > deadline) return;
+    if (hub.awaitListening(next, 0)) {
+      for (const f of left) announcements.postMessage({ type: 'file', sab: f.sab, config: f.config } satisfies HubMessage);
+      hub.wake();
+    }
+    await new Promise((resolve) => setTimeout(resolve, HANDOVER_POLL_MS));
+  }
+}
 
 async function run(): Promise<void> {
   while (hub.isFlusher(token)) {
@@ -114,7 +145,7 @@ async function run(): Promise<void> {
       }
       pending = true;
       if (bytes >= f.config.batchBytes) batchReady = true;
-      if (f.fault) faulted = true;
+      if (f.faulted) faulted = true;
       interval = Math.min(interval, f.config.flushInterval);
     }
     if (served.size === 0) break;
@@ -130,16 +161,18 @@ async function run(): Promise<void> {
     let nextRetry = Infinity;
     for (const f of served.values()) {
       if (f.ring.pending() > 0) drain(f, now);
-      if (f.fault) nextRetry = Math.min(nextRetry, f.retryAt);
+      if (f.faulted) nextRetry = Math.min(nextRetry, f.retryAt);
     }
     // Only faulted files left pending: sleep until the earliest retry (or new work).
-    if (nextRetry !== Infinity && [...served.values()].every((f) => f.ring.pending() === 0 || f.fault)) {
+    if (nextRetry !== Infinity && [...served.values()].every((f) => f.ring.pending() === 0 || f.faulted)) {
       await hub.waitForWork(drainedAt, Math.max(1, nextRetry - Date.now()));
     }
   }
   hub.releaseFlusher(token);
+  await handOver();
   for (const f of [...served.values()]) release(f);
   announcements.close();
+  parentPort!.off('message', heard);
 }
 
 void run();

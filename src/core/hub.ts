@@ -1,5 +1,5 @@
 import {
-  HUB_EXITED, HUB_FLUSHER, HUB_FLUSHER_BEAT, HUB_NEXT_TOKEN, HUB_WAKE, type HubViews,
+  HUB_EXITED, HUB_FLUSHER, HUB_FLUSHER_BEAT, HUB_FLUSHER_MAIN, HUB_LISTENING, HUB_NEXT_TOKEN, HUB_WAKE, type HubViews,
 } from './layout.js';
 
 /**
@@ -8,6 +8,7 @@ import {
  * the same records meanwhile.
  */
 export const FLUSHER_STALE_MS = 3000;
+const LISTEN_SLICE_MS = 50;
 
 /**
  * The process hub's owner: the one flusher thread of the process (elected by compare-and-swap, kept
@@ -33,12 +34,23 @@ export class Hub {
     return this.flusherToken() !== 0 && Date.now() - this.times[HUB_FLUSHER_BEAT]! < FLUSHER_STALE_MS;
   }
 
-  /** The caller becomes the flusher if none is alive: returns its (negative) token, or 0 if another won. */
-  claimFlusher(): number {
+  /** Whether the current flusher was started by the main thread, and so lives as long as the process. */
+  flusherLasts(): boolean {
+    return Atomics.load(this.c, HUB_FLUSHER_MAIN) === 1;
+  }
+
+  /**
+   * The caller becomes the flusher if none is alive, or if it is the main thread and the live one was
+   * started by a worker: returns its (negative) token, or 0 if another won. A replaced flusher hands
+   * its files over and ends (flusher.ts); each file's DRAIN keeps the two from writing the same records.
+   */
+  claimFlusher(mainThread: boolean): number {
     const owner = this.flusherToken();
-    if (owner !== 0 && Date.now() - this.times[HUB_FLUSHER_BEAT]! < FLUSHER_STALE_MS) return 0;
+    const alive = owner !== 0 && Date.now() - this.times[HUB_FLUSHER_BEAT]! < FLUSHER_STALE_MS;
+    if (alive && !(mainThread && !this.flusherLasts())) return 0;
     const token = Atomics.sub(this.c, HUB_NEXT_TOKEN, 1);
     if (Atomics.compareExchange(this.c, HUB_FLUSHER, owner, token) !== owner) return 0;
+    Atomics.store(this.c, HUB_FLUSHER_MAIN, mainThread ? 1 : 0);
     this.beat();
     return token;
   }
@@ -64,6 +76,34 @@ export class Hub {
   /** The last flusher known to have exited (0 if none). */
   exited(): number {
     return Atomics.load(this.c, HUB_EXITED);
+  }
+
+  /** Flusher `token`: its announcement channel is open, announcements reach it from now on. */
+  listening(token: number): void {
+    // Only while still the flusher: a flusher replaced as it booted must not hide its successor's word.
+    for (;;) {
+      const was = Atomics.load(this.c, HUB_LISTENING);
+      if (!this.isFlusher(token)) return;
+      if (Atomics.compareExchange(this.c, HUB_LISTENING, was, token) === was) break;
+    }
+    Atomics.notify(this.c, HUB_LISTENING);
+  }
+
+  /**
+   * Blocks until flusher `token` listens to announcements, it is replaced, or `ms` pass; whether it
+   * listens. Only a thread announcing while the flusher boots waits (tens of milliseconds): a message
+   * posted before then would be lost, and a thread that goes on to spin would never announce again.
+   */
+  awaitListening(token: number, ms: number): boolean {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const listening = Atomics.load(this.c, HUB_LISTENING);
+      if (listening === token) return true;
+      const left = deadline - Date.now();
+      if (this.flusherToken() !== token || left <= 0) return false;
+      // In slices: a flusher that dies while booting never stores its token here.
+      Atomics.wait(this.c, HUB_LISTENING, listening, Math.min(left, LISTEN_SLICE_MS));
+    }
   }
 
   /** Asks the flusher to look at the files now instead of at its next interval. */

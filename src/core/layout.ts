@@ -23,8 +23,10 @@ export const HEAD = 3;
  * are in place: one store publishes a whole record, so a producer that dies mid-copy publishes
  * nothing. Bytes pending = (TAIL - HEAD) >>> 0. */
 export const TAIL = 4;
-/** Unused since the flusher moved to the process hub (HUB_WAKE); kept so the slots keep their numbers. */
-export const UNUSED_5 = 5;
+/** How many times in a row FAULT has occurred, counted by whichever thread drains, so that a
+ * replacement flusher goes on with the series instead of reporting the fault as new. (Slot 5 was
+ * unused since the flusher moved to the process hub.) */
+export const FAULT_COUNT = 5;
 /** Bumped (and notified) when the drainer frees space, for producers waiting on a full ring. */
 export const SPACE = 6;
 /** Token of the process flusher serving this file (HUB_FLUSHER's value when it adopted it), 0 when
@@ -109,7 +111,15 @@ export const HUB_WAKE = 2;
 export const HUB_NEXT_TOKEN = 3;
 /** Token of the last flusher whose thread exited: a DRAIN it still holds is free to take at once. */
 export const HUB_EXITED = 4;
-export const HUB_SLOTS = 5;
+/** Token of the flusher whose announcement channel is open. A BroadcastChannel delivers only to the
+ * channels that exist when a message is posted, so a thread announces a file only once this holds the
+ * current flusher's token (hub.ts awaitListening). */
+export const HUB_LISTENING = 5;
+/** 1 when the current flusher was started by the main thread. A flusher started by a worker dies
+ * with that worker (Node ends a worker's workers with it), so the main thread replaces such a
+ * flusher with its own as soon as it can; the main thread's lasts as long as the process. */
+export const HUB_FLUSHER_MAIN = 6;
+export const HUB_SLOTS = 7;
 /** Date.now() of the flusher's last sign of life. */
 export const HUB_FLUSHER_BEAT = 0;
 export const HUB_TIME_SLOTS = 1;

@@ -1,4 +1,4 @@
-import { BroadcastChannel, Worker, getEnvironmentData, setEnvironmentData } from 'node:worker_threads';
+import { BroadcastChannel, Worker, getEnvironmentData, isMainThread, setEnvironmentData } from 'node:worker_threads';
 import { allocate, allocateHub, hubViewsOf, viewsOf, isCurrentHub, isCurrentLayout, type SharedViews } from './layout.js';
 import { SharedRing } from './ring.js';
 import { Control } from './control.js';
@@ -36,6 +36,9 @@ interface ThreadHub {
   hub: Hub;
   /** This thread's end of the announcement channel: it answers a new flusher's hello. */
   channel: BroadcastChannel;
+  /** The flusher this thread started, if it still runs: files are posted to it directly, queued
+   * until it reads them, so this thread never waits for it to boot. */
+  started: { token: number; worker: Worker } | null;
 }
 
 function registry(): Map<string, SharedFile> {
@@ -65,7 +68,7 @@ function threadHub(): ThreadHub {
     if ((e as { data: HubMessage }).data.type !== 'hello') return;
     for (const file of registry().values()) if (file.control.attached() > 0 && !isServed(file)) announce(file);
   };
-  th = { hub, channel };
+  th = { hub, channel, started: null };
   g[HUB] = th;
   return th;
 }
@@ -112,20 +115,31 @@ export function isServed(file: SharedFile): boolean {
   return by !== 0 && by === file.hub.flusherToken() && file.hub.flusherAlive();
 }
 
+/** The longest a thread waits for a booting flusher before announcing anyway (the hello covers it). */
+const LISTEN_WAIT_MS = 2000;
+
 function announce(file: SharedFile): void {
-  threadHub().channel.postMessage({ type: 'file', sab: file.views.sab, config: file.config } satisfies HubMessage);
+  const th = threadHub();
+  const message: HubMessage = { type: 'file', sab: file.views.sab, config: file.config };
+  const token = file.hub.flusherToken();
+  if (th.started !== null && th.started.token === token) th.started.worker.postMessage(message);
+  else {
+    file.hub.awaitListening(token, LISTEN_WAIT_MS);
+    th.channel.postMessage(message);
+  }
   file.hub.wake();
 }
 
 /**
  * Makes sure the process's one flusher thread serves this file: tells the live flusher about it, or
  * starts the flusher if there is none (the caller that wins the compare-and-swap on HUB_FLUSHER).
+ * The main thread also replaces a flusher a worker started, which would die with that worker.
  * The flusher is unref'd, so it never keeps the process alive; exit handlers drain instead.
  */
 export function ensureFlusher(file: SharedFile, onError: (err: Error) => void): void {
-  if (isServed(file)) return;
   const { hub } = file;
-  const token = hub.claimFlusher();
+  if (isServed(file) && (!isMainThread || hub.flusherLasts())) return;
+  const token = hub.claimFlusher(isMainThread);
   if (token === 0) {
     announce(file);
     return;
@@ -147,9 +161,14 @@ export function ensureFlusher(file: SharedFile, onError: (err: Error) => void): 
     return;
   }
   worker.unref();
+  const th = threadHub();
+  th.started = { token, worker };
   worker.on('error', onError);
   // Died mid-drain: its drain locks are free to take at once (Drainer.acquire). Its file locks are
   // already gone: Node closes a worker's file descriptors when it exits (trackUnmanagedFds), and
   // the kernel drops a flock with its last descriptor.
-  worker.on('exit', () => hub.markExited(token));
+  worker.on('exit', () => {
+    hub.markExited(token);
+    if (th.started?.worker === worker) th.started = null;
+  });
 }
