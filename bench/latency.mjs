@@ -2,7 +2,8 @@
 // `npm run bench:latency`: how long one write() takes, from 1, 4 and 16 worker threads writing one
 // file while it rotates every second (ours: when 'S'; pino and winston do not rotate here), each
 // thread writing bursts of 200 records then sleeping 2 ms, for --seconds. Every call is timed with
-// performance.now(); the table gives p50, p99, p99.9 and max (µs) per writer and thread count.
+// performance.now(); the table gives p50, p99, p99.9 and max (µs) per writer and thread count. A
+// 'no-op' writer times the same loop around an empty call: the machine's own floor.
 // Writes bench/results/latency-<timestamp>.json and .svg (p99 by threads, log scale).
 // Flags: --seconds 3 --json
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -16,6 +17,12 @@ const BURST = 200;
 const PAUSE_MS = 2;
 
 async function openWriter(kind, file) {
+  if (kind === 'no-op') {
+    // The floor: the same loop and clock around a call that does nothing. Its max is what the
+    // machine itself costs (preemption on oversubscribed cores, GC of the samples), not any logger.
+    let bytes = 0;
+    return { write: (line) => { bytes += line.length; }, close: async () => bytes };
+  }
   if (kind === 'ours') {
     const { ConcurrentTimedRotatingFileHandler } = await import('concurrent-log');
     const h = new ConcurrentTimedRotatingFileHandler(file, { when: 'S' });
@@ -62,7 +69,7 @@ if (!isMainThread) {
 } else {
   const opts = parseFlags(process.argv.slice(2), { seconds: 3 }, 'usage: node bench/latency.mjs [--seconds 3] [--json]');
   const self = fileURLToPath(import.meta.url);
-  const KINDS = ['ours', 'pino', 'winston'];
+  const KINDS = ['ours', 'pino', 'winston', 'no-op'];
   const THREADS = [1, 4, 16];
   const rows = [];
   const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
