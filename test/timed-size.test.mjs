@@ -57,6 +57,24 @@ test('late records go to their period\'s last file, and start a new part of that
   });
 });
 
+test('late records drained in one batch fill new parts of their period in turn, none past maxBytes', async (t) => {
+  const dir = tempDir('cl-tsize-');
+  // The shared buffer, drained late and at once: the late records reach the disk as one batch.
+  const h = open(dir, { shared: true, flushInterval: 60_000 });
+  for (let n = 0; n < 3; n++) h.write(...rec(n, 0));
+  h.write(...rec(0, 1));
+  await h.flush();
+  for (let n = 3; n < 10; n++) h.write(...rec(n, 0)); // 63 bytes, late: second 0 is rotated already
+  await h.close();
+  t.deepEqual(folder(dir), {
+    'app.log': 'rec 0 s1\n',
+    'app.log.2026-01-01_00-00-00': 'rec 0 s0\nrec 1 s0\nrec 2 s0\n',
+    'app.log.2026-01-01_00-00-00.1': 'rec 3 s0\nrec 4 s0\nrec 5 s0\n',
+    'app.log.2026-01-01_00-00-00.2': 'rec 6 s0\nrec 7 s0\nrec 8 s0\n',
+    'app.log.2026-01-01_00-00-00.3': 'rec 9 s0\n',
+  });
+});
+
 test('a rotated part is never renamed again, and CPython\'s getFilesToDelete counts the parts as backups', async (t) => {
   const dir = tempDir('cl-tsize-');
   const h = open(dir, { backupCount: 3 });

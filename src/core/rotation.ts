@@ -399,9 +399,12 @@ export class FileAppender implements RotationFiles {
     return this.baseBytes;
   }
 
+  /** A file's size as this batch will leave it: on disk (if it exists yet) plus what is gathered for it. */
   fileSize(path: string): number | null {
     const st = statOrNull(path);
-    return st === null ? null : st.size + this.run.pendingFor(path);
+    const pending = this.run.pendingFor(path);
+    if (st === null) return pending > 0 ? pending : null;
+    return st.size + pending;
   }
 
   stateChanged(): void {
