@@ -27,6 +27,28 @@ function graph(entry) {
   return { files: [...files].map((f) => relative(DIST, f)), packages: [...packages] };
 }
 
+/**
+ * What importing a bundled entry (dist/bundle, what `import` resolves to) really loads, from the
+ * build's metafile: the source modules in it and its chunks, and the packages they import.
+ */
+function bundled(name) {
+  const meta = JSON.parse(readFileSync(join(ROOT, 'dist', 'bundle', 'meta.json'), 'utf8'));
+  const modules = new Set();
+  const packages = new Set();
+  const todo = [`bundle/${name}.js`];
+  for (const seen = new Set(); todo.length;) {
+    const out = todo.pop();
+    if (seen.has(out)) continue;
+    seen.add(out);
+    for (const input of Object.keys(meta.outputs[out].inputs)) modules.add(input.replace(/^esm\//, ''));
+    for (const i of meta.outputs[out].imports) {
+      if (!i.external) todo.push(i.path);
+      else if (i.kind === 'import-statement' && !i.path.startsWith('node:')) packages.add(i.path.split('/')[0]);
+    }
+  }
+  return { modules: [...modules], packages: [...packages] };
+}
+
 const LAYERS = ['errors.js', 'time/', 'core/', 'logging/', 'adapters/', 'tools/'];
 const layerOf = (f) => LAYERS.findIndex((l) => f === l || f.startsWith(l));
 
@@ -35,6 +57,17 @@ test('import "concurrent-log" loads no CLI, verifier, stress or benchmark module
   t.true(files.includes('core/file.js'));
   t.deepEqual(files.filter((f) => f.startsWith('tools/')), []);
   t.false(packages.includes('piscina'));
+});
+
+test('the bundle import resolves to holds the same: no tool, no piscina; each adapter without the logging layer', (t) => {
+  const { modules, packages } = bundled('index');
+  t.true(modules.includes('core/file.js'));
+  t.deepEqual(modules.filter((f) => f.startsWith('tools/')), []);
+  t.false(packages.includes('piscina'));
+  for (const name of ['pino', 'winston', 'log4js']) t.deepEqual(bundled(name).modules.filter((f) => f.startsWith('logging/')), [], name);
+  // And it is what the package's `import` condition names.
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  t.is(pkg.exports['.'].import.default, './dist/bundle/index.js');
 });
 
 test('each adapter loads the core, not the Python-style logging layer', (t) => {

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeAddonError } from '../errors.js';
 import { openCreating, statOrNull } from './files.js';
+import { packageRoot } from './package.js';
 
 export interface FlockAddon {
   flock(fd: number, operation: number): boolean;
@@ -23,11 +24,8 @@ let addon: FlockAddon | null = null;
  */
 export function flockAddon(): FlockAddon {
   if (addon === null) {
-    // @ts-ignore -- import.meta is rewritten for the CommonJS build (scripts/build.mjs)
-    const here: string = import.meta.url;
-    const req = createRequire(here);
-    // dist/esm/core/ or dist/cjs/core/: the package root is three folders up.
-    const root = join(dirname(fileURLToPath(here)), '..', '..', '..');
+    const root = packageRoot();
+    const req = createRequire(join(root, 'package.json'));
     try {
       addon = (req('node-gyp-build') as (dir: string) => FlockAddon)(root);
     } catch (err) {

@@ -4,6 +4,7 @@ import { SharedRing } from './ring.js';
 import { Control } from './control.js';
 import { Hub } from './hub.js';
 import type { FlusherConfig } from './options.js';
+import { flusherEntry } from './package.js';
 
 /** Process-wide name of a file's buffer. Both copies of the package (ESM and CommonJS) use it. */
 const KEY_PREFIX = 'concurrent-log:v1:';
@@ -146,9 +147,7 @@ export function ensureFlusher(file: SharedFile, onError: (err: Error) => void): 
   }
   let worker: Worker;
   try {
-    // @ts-ignore -- import.meta is rewritten for the CommonJS build (scripts/build.mjs)
-    const here: string = import.meta.url;
-    worker = new Worker(new URL('./flusher.js', here), {
+    worker = new Worker(flusherEntry(), {
       workerData: { hub: hub.sab, token, files: [{ sab: file.views.sab, config: file.config }] },
       name: 'concurrent-log flusher',
       // The default, stated because the lock depends on it: the thread's descriptors (and so its
