@@ -30,7 +30,7 @@ test('bench:latency: percentiles for every writer and thread count, and its char
   const r = bench('latency.mjs', ['--seconds', '0.2']);
   t.deepEqual([...new Set(r.rows.map((x) => x.writer))], ['ours', 'pino', 'winston', 'no-op']);
   t.deepEqual([...new Set(r.rows.map((x) => x.threads))], [1, 4, 16]);
-  for (const row of r.rows) t.true(row.writes > 0 && row.p50 <= row.p99 && row.p99 <= row.p999 && row.p999 <= row.max);
+  for (const row of r.rows) t.true(row.writes > 0 && row.p50 <= row.p99 && row.p99 <= row.p999 && row.p999 <= row.max && row.over1ms >= 0 && (row.over1ms > 0) === (row.max > 1000), JSON.stringify(row));
   const svg = join(ROOT, 'bench', 'results', `latency-${r.date.replace(/[:.]/g, '-')}.svg`);
   t.true(existsSync(svg));
 });
