@@ -2,6 +2,7 @@ import { LogFile, type HandlerStats } from '../core/file.js';
 import type { HandlerOptions, ResolvedOptions, SizeHandlerOptions } from '../core/options.js';
 import { Handler } from './handler.js';
 import type { LogRecord } from './record.js';
+import type { RemoveEvent, RotateEvent } from '../core/policy.js';
 import { unregisterHandler } from './registry.js';
 
 /**
@@ -21,6 +22,31 @@ export abstract class LogFileHandler extends Handler {
     // Rotations and deletions made by this process, as the handler's own events.
     this.file.on('rotate', (e) => this.emit('rotate', e));
     this.file.on('remove', (e) => this.emit('remove', e));
+  }
+
+  // The file's 'rotate' and 'remove' events are typed here as on LogFile; 'error' as on every Handler.
+  override on(event: 'rotate', listener: (event: RotateEvent) => void): this;
+  override on(event: 'remove', listener: (event: RemoveEvent) => void): this;
+  override on(event: 'error', listener: (err: Error, record?: LogRecord) => void): this;
+  override on(event: string | symbol, listener: (...args: unknown[]) => void): this;
+  override on(event: string | symbol, listener: (...args: never[]) => void): this {
+    return super.on(event, listener as (...args: unknown[]) => void);
+  }
+
+  override once(event: 'rotate', listener: (event: RotateEvent) => void): this;
+  override once(event: 'remove', listener: (event: RemoveEvent) => void): this;
+  override once(event: 'error', listener: (err: Error, record?: LogRecord) => void): this;
+  override once(event: string | symbol, listener: (...args: unknown[]) => void): this;
+  override once(event: string | symbol, listener: (...args: never[]) => void): this {
+    return super.once(event, listener as (...args: unknown[]) => void);
+  }
+
+  override off(event: 'rotate', listener: (event: RotateEvent) => void): this;
+  override off(event: 'remove', listener: (event: RemoveEvent) => void): this;
+  override off(event: 'error', listener: (err: Error, record?: LogRecord) => void): this;
+  override off(event: string | symbol, listener: (...args: unknown[]) => void): this;
+  override off(event: string | symbol, listener: (...args: never[]) => void): this {
+    return super.off(event, listener as (...args: unknown[]) => void);
   }
 
   /** Absolute path of the base file. */
