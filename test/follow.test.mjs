@@ -70,6 +70,28 @@ test('follow: from a base file that does not exist yet, across rotations, gzip a
   t.deepEqual([...new Set(got)].sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i));
 });
 
+test('follow: a timed handler with maxBytes, across its parts and its own 1.5 s stall, every line once', async (t) => {
+  const dir = tempDir('cl-follow-');
+  const file = join(dir, 'app.log');
+  const f = follow([file, '--from-start', '--checkpoint', join(dir, 'pos.json'), '--poll-ms', '20']);
+  t.teardown(() => kill(f));
+  await f.started();
+  const wrote = writer(file, 3000, { maxBytes: 65536 });
+  await sleep(800);
+  f.child.kill('SIGSTOP');
+  await sleep(1500); // several parts are made meanwhile, each renamed from the base file
+  f.child.kill('SIGCONT');
+  const n = await wrote;
+  await until(() => numbers(f.out()).length >= n, 30_000);
+  await sleep(300);
+  kill(f, 'SIGTERM');
+  t.is((await f.done).code, 0);
+  t.true(readdirSync(dir).filter((x) => /^app\.log\..+\.\d+$/.test(x)).length >= 3, 'the base file was split into parts');
+  const got = numbers(f.out());
+  t.is(got.length, n, 'no line lost or repeated');
+  t.deepEqual([...new Set(got)].sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i));
+});
+
 test('follow: SIGKILL, then a restart from the checkpoint: nothing lost, repeats only past the checkpoint', async (t) => {
   const dir = tempDir('cl-follow-');
   const file = join(dir, 'app.log');

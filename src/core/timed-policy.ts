@@ -96,12 +96,10 @@ export class TimedPolicy implements RotationPolicy {
       files.syncFolder();
     }
     files.queueCompression(state, dfn);
-    state.seq = (state.seq ?? 0) + 1;
     // With maxBytes the entry also keeps the period's default name and its last part's number
     // (0: the plain name), for late records that need a new part.
     const parts = this.maxBytes > 0 ? { name, part } : {};
-    state.history.push([state.start, state.rolloverAt, dfn, { seq: state.seq, ino: st === null ? 0 : st.ino, at, ...parts }]);
-    if (state.history.length > HISTORY_LENGTH) state.history.splice(0, state.history.length - HISTORY_LENGTH);
+    this.journal(state, [state.start, state.rolloverAt, dfn, { seq: 0, ino: st === null ? 0 : st.ino, at, ...parts }]);
     this.deleteBackups(files);
     state.parts = 0;
     state.rolloverAt = schedule.nextRollover(currentTime);
@@ -123,11 +121,15 @@ export class TimedPolicy implements RotationPolicy {
     let n = (state.parts ?? 0) + 1;
     while (this.taken(stem, n, files)) n++;
     const dfn = files.rotationFilename(`${stem}.${n}`);
+    const st = statOrNull(filename);
     files.closeBase();
     files.rotate(filename, dfn);
     files.syncFolder();
     files.queueCompression(state, dfn);
     state.parts = n;
+    // Journaled as every rotation is, so that a follower knows where the bytes it was reading went.
+    // (Late records look for their period's newest entry: the period's end adds one after these.)
+    this.journal(state, [state.start, state.rolloverAt, dfn, { seq: 0, ino: st === null ? 0 : st.ino, at: 0, name: stem, part: n }]);
     this.deleteBackups(files);
     state.gen++;
     files.reopenBase(state);
@@ -145,6 +147,14 @@ export class TimedPolicy implements RotationPolicy {
       const part = Number(parts[at + 1]);
       return { path, time: at < 0 ? null : this.schedule.suffixTime(parts[at]!), order: Number.isInteger(part) ? part : 0 };
     });
+  }
+
+  /** Adds a rotation to the journal: numbered after the last one, the oldest forgotten past HISTORY_LENGTH. */
+  private journal(state: RotationState, entry: RotationState['history'][number]): void {
+    state.seq = (state.seq ?? 0) + 1;
+    entry[3] = { ...entry[3]!, seq: state.seq };
+    state.history.push(entry);
+    if (state.history.length > HISTORY_LENGTH) state.history.splice(0, state.history.length - HISTORY_LENGTH);
   }
 
   /** A part's name taken (by an earlier run with a lost state, say) is skipped, never overwritten. */
@@ -177,9 +187,7 @@ export class TimedPolicy implements RotationPolicy {
       const part = files.rotationFilename(`${info.name}.${n}`);
       // A new entry, newest, so the period's next late records find it; ino 0 tells followers that
       // it continues no base file.
-      state.seq = (state.seq ?? 0) + 1;
-      h.push([start, end, part, { seq: state.seq, ino: 0, at: 0, name: info.name, part: n }]);
-      if (h.length > HISTORY_LENGTH) h.splice(0, h.length - HISTORY_LENGTH);
+      this.journal(state, [start, end, part, { seq: 0, ino: 0, at: 0, name: info.name, part: n }]);
       files.stateChanged();
       return part;
     }
