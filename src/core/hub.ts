@@ -1,5 +1,5 @@
 import {
-  HUB_EXITED, HUB_FLUSHER, HUB_FLUSHER_BEAT, HUB_FLUSHER_MAIN, HUB_LISTENING, HUB_NEXT_TOKEN, HUB_WAKE, type HubViews,
+  HUB_EXITED, HUB_FLUSHER, HUB_FLUSHER_BEAT, HUB_LISTENING, HUB_NEXT_TOKEN, HUB_WAKE, type HubViews,
 } from './layout.js';
 
 /**
@@ -36,7 +36,7 @@ export class Hub {
 
   /** Whether the current flusher was started by the main thread, and so lives as long as the process. */
   flusherLasts(): boolean {
-    return Atomics.load(this.c, HUB_FLUSHER_MAIN) === 1;
+    return (this.flusherToken() & 1) !== 0;
   }
 
   /**
@@ -48,9 +48,10 @@ export class Hub {
     const owner = this.flusherToken();
     const alive = owner !== 0 && Date.now() - this.times[HUB_FLUSHER_BEAT]! < FLUSHER_STALE_MS;
     if (alive && !(mainThread && !this.flusherLasts())) return 0;
-    const token = Atomics.sub(this.c, HUB_NEXT_TOKEN, 1);
+    // Unique (from one counter) and never positive; odd for the main thread, so that who started the
+    // flusher is part of the one word that is swapped in, with no second store to race with.
+    const token = Atomics.sub(this.c, HUB_NEXT_TOKEN, 1) * 2 - (mainThread ? 1 : 0);
     if (Atomics.compareExchange(this.c, HUB_FLUSHER, owner, token) !== owner) return 0;
-    Atomics.store(this.c, HUB_FLUSHER_MAIN, mainThread ? 1 : 0);
     this.beat();
     return token;
   }

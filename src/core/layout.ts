@@ -103,11 +103,13 @@ export function isCurrentLayout(sab: SharedArrayBuffer): boolean {
 // ---- The process hub: one per process, whatever the number of files -------------------------------
 /** Layout version, as VERSION. */
 export const HUB_VERSION = 0;
-/** Token (negative) of the process's one flusher thread, 0 when none (elected by CAS). */
+/** Token (negative) of the process's one flusher thread, 0 when none (elected by CAS). Odd when the
+ * main thread started it: a flusher started by a worker dies with that worker (Node ends a worker's
+ * workers with it), so the main thread replaces such a flusher with its own as soon as it can. */
 export const HUB_FLUSHER = 1;
 /** Bumped (and notified) when any file's producers want the flusher to wake before its interval. */
 export const HUB_WAKE = 2;
-/** Source of flusher tokens, counting down from -1 so they never equal a file's DRAIN tokens. */
+/** Source of flusher tokens, counting down from -1 so they never equal a file's DRAIN tokens (see hub.ts claimFlusher). */
 export const HUB_NEXT_TOKEN = 3;
 /** Token of the last flusher whose thread exited: a DRAIN it still holds is free to take at once. */
 export const HUB_EXITED = 4;
@@ -115,11 +117,7 @@ export const HUB_EXITED = 4;
  * channels that exist when a message is posted, so a thread announces a file only once this holds the
  * current flusher's token (hub.ts awaitListening). */
 export const HUB_LISTENING = 5;
-/** 1 when the current flusher was started by the main thread. A flusher started by a worker dies
- * with that worker (Node ends a worker's workers with it), so the main thread replaces such a
- * flusher with its own as soon as it can; the main thread's lasts as long as the process. */
-export const HUB_FLUSHER_MAIN = 6;
-export const HUB_SLOTS = 7;
+export const HUB_SLOTS = 6;
 /** Date.now() of the flusher's last sign of life. */
 export const HUB_FLUSHER_BEAT = 0;
 export const HUB_TIME_SLOTS = 1;
