@@ -31,7 +31,11 @@ export class Hub {
   }
 
   flusherAlive(): boolean {
-    return this.flusherToken() !== 0 && Date.now() - this.times[HUB_FLUSHER_BEAT]! < FLUSHER_STALE_MS;
+    return this.flusherToken() !== 0 && this.beatFresh();
+  }
+
+  private beatFresh(): boolean {
+    return Date.now() - this.times[HUB_FLUSHER_BEAT]! < FLUSHER_STALE_MS;
   }
 
   /** Whether the current flusher was started by the main thread, and so lives as long as the process. */
@@ -46,7 +50,7 @@ export class Hub {
    */
   claimFlusher(mainThread: boolean): number {
     const owner = this.flusherToken();
-    const alive = owner !== 0 && Date.now() - this.times[HUB_FLUSHER_BEAT]! < FLUSHER_STALE_MS;
+    const alive = owner !== 0 && this.beatFresh();
     if (alive && !(mainThread && !this.flusherLasts())) return 0;
     // Unique (from one counter) and never positive; odd for the main thread, so that who started the
     // flusher is part of the one word that is swapped in, with no second store to race with.
