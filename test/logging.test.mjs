@@ -1,4 +1,5 @@
 import test from 'ava';
+import * as workerThreads from 'node:worker_threads';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import * as logging from 'concurrent-log';
@@ -335,6 +336,22 @@ test('threadName is Thread-<threadId> in a worker thread', async (t) => {
     w.once('error', reject);
   });
   t.is(msg.line, `Thread-${msg.threadId} ${msg.threadId}`);
+});
+
+test('threadName is the name a worker thread was given (new Worker(..., { name })) where Node tells it (22+)', async (t) => {
+  const code = `
+    const { parentPort, threadId } = require('node:worker_threads');
+    const { Handler, Formatter, getLogger } = require('concurrent-log');
+    class H extends Handler { emitRecord(r) { parentPort.postMessage({ line: this.format(r), threadId }); } }
+    const h = new H(); h.setFormatter(new Formatter('%(threadName)s'));
+    const l = getLogger('named'); l.addHandler(h); l.warning('x');`;
+  const msg = await new Promise((resolve, reject) => {
+    const w = new Worker(code, { eval: true, name: 'ingest-7' });
+    w.once('message', resolve);
+    w.once('error', reject);
+  });
+  // Node 20 has no worker_threads.threadName: a worker cannot know its name there.
+  t.is(msg.line, 'threadName' in workerThreads ? 'ingest-7' : `Thread-${msg.threadId}`);
 });
 
 test('records reaching no handler go to the last-resort handler at WARNING', (t) => {

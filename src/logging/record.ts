@@ -46,10 +46,14 @@ export function setThreadName(name: string): void {
   threadNameOverride = name;
 }
 
+const NODE_DEFAULT_WORKER_NAME = 'WorkerThread';
+
 function defaultThreadName(): string {
   if (isMainThread) return 'MainThread';
+  // Node 24 names every unnamed worker 'WorkerThread' (earlier versions leave it ''): that name tells
+  // no two threads apart, so it counts as none and Python's `Thread-<n>` pattern is used instead.
   const named = (workerThreads as { threadName?: unknown }).threadName;
-  return typeof named === 'string' && named ? named : `Thread-${threadId}`;
+  return typeof named === 'string' && named && named !== NODE_DEFAULT_WORKER_NAME ? named : `Thread-${threadId}`;
 }
 const DEFAULT_THREAD_NAME = defaultThreadName();
 
