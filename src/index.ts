@@ -1,3 +1,6 @@
+/// <reference types="node" preserve="true" />
+// The public types name Buffer, EventEmitter and NodeJS: TypeScript 6+ loads no @types by default,
+// so every entry point asks for Node's types itself (kept in the .d.ts by preserve="true").
 // The package's one entry point: everything public is exported from here (the pino, winston and
 // log4js adapters are the subpaths concurrent-log/pino, /winston and /log4js).
 export { ConcurrentTimedRotatingFileHandler, ConcurrentRotatingFileHandler, LogFileHandler } from './logging/file-handler.js';

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /**
  * A log4js appender writing through `ConcurrentTimedRotatingFileHandler`:
  *

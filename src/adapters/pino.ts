@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /**
  * A pino transport writing through `ConcurrentTimedRotatingFileHandler`:
  *

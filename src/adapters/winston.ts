@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /**
  * A winston transport writing through `ConcurrentTimedRotatingFileHandler`:
  *

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 // `concurrent-log/tools`: the stress run's verifier, for scripts and tests. Kept out of the root
 // entry so that importing the logger loads no benchmark, verifier or CLI module.
 export { verifyRun, formatVerifyTable, type VerifyOptions, type VerifyResult, type VerifyCounts, type TornExample } from './verify.js';
