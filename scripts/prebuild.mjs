@@ -1,13 +1,15 @@
 // `npm run prebuilds`: rebuilds prebuilds/ from native/flock.c. The binaries are committed to git
 // (see README, Development), so packing and installing never need these toolchains; run this after
-// any change to native/flock.c or binding.gyp and commit the result:
+// any change to native/flock.c or native/binding.gyp and commit the result:
 //   prebuilds/linux-x64/concurrent-log.glibc.node    (the host compiler)
 //   prebuilds/linux-x64/concurrent-log.musl.node     (Debian's musl-tools: musl-gcc)
 //   prebuilds/linux-arm64/concurrent-log.glibc.node  (Debian's gcc-aarch64-linux-gnu)
 // Every target is required: a partial set would be committed and shipped without anyone noticing.
 // prebuilds/MANIFEST.json records the sha256 of the sources they were built from and of each
 // binary; test/prebuilds.test.mjs fails when the sources no longer match. The host build runs last,
-// so build/Release is left as this machine's own addon.
+// so native/build/Release is left as this machine's own addon. binding.gyp lives in native/, not at the
+// package root: pnpm 10 infers a `node-gyp rebuild` install script from a root binding.gyp (and warns
+// about it), whatever package.json says.
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -21,7 +23,7 @@ const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const sha256 = (file) => createHash('sha256').update(readFileSync(join(root, file))).digest('hex');
 const version = (cc) => spawnSync(cc, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0];
 
-export const SOURCES = ['native/flock.c', 'binding.gyp'];
+export const SOURCES = ['native/flock.c', 'native/binding.gyp'];
 const targets = [
   { file: 'prebuilds/linux-arm64/concurrent-log.glibc.node', cc: 'aarch64-linux-gnu-gcc', apt: 'gcc-aarch64-linux-gnu', args: ['--arch', 'arm64', '--strip-bin', 'aarch64-linux-gnu-strip'], env: { CC: 'aarch64-linux-gnu-gcc', CXX: 'aarch64-linux-gnu-g++', LINK: 'aarch64-linux-gnu-gcc', PREBUILD_LIBC: 'glibc' } },
   { file: 'prebuilds/linux-x64/concurrent-log.musl.node', cc: 'musl-gcc', apt: 'musl-tools', args: [], env: { CC: 'musl-gcc', LINK: 'musl-gcc', PREBUILD_LIBC: 'musl' } },
@@ -35,7 +37,7 @@ if (missing.length > 0) {
 rmSync(join(root, 'prebuilds'), { recursive: true, force: true });
 const binaries = {};
 for (const t of targets) {
-  const r = spawnSync(process.execPath, [prebuildify, '--napi', '--strip', '--tag-libc', ...t.args], {
+  const r = spawnSync(process.execPath, [prebuildify, '--napi', '--strip', '--tag-libc', '--cwd', 'native', '--out', '.', '--name', 'concurrent-log', ...t.args], {
     cwd: root, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...t.env },
   });
   process.stderr.write(`prebuild: ${t.file}: ${r.status === 0 ? 'ok' : `failed (exit ${r.status})`}\n`);

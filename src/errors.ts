@@ -104,8 +104,8 @@ export class NativeAddonError extends Error {
     super(
       `concurrent-log: no flock addon for ${process.platform}-${process.arch} could be loaded from ${packageRoot} ` +
         `(no prebuilt binary fits and none was built from source: ${(cause as Error)?.message ?? String(cause)}). ` +
-        'Build it with `npm rebuild concurrent-log` (needs python3, make and a C compiler); with pnpm, allow its build script ' +
-        '(`pnpm approve-builds`, or onlyBuiltDependencies in package.json) and reinstall.',
+        `Build it from source: \`cd ${packageRoot}/native && npx --yes node-gyp rebuild\` ` +
+        '(needs python3, make and a C compiler; the package has no install script, so npm and pnpm never build it by themselves).',
     );
     this.name = 'NativeAddonError';
     this.cause = cause;

@@ -14,7 +14,7 @@ function installPacked() {
   const work = tempDir('cl-pack-');
   const copy = join(work, 'package');
   mkdirSync(copy);
-  for (const f of ['package.json', 'tsconfig.json', 'tsconfig.cjs.json', 'binding.gyp', 'README.md', 'LICENSE', 'dist', 'bin', 'native', 'src', 'scripts', 'prebuilds']) cpSync(join(ROOT, f), join(copy, f), { recursive: true });
+  for (const f of ['package.json', 'tsconfig.json', 'tsconfig.cjs.json', 'README.md', 'LICENSE', 'dist', 'bin', 'native', 'src', 'scripts', 'prebuilds']) cpSync(join(ROOT, f), join(copy, f), { recursive: true });
   symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
   const tarball = npm(['pack', '--pack-destination', work], copy).trim().split('\n').at(-1);
   const app = join(work, 'app');
@@ -46,7 +46,7 @@ test('installed from the packed tarball with --ignore-scripts, the quick start l
   const { app, tarball } = installed;
   const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' });
   t.regex(listing, /package\/prebuilds\/linux-x64\/concurrent-log\.glibc\.node/);
-  t.notRegex(listing, /package\/build\//, 'no build output of this machine in the package');
+  t.notRegex(listing, /package\/(native\/)?build\//, 'no build output of this machine in the package');
   t.false(readdirSync(join(app, 'node_modules', 'concurrent-log')).includes('build'), 'nothing was built on install');
   writeFileSync(join(app, 'quick.mjs'), QUICK_START);
   execFileSync(process.execPath, ['quick.mjs'], { cwd: app });
@@ -78,7 +78,33 @@ try {
   t.true(out.threw, 'a handler that would drop every record must not be made');
   t.is(out.name, 'NativeAddonError');
   t.is(out.code, 'ERR_CONCURRENT_LOG_NATIVE');
-  t.regex(out.message, /npm rebuild concurrent-log/);
-  t.regex(out.message, /pnpm/);
   t.false(readdirSync(app).includes('logs') && readdirSync(join(app, 'logs')).includes('bare.log'));
+  // The command the message names builds the addon from source, and then the handler works.
+  const command = /`cd (\S+) && (npx --yes node-gyp rebuild)`/.exec(out.message);
+  t.truthy(command, out.message);
+  t.is(command[1], join(bare, 'native'));
+  execFileSync('sh', ['-c', command[2]], { cwd: command[1], stdio: 'ignore' });
+  const again = spawnSync(process.execPath, ['bare.mjs'], { cwd: app, encoding: 'utf8' });
+  t.deepEqual(JSON.parse(again.stdout.trim()), { threw: false }, again.stderr);
+});
+
+test('the package has no install script, so npm 11 and pnpm 10 install it without a build-script warning', (t) => {
+  const { tarball } = installed;
+  const pkg = JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }));
+  for (const s of ['preinstall', 'install', 'postinstall']) t.is(pkg.scripts?.[s], undefined, s);
+  // npm and pnpm infer `node-gyp rebuild` as the install script of a package with a binding.gyp at its root.
+  t.false(execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').includes('package/binding.gyp'));
+  const work = tempDir('cl-pm-');
+  for (const [pm, args] of [['npm', ['install', '--no-audit', '--no-fund', tarball]], ['pnpm', ['add', tarball]]]) {
+    const app = join(work, pm);
+    mkdirSync(app);
+    writeFileSync(join(app, 'package.json'), '{ "name": "app", "private": true, "type": "module" }\n');
+    const bin = pm === 'npm' ? 'npm' : join(ROOT, 'node_modules', '.bin', 'pnpm');
+    const r = spawnSync(bin, args, { cwd: app, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' } });
+    t.is(r.status, 0, `${pm}: ${r.stdout}${r.stderr}`);
+    t.notRegex(r.stdout + r.stderr, /install-scripts|build scripts|approve-builds|concurrent-log.*(install|postinstall)/i, pm);
+    writeFileSync(join(app, 'quick.mjs'), QUICK_START);
+    execFileSync(process.execPath, ['quick.mjs'], { cwd: app });
+    t.is(readFileSync(join(app, 'logs', 'app.log'), 'utf8'), 'service started\n', pm);
+  }
 });

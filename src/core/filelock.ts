@@ -17,17 +17,23 @@ export interface FlockAddon {
 
 let addon: FlockAddon | null = null;
 /**
- * Our Node-API flock addon (native/flock.c), as node-gyp-build finds it from the package root: a
- * build from source (build/Release) if there is one, else the prebuilt binary for this platform,
- * architecture and libc (prebuilds/). Loaded by the handler's constructor, so that a missing
- * binary is a clear error there and never a handler that accepts records and drops them.
+ * Our Node-API flock addon (native/flock.c), as node-gyp-build finds it: a build from source
+ * (native/build/Release, from `npm run build:native`) if there is one, else the prebuilt binary for
+ * this platform, architecture and libc (prebuilds/ at the package root). Loaded by the handler's
+ * constructor, so that a missing binary is a clear error there and never a handler that accepts
+ * records and drops them.
  */
 export function flockAddon(): FlockAddon {
   if (addon === null) {
     const root = packageRoot();
     const req = createRequire(join(root, 'package.json'));
     try {
-      addon = (req('node-gyp-build') as (dir: string) => FlockAddon)(root);
+      const load = req('node-gyp-build') as (dir: string) => FlockAddon;
+      try {
+        addon = load(join(root, 'native'));
+      } catch {
+        addon = load(root);
+      }
     } catch (err) {
       throw new NativeAddonError(root, err);
     }

@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "flock",
-      "sources": ["native/flock.c"],
+      "sources": ["flock.c"],
       "cflags": ["-O2", "-Wall"]
     }
   ]
