@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir, FIXTURES } from './helpers/core.mjs';
+import { ensureTool } from './helpers/tools.mjs';
 
 const ROUNDS = 3;
 const COUNT = 2000;
@@ -19,6 +20,7 @@ function trace(mode) {
   const dir = tempDir();
   const file = join(dir, 'app.log');
   const prefix = join(dir, 'trace');
+  ensureTool('strace');
   execFileSync('strace', ['-ff', '-qq', '-y', '-ttt', '-T', '-e', 'trace=write,fdatasync', '-o', prefix,
     process.execPath, join(FIXTURES, 'durable-writer.mjs'), file, String(ROUNDS), String(COUNT), mode], { stdio: 'ignore' });
   const events = [];
@@ -82,6 +84,7 @@ test('fsync batch: a rotation syncs the folder after renaming the base file', (t
   const dir = tempDir();
   const file = join(dir, 'app.log');
   const prefix = join(dir, 'trace');
+  ensureTool('strace');
   execFileSync('strace', ['-ff', '-qq', '-y', '-ttt', '-e', 'trace=rename,renameat,renameat2,fsync', '-o', prefix,
     process.execPath, join(FIXTURES, 'durable-writer.mjs'), file, '2', '10', 'fsync', 'S'], { stdio: 'ignore' });
   const calls = readdirSync(dir).filter((f) => f.startsWith('trace.'))

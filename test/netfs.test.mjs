@@ -7,20 +7,10 @@ import { join } from 'node:path';
 import { ConcurrentTimedRotatingFileHandler, NetworkFsError } from 'concurrent-log';
 import { networkFsOf, parseMountinfo, mountOf } from 'concurrent-log/tools';
 import { tempDir } from './helpers/core.mjs';
-
-/** bindfs (a FUSE file system), installed with apt-get when missing (CI runs as root). */
-function ensureBindfs() {
-  try {
-    execFileSync('bindfs', ['--version'], { stdio: 'ignore' });
-  } catch {
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'bindfs'], { stdio: 'inherit', env });
-  }
-}
+import { ensureTool } from './helpers/tools.mjs';
 
 function fuseMount(t) {
-  ensureBindfs();
+  ensureTool('bindfs'); // a FUSE file system
   const root = tempDir('cl-netfs-');
   const src = join(root, 'src');
   const mnt = join(root, 'mnt');

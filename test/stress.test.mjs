@@ -6,9 +6,10 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { VERIFY_PY } from './helpers/core.mjs';
+import { ensureTool } from './helpers/tools.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const VERIFY_PY = resolve(root, '../shared/stress/verify.py');
 const BIN = join(root, 'bin/concurrent-log.mjs');
 const scratch = mkdtempSync(join(tmpdir(), 'cl-stress-test-'));
 test.after.always(() => rmSync(scratch, { recursive: true, force: true }));
@@ -33,6 +34,7 @@ for (const writer of ['raw', 'raw-batched', 'ours', 'ours-fsync', 'logging']) {
     t.regex(r.stdout, /^OK lost=0 dup=0 torn=0 misplaced=0$/m);
     const saved = readdirSync(join(scratch, 'bench', 'results')).filter((f) => /^stress-.*\.json$/.test(f));
     t.true(saved.length >= 1);
+    ensureTool('python3');
     const py = spawnSync('python3', [VERIFY_PY, join(r.dir, 'stress.log'), '--tasks', '4', '--n', '500', '--json'], { encoding: 'utf8' });
     t.is(py.status, 0, py.stdout + py.stderr);
     const counts = JSON.parse(py.stdout.split('\n')[0]);

@@ -1,15 +1,16 @@
 // Our verifier (src/verify.ts and `concurrent-log verify`) must agree with the independent
-// ../shared/stress/verify.py on the same files: the same counts, the same table, the same exit code.
+// verify.py (../shared/stress, vendored in test/fixtures/shared) on the same files: the same counts, the same table, the same exit code.
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { VERIFY_PY } from './helpers/core.mjs';
+import { ensureTool } from './helpers/tools.mjs';
 import { verifyRun } from 'concurrent-log/tools';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const VERIFY_PY = resolve(root, '../shared/stress/verify.py');
 const BIN = join(root, 'bin/concurrent-log.mjs');
 
 const LEVELS = ['debug', 'info', '警告', '报错', '严重'];
@@ -49,6 +50,7 @@ function run(cmd, args, env = {}) {
 
 /** Runs verify.py and ours (CLI and library) on the same files and checks they agree. */
 async function agree(t, base, flags = [], env = {}) {
+  ensureTool('python3');
   const py = run('python3', [VERIFY_PY, base, ...flags], env);
   t.true(py.code === 0 || py.code === 1, `verify.py failed: ${py.stderr}`);
   const ours = run(process.execPath, [BIN, 'verify', base, ...flags], env);

@@ -6,10 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { fork, execFileSync } from 'node:child_process';
 import { verifyRun } from 'concurrent-log/tools';
 import { lockFilePath } from 'concurrent-log';
+import { ensureTool } from './tools.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIXTURES = join(ROOT, 'test/fixtures/core');
-export const VERIFY_PY = resolve(ROOT, '../shared/stress/verify.py');
+// The independent verifier of ../shared/stress/verify.py, vendored so that a clone needs no sibling folder
+// (.ci/run checks the copy still matches the shared one when that is present).
+export const VERIFY_PY = join(ROOT, 'test/fixtures/shared/verify.py');
 
 export function tempDir(prefix = 'cl-') {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -39,6 +42,7 @@ export async function verifyBoth(base, { tasks, n, when = 'S', utc = false }) {
   const ours = await verifyRun(base, { tasks, n, when, utc });
   const args = [VERIFY_PY, base, '--tasks', String(tasks), '--n', String(n), '--when', when, '--json'];
   if (utc) args.push('--utc');
+  ensureTool('python3');
   let out;
   try {
     out = execFileSync('python3', args, { encoding: 'utf8' });
