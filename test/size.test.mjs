@@ -90,6 +90,45 @@ test('default options: the folder is made and the file created at once (delay fa
   t.is(h.filename, base);
 });
 
+test('a handler made again in the same process rotates by its own maxBytes (a new limit, then 0), not the closed one\'s', async (t) => {
+  const base = join(tempDir('cl-size-'), 'app.log');
+  const record = (limit, i) => `${String(limit).padStart(6, '0')} ${String(i).padStart(2, '0')}\n`; // 10 bytes
+  const sizes = {};
+  for (const maxBytes of [30, 100, 0]) {
+    const h = new ConcurrentRotatingFileHandler(base, { maxBytes, backupCount: 20 });
+    for (let i = 0; i < 20; i++) h.write(record(maxBytes, i));
+    await h.close();
+    sizes[maxBytes] = Object.fromEntries(Object.entries(folder(dirname(base))).map(([name, text]) => [name, text.length]));
+  }
+  // maxBytes 30: 200 bytes in files of 20 bytes (the third record would reach 30).
+  t.is(Object.keys(sizes[30]).length, 10);
+  t.true(Object.values(sizes[30]).every((n) => n === 20), JSON.stringify(sizes[30]));
+  // maxBytes 100: the next 200 bytes in files of up to 90 bytes, so fewer files, each larger than 30.
+  t.true(Object.values(sizes[100]).some((n) => n > 30), JSON.stringify(sizes[100]));
+  t.true(Object.values(sizes[100]).every((n) => n < 100), JSON.stringify(sizes[100]));
+  // maxBytes 0: no rotation at all, every record of this handler in the base file.
+  t.deepEqual(Object.keys(sizes[0]), Object.keys(sizes[100]));
+  t.is(sizes[0]['app.log'], sizes[100]['app.log'] + 200);
+});
+
+test('a timed handler made again in the same process follows its own when, not the closed one\'s', async (t) => {
+  const dir = tempDir('cl-size-');
+  const base = join(dir, 'app.log');
+  const first = new ConcurrentTimedRotatingFileHandler(base, { when: 'D' });
+  first.write('day\n');
+  await first.close();
+  const second = new ConcurrentTimedRotatingFileHandler(base, { when: 'S' });
+  second.write('a\n');
+  await new Promise((r) => setTimeout(r, 1100));
+  second.write('b\n');
+  await second.close();
+  const files = folder(dir);
+  // By the second: a record a second later rotated the file, which the daily schedule never would.
+  t.is(files['app.log'], 'b\n', JSON.stringify(files));
+  // (The first two may fall in two seconds, so in one or two rotated files.)
+  t.deepEqual(Object.entries(files).filter(([name]) => name !== 'app.log').flatMap(([, text]) => text.split('\n').filter(Boolean)), ['day', 'a'], JSON.stringify(files));
+});
+
 test('options are validated: a ConfigError naming the option and its value', (t) => {
   const file = join(tempDir('cl-size-'), 'app.log');
   for (const [options, option] of [

@@ -75,6 +75,20 @@ test('late records drained in one batch fill new parts of their period in turn, 
   });
 });
 
+test('records older than the handler\'s first period (no journal entry) fill their own period\'s parts too, none past maxBytes', async (t) => {
+  const dir = tempDir('cl-tsize-');
+  const h = open(dir);
+  h.write(...rec(0, 5)); // the base file's period starts at second 5
+  for (let n = 0; n < 8; n++) h.write(...rec(n, 0)); // 72 bytes of second 0, a period the state never had
+  await h.close();
+  t.deepEqual(folder(dir), {
+    'app.log': 'rec 0 s5\n',
+    'app.log.2026-01-01_00-00-00': 'rec 0 s0\nrec 1 s0\nrec 2 s0\n',
+    'app.log.2026-01-01_00-00-00.1': 'rec 3 s0\nrec 4 s0\nrec 5 s0\n',
+    'app.log.2026-01-01_00-00-00.2': 'rec 6 s0\nrec 7 s0\n',
+  });
+});
+
 test('a rotated part is never renamed again, and CPython\'s getFilesToDelete counts the parts as backups', async (t) => {
   const dir = tempDir('cl-tsize-');
   const h = open(dir, { backupCount: 3 });

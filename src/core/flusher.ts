@@ -23,6 +23,8 @@ const HANDOVER_WAIT_MS = 2000;
 const HANDOVER_POLL_MS = 10;
 
 interface Served {
+  /** The file's name; a buffer being retired (see adopt) is kept under its own key until drained. */
+  key: string;
   sab: SharedArrayBuffer;
   config: FlusherConfig;
   control: Control;
@@ -39,6 +41,7 @@ interface Served {
 const { hub: hubSab, token, files } = workerData as { hub: SharedArrayBuffer; token: number; files: Array<{ sab: SharedArrayBuffer; config: FlusherConfig }> };
 const hub = new Hub(hubViewsOf(hubSab));
 const served = new Map<string, Served>();
+let retiring = 0;
 
 /**
  * Every handler of the file hears the report; the one that claims its sequence number reports it,
@@ -50,18 +53,31 @@ function report(f: Served, err: Error, occurrences = 1): void {
 }
 
 function adopt(sab: SharedArrayBuffer, config: FlusherConfig): void {
-  if (served.has(config.filename)) return;
+  const old = served.get(config.filename);
+  if (old?.sab === sab) return;
+  // A new buffer for a file served here: its handlers were all closed and one was made again
+  // (shared.ts, sharedFileFor). What the old buffer still holds is written first, by its own config.
+  if (old) {
+    if (old.ring.pending() > 0) drain(old, Date.now());
+    if (old.ring.pending() === 0) release(old);
+    else {
+      // The disk refused it for now: it stays served (and retried) under its own key until empty.
+      served.delete(old.key);
+      old.key = `${old.key}\0retiring\0${retiring++}`;
+      served.set(old.key, old);
+    }
+  }
   const views = viewsOf(sab);
   const control = new Control(views);
   const ring = new SharedRing(views);
   const channel = new BroadcastChannel(channelName(config.filename));
   channel.unref();
-  const f: Served = { sab, config, control, ring, channel, faulted: false, retryAt: 0, retryMs: RETRY_MIN_MS, drainer: null! };
+  const f: Served = { key: config.filename, sab, config, control, ring, channel, faulted: false, retryAt: 0, retryMs: RETRY_MIN_MS, drainer: null! };
   // Rotations and deletions are announced like reports: the one handler of the file that claims
   // the sequence number emits them, so each happens once as an event, in this process only.
   const appender = new FileAppender(appenderOptions(config), (err) => report(f, err), (e) => f.channel.postMessage({ ...e, seq: f.control.nextReport() } satisfies EventMessage));
   f.drainer = new Drainer(control, ring, hub, appender, token);
-  served.set(config.filename, f);
+  served.set(f.key, f);
   control.serve(token);
   try {
     appender.openEagerly(config.openedAt);
@@ -76,7 +92,7 @@ function reportFault(f: Served, err: Error, count: number): void {
 }
 
 function release(f: Served): void {
-  served.delete(f.config.filename);
+  served.delete(f.key);
   f.control.unserve(token);
   f.drainer.close();
   f.channel.close();

@@ -370,8 +370,9 @@ export class FileAppender implements RotationFiles {
     this.onEvent({ type: 'remove', path, reason });
   }
 
+  /** On disk, or about to be: the batch's current run is gathering records for it. */
   exists(path: string): boolean {
-    return exists(path);
+    return exists(path) || this.run.pendingFor(path) > 0;
   }
 
   listFolder(): string[] {

@@ -81,17 +81,21 @@ export function channelName(filename: string): string {
 /**
  * This process's buffer for `config.filename`: the one this thread already has, the one the thread
  * that started this worker published, or a new one, published for workers started from now on.
+ * A buffer no handler is attached to any more is never reused: the handler being made may be a
+ * restart with another configuration (a new maxBytes, schedule or retention), and even with the
+ * same one its construction time is the eager open's "now". The flusher drains and lets go of the
+ * old buffer when the new one reaches it (flusher.ts, adopt).
  */
 export function sharedFileFor(config: FlusherConfig, ringSize: number): SharedFile {
   const key = KEY_PREFIX + config.filename;
   const reg = registry();
   const known = reg.get(key);
-  if (known) return known;
-  const inherited = getEnvironmentData(key) as EnvEntry | undefined;
+  if (known && known.control.attached() > 0) return known;
+  const inherited = known ? undefined : (getEnvironmentData(key) as EnvEntry | undefined);
   let views: SharedViews;
   let created = false;
   let fileConfig = config;
-  if (inherited && inherited.sab instanceof SharedArrayBuffer && isCurrentLayout(inherited.sab)) {
+  if (inherited && inherited.sab instanceof SharedArrayBuffer && isCurrentLayout(inherited.sab) && new Control(viewsOf(inherited.sab)).attached() > 0) {
     views = viewsOf(inherited.sab);
     fileConfig = inherited.config;
   } else {

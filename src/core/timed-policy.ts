@@ -192,6 +192,17 @@ export class TimedPolicy implements RotationPolicy {
     }
     const { schedule } = this;
     const whole = Math.trunc(seconds);
-    return files.rotationFilename(defaultRotationName(files.options.filename, schedule.rotationSuffix(whole + schedule.interval, whole)));
+    const name = defaultRotationName(files.options.filename, schedule.rotationSuffix(whole + schedule.interval, whole));
+    if (this.maxBytes <= 0) return files.rotationFilename(name);
+    // A period the journal does not know (older than the handler's first period, as records of a
+    // pino transport that starts late): its newest part is found by name, and a new one started
+    // rather than pass maxBytes, as above.
+    let n = 0;
+    while (this.taken(name, n + 1, files)) n++;
+    const file = files.rotationFilename(n ? `${name}.${n}` : name);
+    const size = files.fileSize(file);
+    const gone = size === null && files.options.compress && files.exists(`${file}.gz`);
+    if (!gone && (size === null || size === 0 || size + bytes < this.maxBytes)) return file;
+    return files.rotationFilename(`${name}.${n + 1}`);
   }
 }
