@@ -176,3 +176,60 @@ test('follow without --from-start prints only lines written after it started; ba
   t.is(r.code, 2);
   t.regex(r.err, /BASEFILE is required/);
 });
+
+test('follow started at boot, before the application and its folder exist, no --from-start: stalled, SIGKILLed and restarted, it prints every record, repeating only past its checkpoint', async (t) => {
+  const dir = tempDir('cl-follow-');
+  const file = join(dir, 'logs', 'app.log'); // logs/ is made by the handler (mkdir: true)
+  const pos = join(dir, 'state', 'pos.json'); // and state/ by the follower
+  const f1 = follow([file, '--checkpoint', pos, '--poll-ms', '20']);
+  t.teardown(() => kill(f1));
+  await f1.started();
+  const wrote = writer(file, 3000, { compress: 'gzip' });
+  // The first records are written before the follower's next look at the new file.
+  await until(() => numbers(f1.out()).length > 0, 30_000);
+  f1.child.kill('SIGSTOP');
+  await sleep(1500); // rotations and compression go on meanwhile
+  f1.child.kill('SIGCONT');
+  await sleep(300);
+  kill(f1);
+  const r1 = await f1.done;
+  t.regex(r1.err, /logs does not exist yet; waiting for it/);
+  const first = numbers(f1.out());
+  t.is(first[0], 0, 'the log is read from its first line, though it appeared after the follower started');
+  const f2 = follow([file, '--checkpoint', pos, '--poll-ms', '20']);
+  t.teardown(() => kill(f2));
+  const n = await wrote;
+  const all = () => new Set([...first, ...numbers(f2.out())]).size;
+  await until(() => all() >= n, 30_000);
+  kill(f2, 'SIGTERM');
+  await f2.done;
+  const second = numbers(f2.out());
+  t.is(all(), n, 'every record printed by one run or the other');
+  // A SIGKILL between printing and saving the checkpoint repeats that last pass, nothing earlier:
+  // the repeats are exactly the second run's first lines, all among the first run's last ones.
+  const repeated = first.length + second.length - n;
+  const firstSet = new Set(first);
+  t.deepEqual(second.slice(0, repeated).filter((x) => !firstSet.has(x)), []);
+  t.true(second.slice(repeated).every((x) => !firstSet.has(x)), 'nothing repeated after the checkpoint\'s place');
+  t.log(`first run ${first.length}, second ${second.length}, written ${n}, repeated ${repeated}`);
+});
+
+test('follow: a log path that is a folder is an error at once; a checkpoint in a missing folder is made', async (t) => {
+  const dir = tempDir('cl-follow-');
+  const r = await follow([dir, '--once']).done;
+  t.is(r.code, 1);
+  t.is(r.err, `concurrent-log follow: ${dir} is a directory, not a log file\n`);
+  const file = join(dir, 'app.log');
+  const h = new ConcurrentTimedRotatingFileHandler(file, { when: 'H' });
+  h.write('one\n');
+  await h.close();
+  const pos = join(dir, 'a', 'b', 'pos.json');
+  const f = follow([file, '--from-start', '--checkpoint', pos, '--once']);
+  const done = await f.done;
+  t.is(done.code, 0, done.err);
+  t.is(f.out(), 'one\n');
+  t.true(existsSync(pos));
+  const bad = await follow([file, '--checkpoint', dir, '--once']).done;
+  t.is(bad.code, 1);
+  t.regex(bad.err, /^concurrent-log follow: checkpoint .* is a directory\n$/);
+});

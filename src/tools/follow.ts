@@ -1,8 +1,8 @@
 // Follows a rotating log series by the handler's own rotation journal (the state in its lock file):
 // every line once, in order per file, across rotations, .gz files, stalls and restarts.
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { flockAddon } from '../core/filelock.js';
 import { lockFilePath } from '../core/options.js';
 import { statOrNull, writeFileSyncing } from '../core/files.js';
@@ -57,6 +57,8 @@ export class Follower {
     this.opts = opts;
     this.filename = resolve(opts.filename);
     this.lockPath = lockFilePath(this.filename, opts.lockFile);
+    if (statOrNull(this.filename)?.isDirectory()) throw new Error(`${this.filename} is a directory, not a log file`);
+    if (opts.checkpoint && statOrNull(opts.checkpoint)?.isDirectory()) throw new Error(`checkpoint ${opts.checkpoint} is a directory`);
     if (opts.checkpoint && existsSync(opts.checkpoint)) {
       const text = readFileSync(opts.checkpoint, 'utf8');
       let parsed: Checkpoint;
@@ -73,7 +75,12 @@ export class Follower {
   /** One pass: prints what is new. Resolves true if anything was printed. */
   async poll(): Promise<boolean> {
     const snap = this.snapshot();
-    if (snap === null) return false;
+    if (snap === null) {
+      // Nothing there yet (a follower started at boot, before the application): every line the
+      // log will have is new, so the file is read from its start when it appears.
+      this.cp ??= { v: 1, seq: 0, base: null, rotated: [] };
+      return false;
+    }
     const { state, baseIno } = snap;
     const journalSeq = state?.seq ?? 0;
     const history = state?.history ?? [];
@@ -119,7 +126,6 @@ export class Follower {
     return printed;
   }
 
-  /** Polls every `intervalMs` until `signal` aborts; a last pass is made first. */
   /** Polls until `signal` aborts; `onStarted` is called once the first pass has found its place. */
   async run(intervalMs: number, signal: AbortSignal, onStarted?: () => void): Promise<void> {
     let first = true;
@@ -129,6 +135,12 @@ export class Follower {
       first = false;
       if (!printed) await new Promise((r) => setTimeout(r, intervalMs));
     }
+  }
+
+  /** The log's folder, if it does not exist (yet): the follower waits for it. */
+  missingFolder(): string | null {
+    const dir = dirname(this.filename);
+    return statOrNull(dir) === null ? dir : null;
   }
 
   close(): void {
@@ -143,6 +155,7 @@ export class Follower {
     const path = this.opts.checkpoint;
     if (!path || this.cp === null) return;
     const tmp = `${path}.tmp`;
+    if (!this.saved) mkdirSync(dirname(path), { recursive: true });
     writeFileSyncing(tmp, Buffer.from(JSON.stringify(this.cp)), 0o666, true);
     renameSync(tmp, path);
     this.saved = true;

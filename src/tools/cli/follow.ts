@@ -36,15 +36,20 @@ export async function main(argv: string[]): Promise<number> {
     return usageExit('follow', err, usage);
   }
   const f = a.flags;
-  const follower = new Follower({
-    filename: a.positionals[0]!,
-    checkpoint: (f['checkpoint'] as string | undefined) ?? null,
-    lockFile: (f['lock-file'] as string | undefined) ?? null,
-    fromStart: Boolean(f['from-start']),
-    write: (chunk) => new Promise<void>((res, rej) => {
-      process.stdout.write(chunk, (err) => (err ? rej(err) : res()));
-    }),
-  });
+  let follower: Follower;
+  try {
+    follower = new Follower({
+      filename: a.positionals[0]!,
+      checkpoint: (f['checkpoint'] as string | undefined) ?? null,
+      lockFile: (f['lock-file'] as string | undefined) ?? null,
+      fromStart: Boolean(f['from-start']),
+      write: (chunk) => new Promise<void>((res, rej) => {
+        process.stdout.write(chunk, (err) => (err ? rej(err) : res()));
+      }),
+    });
+  } catch (err) {
+    return failed(err);
+  }
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   process.on('SIGTERM', onSignal);
@@ -53,13 +58,25 @@ export async function main(argv: string[]): Promise<number> {
     if (f['once']) await follower.poll();
     else {
       // On stderr, so that a script (or a test) knows from when on lines will be printed.
-      const started = (): void => void process.stderr.write(`concurrent-log follow: following ${a.positionals[0]}\n`);
+      const started = (): void => {
+        const missing = follower.missingFolder();
+        if (missing !== null) process.stderr.write(`concurrent-log follow: ${missing} does not exist yet; waiting for it\n`);
+        process.stderr.write(`concurrent-log follow: following ${a.positionals[0]}\n`);
+      };
       await follower.run((f['poll-ms'] as number | undefined) ?? 100, stop.signal, started);
     }
+  } catch (err) {
+    return failed(err);
   } finally {
     follower.close();
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
   }
   return 0;
+}
+
+/** A path or I/O problem: one line on stderr, exit 1 (usage errors exit 2). */
+function failed(err: unknown): number {
+  process.stderr.write(`concurrent-log follow: ${(err as Error).message}\n`);
+  return 1;
 }
