@@ -113,12 +113,22 @@ test('the pino stream reassembles lines split across chunks and keeps each line\
   t.is(readFileSync(file, 'utf8'), text);
 });
 
-test('pino lines are timed by their own "time" field (epoch ms or ISO string)', async (t) => {
+test('pino lines are timed by their own top-level "time" field: epoch ms, epoch seconds or an ISO string', async (t) => {
   const { lineTime } = await import(adapterPath('pino'));
   t.is(lineTime('{"level":30,"time":1700000000123,"msg":"x"}'), 1700000000123);
+  t.is(lineTime('{"level":30,"time":1700000000,"msg":"x"}'), 1700000000000, 'seconds (pino.stdTimeFunctions.unixTime)');
   t.is(lineTime('{"time":"2024-01-02T03:04:05.678Z","msg":"x"}'), Date.UTC(2024, 0, 2, 3, 4, 5, 678));
   t.is(lineTime('{"ts":1,"msg":"x"}'), undefined);
-  t.is(lineTime('{"ts":42}', 'ts'), 42);
+  t.is(lineTime('{"ts":1700000000123}', 'ts'), 1700000000123);
+  t.is(lineTime('{"level":30,"req":{"time":1700000000123},"msg":"x"}'), undefined, 'a nested "time" is not the record\'s');
+  t.is(lineTime('{"level":30,"msg":"\\"time\\":1700000000123","x":["time"]}'), undefined, 'nor one inside a string');
+  t.is(lineTime('{"level":30,"took":{"time":5},"time":1700000000123}'), 1700000000123, 'the top-level one after a nested one');
+  t.is(lineTime('{"level":30,"time":5,"msg":"x"}'), undefined, 'a small number is no time (not 1970)');
+  t.is(lineTime('{"level":30,"time":1700000000123}', null), undefined, 'timeKey: null reads no field');
+  const { ConcurrentLogPinoStream } = await import(adapterPath('pino'));
+  const err = t.throws(() => new ConcurrentLogPinoStream({ filename: join(tmp(), 'x.log'), timeKey: 5 }), { name: 'ConfigError' });
+  t.is(err.option, 'timeKey');
+  t.is(err.value, 5);
 });
 
 test('the winston transport writes info.timestamp\'s time and winston\'s formatted message', async (t) => {
@@ -133,12 +143,15 @@ test('the winston transport writes info.timestamp\'s time and winston\'s formatt
   await new Promise((resolve) => tr.log({ timestamp: 'not a time', [Symbol.for('message')]: 'second' }, resolve));
   // Day-first: Date.parse would read 11/05 as November 5th (or fail); it is not used at all.
   await new Promise((resolve) => tr.log({ timestamp: '11/05/2026 10:00:00', [Symbol.for('message')]: 'third' }, resolve));
+  // Epoch seconds (a timestamp format returning Date.now() / 1000), not 1970.
+  await new Promise((resolve) => tr.log({ timestamp: now / 1000, [Symbol.for('message')]: 'fourth' }, resolve));
   await tr.flush();
   t.deepEqual(writes[0], ['formatted\n', now]);
   t.is(writes[1][1], undefined, 'no usable timestamp: the handler takes now');
   t.is(writes[2][1], undefined, 'an ambiguous timestamp is not guessed at: the handler takes now');
+  t.is(writes[3][1], now, 'epoch seconds');
   await new Promise((resolve) => tr.end(resolve));
-  t.is(readFileSync(file, 'utf8'), 'formatted\nsecond\nthird\n');
+  t.is(readFileSync(file, 'utf8'), 'formatted\nsecond\nthird\nfourth\n');
 });
 
 for (const kind of ['pino', 'winston', 'log4js']) {

@@ -1,6 +1,7 @@
 // Runs each example as a user would and checks the files it wrote.
 import test from 'ava';
 import { execFile } from 'node:child_process';
+import { gunzipSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -133,4 +134,19 @@ test('log4js.mjs writes its 101 pattern-layout lines', async (t) => {
   t.is(lines.length, 101);
   t.regex(lines[0], /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} \[INFO\] example - hello 0$/);
   t.regex(lines[100], /\[WARN\] example - done$/);
+});
+
+test('log4js-file.mjs keeps log4js\'s file options: three gzipped app.N.log, the newest records in order', async (t) => {
+  const dir = tmp();
+  await runExample('log4js-file.mjs', ['--dir', dir]);
+  const names = readdirSync(dir).filter((f) => !f.startsWith('.')).sort();
+  t.deepEqual(names, ['app.1.log.gz', 'app.2.log.gz', 'app.3.log.gz', 'app.log']);
+  const text = (n) => (n.endsWith('.gz') ? gunzipSync(readFileSync(join(dir, n))) : readFileSync(join(dir, n))).toString('utf8');
+  const lines = ['app.3.log.gz', 'app.2.log.gz', 'app.1.log.gz', 'app.log'].flatMap((n) => text(n).split('\n').slice(0, -1));
+  for (const n of names) t.true(Buffer.byteLength(text(n)) <= 4096, n);
+  const msgs = lines.map((l) => /\] example - (.*)$/.exec(l)[1]);
+  t.is(msgs.at(-1), 'done');
+  const first = Number(/hello (\d+)/.exec(msgs[0])[1]);
+  t.deepEqual(msgs, [...Array.from({ length: 400 - first }, (_, k) => `hello ${first + k}`), 'done']);
+  t.true(first > 0, 'older records were rotated out');
 });

@@ -12,24 +12,64 @@ import { StringDecoder } from 'node:string_decoder';
 import type { LogFile } from '../core/file.js';
 import { openLogFile } from '../core/open.js';
 import type { HandlerOptions } from '../core/options.js';
+import { ConfigError, describe } from '../errors.js';
 import { timeFrom } from './time.js';
 
 export interface PinoTransportOptions extends HandlerOptions {
   /** The log file (CPython's `filename`). */
   filename: string;
-  /** The record field holding its time (pino's default `time`): epoch ms, or an ISO string. */
-  timeKey?: string;
+  /**
+   * The top-level record field holding its time (pino's default `time`): epoch seconds or ms, or an
+   * ISO string. `null`: no field is read; each record is timed when the transport receives it.
+   */
+  timeKey?: string | null;
 }
 
-/** The time field of one ndjson line, without parsing the whole line. */
-export function lineTime(line: string, key = 'time'): number | undefined {
-  const tag = `"${key}":`;
-  const at = line.indexOf(tag);
-  if (at < 0) return undefined;
-  let i = at + tag.length;
-  while (line.charCodeAt(i) === 32) i++;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** The index of the quote closing the JSON string opened at `open`, or -1. */
+function stringEnd(line: string, open: number): number {
+  for (let i = open + 1; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === BACKSLASH) i++;
+    else if (c === QUOTE) return i;
+  }
+  return -1;
+}
+
+/**
+ * The time of one ndjson line: its first top-level `key` member, without parsing the whole line.
+ * pino writes its timestamp there, ahead of the bindings and the logged object; a `time` nested in
+ * a logged object is that object's business, and with pino's `timestamp: false` there is no
+ * top-level one, so the record is timed on arrival.
+ */
+export function lineTime(line: string, key: string | null = 'time'): number | undefined {
+  if (key === null) return undefined;
+  const tag = JSON.stringify(key);
+  let depth = 0;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === '"') {
+      const end = stringEnd(line, i);
+      if (end < 0) return undefined;
+      if (depth === 1 && end + 1 - i === tag.length && line.startsWith(tag, i)) {
+        let j = end + 1;
+        while (line[j] === ' ') j++;
+        if (line[j] === ':') return memberTime(line, j + 1);
+      }
+      i = end;
+    } else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+  }
+  return undefined;
+}
+
+/** The time in the JSON value starting at `i`: a string or a number; anything else is none. */
+function memberTime(line: string, i: number): number | undefined {
+  while (line[i] === ' ') i++;
   if (line[i] === '"') {
-    const end = line.indexOf('"', i + 1);
+    const end = stringEnd(line, i);
     return end < 0 ? undefined : timeFrom(line.slice(i + 1, end));
   }
   let j = i;
@@ -40,7 +80,7 @@ export function lineTime(line: string, key = 'time'): number | undefined {
 /** A Writable of ndjson text; each complete line becomes one record. Flushable (thread-stream calls `flush()`). */
 export class ConcurrentLogPinoStream extends Writable {
   readonly handler: LogFile;
-  private readonly timeKey: string;
+  private readonly timeKey: string | null;
   private readonly decoder = new StringDecoder('utf8');
   private pending = '';
 
@@ -48,6 +88,9 @@ export class ConcurrentLogPinoStream extends Writable {
     super({ decodeStrings: false });
     if (options === null || typeof options !== 'object') throw new TypeError('concurrent-log/pino: options must be an object with a filename');
     const { filename, timeKey = 'time', ...rest } = options;
+    if (timeKey !== null && (typeof timeKey !== 'string' || timeKey === '')) {
+      throw new ConfigError('timeKey', timeKey, `concurrent-log/pino: timeKey must be a field name or null, got ${describe(timeKey)}`);
+    }
     this.timeKey = timeKey;
     // pino adds its own keys to the options ($context, pinoWillSendConfig): not the handler's.
     const handlerOptions: Record<string, unknown> = {};

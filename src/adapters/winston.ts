@@ -37,12 +37,13 @@ export class ConcurrentLogTransport extends TransportStream {
     this.handler = openLogFile(filename, rest);
   }
 
-  override log(info: Record<string | symbol, unknown>, callback: () => void): void {
+  /** winston-transport calls it with a callback; abstract-winston-transport and direct callers may not. */
+  override log(info: Record<string | symbol, unknown>, callback?: () => void): void {
     const formatted = info[MESSAGE];
     const text = typeof formatted === 'string' ? formatted : JSON.stringify(info);
     this.handler.write(text + this.eol, timeFrom(info.timestamp));
     setImmediate(() => this.emit('logged', info));
-    callback();
+    callback?.();
   }
 
   /** Resolves once every record logged so far is in the file. */
