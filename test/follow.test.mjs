@@ -92,6 +92,30 @@ test('follow: a timed handler with maxBytes, across its parts and its own 1.5 s 
   t.deepEqual([...new Set(got)].sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i));
 });
 
+test('follow: the size handler (base.1 newest, shifted at each rotation), gzip, across its own 1.5 s stall, every line once', async (t) => {
+  const dir = tempDir('cl-follow-');
+  const file = join(dir, 'app.log');
+  const f = follow([file, '--from-start', '--checkpoint', join(dir, 'pos.json'), '--poll-ms', '20']);
+  t.teardown(() => kill(f));
+  await f.started();
+  // About 1 MB a second in files of 64 KiB: several rotations during the stall, each shifting the
+  // file the follower was reading to the next number; 40 backups keep every file until it is read.
+  const wrote = writer(file, 3000, { kind: 'size', maxBytes: 65536, backupCount: 40, compress: 'gzip' });
+  await sleep(800);
+  f.child.kill('SIGSTOP');
+  await sleep(1500);
+  f.child.kill('SIGCONT');
+  const n = await wrote;
+  await until(() => numbers(f.out()).length >= n, 30_000);
+  await sleep(300);
+  kill(f, 'SIGTERM');
+  t.is((await f.done).code, 0);
+  t.true(readdirSync(dir).filter((x) => /^app\.log\.\d+\.gz$/.test(x)).length >= 3, 'rotated and compressed several times');
+  const got = numbers(f.out());
+  t.is(got.length, n, 'no line lost or repeated');
+  t.deepEqual([...new Set(got)].sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i));
+});
+
 test('follow: SIGKILL, then a restart from the checkpoint: nothing lost, repeats only past the checkpoint', async (t) => {
   const dir = tempDir('cl-follow-');
   const file = join(dir, 'app.log');

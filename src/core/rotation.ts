@@ -60,6 +60,11 @@ export interface RotatedEntry {
   name?: string;
   /** Timed handler with maxBytes: the number of this file's part of its period (0: the plain name). */
   part?: number;
+  /**
+   * Size handler (default names): the file was `<base>.1` and every later rotation shifts it by one,
+   * so it is now `<base>.<1 + seq now - this seq>` (or that `.gz`), gone past backupCount.
+   */
+  shifted?: boolean;
 }
 
 export interface AppenderOptions {

@@ -4,6 +4,8 @@ import { basename, dirname, join } from 'node:path';
 import type { RotatedFile, RotationFiles, RotationPolicy } from './policy.js';
 import type { RotationState } from './rotation.js';
 import { STATE_VERSION } from './timed-policy.js';
+import { statOrNull } from './files.js';
+import { journal } from './journal.js';
 
 export class SizePolicy implements RotationPolicy {
   readonly maxBytes: number;
@@ -73,7 +75,11 @@ export class SizePolicy implements RotationPolicy {
     const dfn = name(1);
     // Kept from CPython: a rotator need not replace an existing target.
     this.removeRotated(state, dfn, files, folder);
+    const ino = statOrNull(filename)?.ino ?? 0;
     files.rotate(filename, dfn);
+    // Journaled for followers: where the base file's bytes went. With a namer the names a file
+    // takes as it shifts are the namer's to know, so nothing is journaled (the README says so).
+    if (files.options.namer === null) journal(state, 0, 0, dfn, { ino, at: 0, shifted: true });
     files.syncFolder();
     files.queueCompression(state, dfn);
     state.gen++;

@@ -4,10 +4,9 @@ import { Schedule, defaultRotationName, filesToDelete } from '../time/schedule.j
 import { statOrNull } from './files.js';
 import { basename } from 'node:path';
 import type { RotatedFile, RotationFiles, RotationPolicy } from './policy.js';
-import type { RotatedEntry, RotationState } from './rotation.js';
+import type { RotationState } from './rotation.js';
+import { journal } from './journal.js';
 
-/** How many rotated periods the on-disk state remembers, so late records find their own file. */
-const HISTORY_LENGTH = 64;
 export const STATE_VERSION = 1;
 
 export class TimedPolicy implements RotationPolicy {
@@ -99,7 +98,7 @@ export class TimedPolicy implements RotationPolicy {
     // With maxBytes the entry also keeps the period's default name and its last part's number
     // (0: the plain name), for late records that need a new part.
     const parts = this.maxBytes > 0 ? { name, part } : {};
-    this.journal(state, state.start, state.rolloverAt, dfn, { ino: st === null ? 0 : st.ino, at, ...parts });
+    journal(state, state.start, state.rolloverAt, dfn, { ino: st === null ? 0 : st.ino, at, ...parts });
     this.deleteBackups(files);
     state.parts = 0;
     state.rolloverAt = schedule.nextRollover(currentTime);
@@ -129,7 +128,7 @@ export class TimedPolicy implements RotationPolicy {
     state.parts = n;
     // Journaled as every rotation is, so that a follower knows where the bytes it was reading went.
     // (Late records look for their period's newest entry: the period's end adds one after these.)
-    this.journal(state, state.start, state.rolloverAt, dfn, { ino: st === null ? 0 : st.ino, at: 0, name: stem, part: n });
+    journal(state, state.start, state.rolloverAt, dfn, { ino: st === null ? 0 : st.ino, at: 0, name: stem, part: n });
     this.deleteBackups(files);
     state.gen++;
     files.reopenBase(state);
@@ -147,13 +146,6 @@ export class TimedPolicy implements RotationPolicy {
       const part = Number(parts[at + 1]);
       return { path, time: at < 0 ? null : this.schedule.suffixTime(parts[at]!), order: Number.isInteger(part) ? part : 0 };
     });
-  }
-
-  /** Adds a rotation to the journal: numbered after the last one, the oldest forgotten past HISTORY_LENGTH. */
-  private journal(state: RotationState, start: number, end: number, file: string, entry: Omit<RotatedEntry, 'seq'>): void {
-    state.seq = (state.seq ?? 0) + 1;
-    state.history.push([start, end, file, { seq: state.seq, ...entry }]);
-    if (state.history.length > HISTORY_LENGTH) state.history.splice(0, state.history.length - HISTORY_LENGTH);
   }
 
   /** A part's name taken (by an earlier run with a lost state, say) is skipped, never overwritten. */
@@ -186,7 +178,7 @@ export class TimedPolicy implements RotationPolicy {
       const part = files.rotationFilename(`${info.name}.${n}`);
       // A new entry, newest, so the period's next late records find it; ino 0 tells followers that
       // it continues no base file.
-      this.journal(state, start, end, part, { ino: 0, at: 0, name: info.name, part: n });
+      journal(state, start, end, part, { ino: 0, at: 0, name: info.name, part: n });
       files.stateChanged();
       return part;
     }

@@ -31,6 +31,8 @@ interface Tracked {
   gzSize?: number;
   /** The base was appended to this file at `at`; bytes [at, to) were printed from the base already. */
   pendingSkip?: { at: number; to: number };
+  /** A size handler's rotated file: `path` moves to the next number at each later rotation. */
+  shifted?: boolean;
 }
 
 /** What the checkpoint file holds. */
@@ -95,9 +97,10 @@ export class Follower {
     let printed = false;
     // Rotations since the last pass, oldest first. Entries written before the journal numbered
     // them (no 4th element) are numbered by position, so --from-start still reads them.
+    const seqOf = (i: number): number => history[i]![3]?.seq ?? i - history.length + 1 + journalSeq;
     history.forEach((h, i) => {
       const meta = h[3];
-      const seq = meta?.seq ?? i - history.length + 1 + journalSeq;
+      const seq = seqOf(i);
       if (seq <= cp.seq) return;
       let offset = meta?.at ?? 0;
       if (meta && cp.base !== null && meta.ino === cp.base.ino) {
@@ -105,8 +108,9 @@ export class Follower {
         offset += cp.base.offset;
         cp.base = null;
       }
-      const same = cp.rotated.find((t) => t.path === h[2]);
-      if (same) {
+      const same = meta?.shifted ? undefined : cp.rotated.find((t) => t.path === h[2]);
+      if (meta?.shifted) cp.rotated.push({ seq, path: h[2], offset, shifted: true });
+      else if (same) {
         // The base was appended to a rotated file we already follow (a period rotated twice):
         // its bytes before `at` are read by that entry; the ones we printed from the base are skipped.
         same.pendingSkip = { at: meta?.at ?? 0, to: offset };
@@ -115,8 +119,11 @@ export class Follower {
     });
     if (journalSeq > cp.seq) cp.seq = journalSeq;
     // Forget the files the journal no longer lists (deleted by backupCount or beyond its memory).
-    const listed = new Set(history.map((h) => h[2]));
-    cp.rotated = cp.rotated.filter((t) => listed.has(t.path));
+    const paths = new Set(history.map((h) => h[2]));
+    const seqs = new Set(history.map((_, i) => seqOf(i)));
+    cp.rotated = cp.rotated.filter((t) => (t.shifted ? seqs.has(t.seq) : paths.has(t.path)));
+    // A size handler's file is shifted once by each rotation after its own.
+    for (const t of cp.rotated) if (t.shifted) t.path = `${this.filename}.${1 + journalSeq - t.seq}`;
     for (const t of cp.rotated) printed = (await this.readRotated(t)) || printed;
     if (baseIno !== null) {
       if (cp.base === null || cp.base.ino !== baseIno) cp.base = { ino: baseIno, offset: 0 };
