@@ -22,3 +22,30 @@ test('a namer using require works in an ES module, as the README promises', asyn
   t.deepEqual(names(dir), ['app.log', 'old-app.log.2025-06-15_12-00-00']);
   t.is(read(join(dir, 'old-app.log.2025-06-15_12-00-00')), 'a\n');
 });
+
+// CPython's test_rollover_at_midnight: handlers with atTime = the current time of day append to
+// the base file (3.13 puts that rotation time tomorrow); once the file's mtime is set back a
+// second, the next handler rotates it on its first record to yesterday's name.
+for (const shared of [true, false]) {
+  test(`timed rollover after the base file's mtime was set back rotates to the earlier period's name (shared: ${shared})`, async (t) => {
+    const dir = tempDir();
+    const base = join(dir, 'app.log');
+    const now = T0 + 500;
+    const open = () => new ConcurrentTimedRotatingFileHandler(base, { when: 'MIDNIGHT', atTime: '12:00:00', utc: true, shared, clock: () => now });
+    for (let i = 0; i < 3; i++) {
+      const h = open();
+      h.write(`testing1 ${i}\n`);
+      await h.close();
+    }
+    t.deepEqual(names(dir), ['app.log']);
+    utimesSync(base, T0 / 1000 - 1, T0 / 1000 - 1);
+    for (let i = 0; i < 2; i++) {
+      const h = open();
+      h.write(`testing2 ${i}\n`);
+      await h.close();
+    }
+    t.deepEqual(names(dir), ['app.log', 'app.log.2025-06-14']);
+    t.is(read(join(dir, 'app.log.2025-06-14')), 'testing1 0\ntesting1 1\ntesting1 2\n');
+    t.is(read(base), 'testing2 0\ntesting2 1\n');
+  });
+}

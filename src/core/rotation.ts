@@ -128,6 +128,8 @@ export class FileAppender implements RotationFiles {
   private readonly run = new Run(this);
   /** Whether rotated files may be waiting for compression (always checked once at start). */
   private compressPending = true;
+  /** Set by the first reconcile: this appender's handler has opened the file (CPython's __init__). */
+  private opened = false;
 
   /** `onConflict` hears of a live writer of this file with another schedule (issue: never silent). */
   private readonly onConflict: (err: Error) => void;
@@ -266,9 +268,26 @@ export class FileAppender implements RotationFiles {
     if (state.schedule === undefined || state.schedule === mine.key) {
       this.policy = mine;
       state.schedule = mine.key;
+      const opening = !this.opened;
+      this.opened = true;
       const writers = state.writers ?? [];
-      if (writers.includes(process.pid)) return { state, changed: false };
-      state.writers = [...writers.filter(isAlive), process.pid];
+      const others = writers.filter((pid) => pid !== process.pid && isAlive(pid));
+      // A handler opening with nobody else writing is CPython's __init__: the first rollover
+      // counts from the base file's mtime. Only an earlier one is taken (an mtime set back, a base
+      // file older than the period the state is in), so the base file is rotated to its own
+      // period's name instead of being appended to.
+      let changed = false;
+      if (opening && others.length === 0) {
+        const fresh = mine.initialState(nowSeconds, state.history, this);
+        if (fresh.rolloverAt < state.rolloverAt) {
+          state.rolloverAt = fresh.rolloverAt;
+          state.start = fresh.start;
+          delete state.parts;
+          changed = true;
+        }
+      }
+      if (writers.includes(process.pid)) return { state, changed };
+      state.writers = [...others, process.pid];
       return { state, changed: true };
     }
     const others = (state.writers ?? []).filter((pid) => pid !== process.pid && isAlive(pid));
