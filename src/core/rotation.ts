@@ -261,6 +261,8 @@ export class FileAppender implements RotationFiles {
    */
   private reconcile(state: RotationState | null, nowSeconds: number): { state: RotationState; changed: boolean } {
     const mine = this.options.policy;
+    const opening = !this.opened;
+    this.opened = true;
     if (state === null) {
       this.policy = mine;
       return { state: mine.initialState(nowSeconds, [], this), changed: true };
@@ -268,8 +270,6 @@ export class FileAppender implements RotationFiles {
     if (state.schedule === undefined || state.schedule === mine.key) {
       this.policy = mine;
       state.schedule = mine.key;
-      const opening = !this.opened;
-      this.opened = true;
       const writers = state.writers ?? [];
       const others = writers.filter((pid) => pid !== process.pid && isAlive(pid));
       // A handler opening with nobody else writing is CPython's __init__: the first rollover
