@@ -3,7 +3,7 @@
 import test from 'ava';
 import { readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConcurrentTimedRotatingFileHandler } from 'concurrent-log';
+import { ConcurrentTimedRotatingFileHandler, Schedule } from 'concurrent-log';
 import { tempDir } from './helpers/core.mjs';
 
 // 2025-06-15 12:00:00 UTC: a fixed instant, so file names are known in advance.
@@ -49,3 +49,45 @@ for (const shared of [true, false]) {
     t.is(read(base), 'testing2 0\ntesting2 1\n');
   });
 }
+
+test('MIDNIGHT with interval 3 first rolls over three midnights on, as CPython 3.13 computes it', async (t) => {
+  const schedule = Schedule.create({ when: 'MIDNIGHT', interval: 3, utc: true });
+  t.is(schedule.computeRollover(0), 259200);
+  // Thursday 1970-01-01: the midnight ending Thursday, then a second week (CPython 3.13.0 gives these).
+  t.is(Schedule.create({ when: 'W3', interval: 2, utc: true }).computeRollover(0), 691200);
+  const dir = tempDir();
+  const day = 86_400_000;
+  const h = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), { when: 'MIDNIGHT', interval: 3, utc: true, delay: true });
+  h.write('sun\n', T0);
+  h.write('tue\n', T0 + 2 * day - 1000);
+  h.write('wed\n', T0 + 2.5 * day);
+  await h.close();
+  t.deepEqual(names(dir), ['app.log', 'app.log.2025-06-15']);
+  t.is(read(join(dir, 'app.log.2025-06-15')), 'sun\ntue\n');
+  t.is(read(join(dir, 'app.log')), 'wed\n');
+});
+
+test('backupCount leaves the rotated files of another log whose name extends ours alone (GH-93205)', async (t) => {
+  const dir = tempDir();
+  const other = ['app.log.b', 'app.log.b.2025-06-01', 'app.log.b.2025-06-02'];
+  for (const name of other) writeFileSync(join(dir, name), `${name}\n`);
+  writeFileSync(join(dir, 'app.log.2025-06-10'), 'ours\n');
+  const h = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), { when: 'MIDNIGHT', utc: true, delay: true, backupCount: 1 });
+  h.write('a\n', T0);
+  h.write('b\n', T0 + 86_400_000);
+  await h.close();
+  t.deepEqual(names(dir), ['app.log', 'app.log.2025-06-15', ...other]);
+});
+
+test('with a namer, backupCount deletes only the names the namer gives for a date (CPython 3.13)', async (t) => {
+  const dir = tempDir();
+  // Another handler's files, which the 3.11 rules took for ours: a namer's name must come back from the namer.
+  const foreign = ['app.log.b.2025-06-01.gz', 'app.2025-06-02.log.gz', 'app.log.2025-06-03'];
+  for (const name of foreign) writeFileSync(join(dir, name), `${name}\n`);
+  writeFileSync(join(dir, 'app.log.2025-06-10.gz'), 'ours\n');
+  const h = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), { when: 'MIDNIGHT', utc: true, delay: true, backupCount: 1, namer: (n) => `${n}.gz` });
+  h.write('a\n', T0);
+  h.write('b\n', T0 + 86_400_000);
+  await h.close();
+  t.deepEqual(names(dir), ['app.2025-06-02.log.gz', 'app.log', 'app.log.2025-06-03', 'app.log.2025-06-15.gz', 'app.log.b.2025-06-01.gz']);
+});
