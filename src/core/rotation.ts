@@ -90,6 +90,8 @@ export interface AppenderOptions {
   maxTotalSize: number;
 }
 
+/** How far before a period an mtime must be to count as before it (see baseWrittenBefore). */
+const MTIME_SLACK_MS = 500;
 /** Passes of compressRotated when names moved under the previous one. */
 const COMPRESS_PASSES = 4;
 
@@ -273,11 +275,11 @@ export class FileAppender implements RotationFiles {
       const writers = state.writers ?? [];
       const others = writers.filter((pid) => pid !== process.pid && isAlive(pid));
       // A handler opening with nobody else writing is CPython's __init__: the first rollover
-      // counts from the base file's mtime. Only an earlier one is taken (an mtime set back, a base
-      // file older than the period the state is in), so the base file is rotated to its own
-      // period's name instead of being appended to.
+      // counts from the base file's mtime. Only a base file last written before the state's period
+      // (an mtime set back, a file put back) changes it, so it is rotated to its own period's name
+      // instead of being appended to.
       let changed = false;
-      if (opening && others.length === 0) {
+      if (opening && others.length === 0 && this.baseWrittenBefore(state.start)) {
         const fresh = mine.initialState(nowSeconds, state.history, this);
         if (fresh.rolloverAt < state.rolloverAt) {
           state.rolloverAt = fresh.rolloverAt;
@@ -302,6 +304,15 @@ export class FileAppender implements RotationFiles {
       this.onConflict(new ScheduleConflictError(this.options.filename, state.schedule, mine.key, others));
     }
     return { state, changed: false };
+  }
+
+  /**
+   * Whether the base file's mtime is before `start` (epoch seconds) by more than the file system's
+   * clock can lag: it stamps mtimes with a coarse clock, up to a tick behind Date.now().
+   */
+  private baseWrittenBefore(start: number): boolean {
+    const st = statOrNull(this.options.filename);
+    return st !== null && st.isFile() && st.mtimeMs < start * 1000 - MTIME_SLACK_MS;
   }
 
   /**

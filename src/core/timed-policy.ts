@@ -136,12 +136,13 @@ export class TimedPolicy implements RotationPolicy {
   }
 
   /**
-   * The names CPython's getFilesToDelete recognises (every one, as with backupCount 0), each dated
+   * The names getFilesToDelete recognises (every one, as with backupCount 0) and our other names, each dated
    * by the period its name says; a period's parts are ordered by their number.
    */
   rotatedFiles(names: string[], files: RotationFiles): RotatedFile[] {
-    const { filename, namer, compress } = files.options;
-    return filesToDelete(filename, 0, this.schedule, namer, names, this.variants(compress)).map((path) => {
+    const { filename, namer } = files.options;
+    // Retention also takes our names of other configurations (compress or maxBytes since turned off).
+    return filesToDelete(filename, 0, this.schedule, namer, names, { parts: true, compressed: true }).map((path) => {
       const parts = basename(path).split('.');
       const at = parts.findIndex((p) => this.schedule.suffixTime(p) !== null);
       const part = Number(parts[at + 1]);
