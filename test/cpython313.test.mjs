@@ -3,7 +3,10 @@
 import test from 'ava';
 import { readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConcurrentTimedRotatingFileHandler, Schedule } from 'concurrent-log';
+import {
+  ConcurrentRotatingFileHandler, ConcurrentTimedRotatingFileHandler, ConfigError, Schedule, dictConfig, getHandlerByName, getHandlerNames,
+  makeLogRecord, shutdown,
+} from 'concurrent-log';
 import { tempDir } from './helpers/core.mjs';
 
 // 2025-06-15 12:00:00 UTC: a fixed instant, so file names are known in advance.
@@ -90,4 +93,93 @@ test('with a namer, backupCount deletes only the names the namer gives for a dat
   h.write('b\n', T0 + 86_400_000);
   await h.close();
   t.deepEqual(names(dir), ['app.2025-06-02.log.gz', 'app.log', 'app.log.2025-06-03', 'app.log.2025-06-15.gz', 'app.log.b.2025-06-01.gz']);
+});
+
+// ------------------------------------------------------------------ CPython's handler API --
+
+test('shouldRollover(record) of the timed handler: a record past the shared rolloverAt would rotate first', async (t) => {
+  const dir = tempDir();
+  const h = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), { when: 'S', utc: true, delay: true });
+  h.write('a\n', T0 + 100);
+  await h.flush();
+  t.false(h.shouldRollover(makeLogRecord({ msg: 'same second', created: T0 / 1000 + 0.9 })));
+  t.true(h.shouldRollover(makeLogRecord({ msg: 'next second', created: T0 / 1000 + 1.2 })));
+  await h.close();
+  t.deepEqual(names(dir), ['app.log'], 'asking rotates nothing');
+});
+
+test('shouldRollover(record) of the size handler: the formatted record would bring the file to maxBytes', async (t) => {
+  const dir = tempDir();
+  const h = new ConcurrentRotatingFileHandler(join(dir, 'app.log'), { maxBytes: 10, backupCount: 1 });
+  h.write('hello\n');
+  await h.flush();
+  t.false(h.shouldRollover(makeLogRecord({ msg: 'ab' })), '6 + 3 bytes');
+  t.true(h.shouldRollover(makeLogRecord({ msg: 'abc' })), '6 + 4 bytes reach maxBytes');
+  t.true(h.shouldRollover(makeLogRecord({ msg: 'é€' })), 'bytes, not characters: 6 + 6');
+  await h.close();
+});
+
+test('computeRollover(currentTime) and getFilesToDelete() of the timed handler, as CPython 3.13\'s', async (t) => {
+  const dir = tempDir();
+  for (const name of ['app.log.2025-06-01', 'app.log.2025-06-02', 'app.log.2025-06-03', 'app.log.b.2025-05-01', 'app.log.2025-06-04.gz']) writeFileSync(join(dir, name), 'x\n');
+  const h = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), { when: 'MIDNIGHT', interval: 3, utc: true, backupCount: 2, delay: true });
+  t.is(h.computeRollover(0), 259200);
+  t.is(h.computeRollover(86_399), 259200);
+  t.deepEqual(h.getFilesToDelete(), [join(dir, 'app.log.2025-06-01')]);
+  t.throws(() => h.computeRollover('0'), { instanceOf: ConfigError });
+  await h.close();
+  const gz = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), { when: 'MIDNIGHT', utc: true, backupCount: 2, compress: 'gzip', delay: true });
+  t.deepEqual(gz.getFilesToDelete(), [join(dir, 'app.log.2025-06-01'), join(dir, 'app.log.2025-06-02')]);
+  await gz.close();
+});
+
+test('namer and rotator read back the options; assigning another function throws instead of being ignored', async (t) => {
+  const namer = (n) => `${n}.old`;
+  const h = new ConcurrentTimedRotatingFileHandler(join(tempDir(), 'app.log'), { when: 'S', delay: true, namer });
+  t.is(h.namer, namer);
+  t.is(h.rotator, null);
+  h.namer = namer; // the same function: nothing changes
+  const err = t.throws(() => { h.namer = (n) => `${n}.new`; }, { instanceOf: ConfigError });
+  t.is(err.option, 'namer');
+  t.regex(err.message, /namer cannot be assigned after the handler is made.*'namer' option/);
+  t.throws(() => { h.rotator = (s, d) => require('node:fs').renameSync(s, d); }, { instanceOf: ConfigError, message: /rotator cannot be assigned/ });
+  const size = new ConcurrentRotatingFileHandler(join(tempDir(), 'app.log'), { maxBytes: 10 });
+  t.throws(() => { size.namer = namer; }, { instanceOf: ConfigError });
+  await h.close();
+  await size.close();
+});
+
+test.serial('dictConfig\'s \'.\' namer (the CPython cookbook) reaches the handler; getHandlerByName finds it by name until it closes', async (t) => {
+  const dir = tempDir();
+  dictConfig({
+    version: 1,
+    handlers: {
+      rotating: {
+        class: 'logging.handlers.TimedRotatingFileHandler', filename: join(dir, 'app.log'), when: 'S', utc: true, delay: true,
+        '.': { namer: (name) => `${name}.old` },
+      },
+    },
+    root: { handlers: ['rotating'], level: 'INFO' },
+  });
+  const h = getHandlerByName('rotating');
+  t.true(h instanceof ConcurrentTimedRotatingFileHandler);
+  t.true(getHandlerNames().has('rotating'));
+  t.is(getHandlerByName('nothing'), null);
+  h.write('a\n', T0 + 100);
+  h.write('b\n', T0 + 1100);
+  await shutdown();
+  t.deepEqual(names(dir), ['app.log', 'app.log.2025-06-15_12-00-00.old']);
+  t.is(getHandlerByName('rotating'), null, 'a closed handler is no longer found');
+  t.false(getHandlerNames().has('rotating'));
+});
+
+test('a handler named with setName or .name is found by getHandlerByName; renaming moves it', async (t) => {
+  const h = new ConcurrentRotatingFileHandler(join(tempDir(), 'app.log'), { maxBytes: 10, delay: true });
+  h.setName('first');
+  t.is(getHandlerByName('first'), h);
+  h.name = 'second';
+  t.is(getHandlerByName('first'), null);
+  t.is(getHandlerByName('second'), h);
+  await h.close();
+  t.is(getHandlerByName('second'), null);
 });

@@ -130,7 +130,7 @@ export class FileAppender implements RotationFiles {
   private readonly run = new Run(this);
   /** Whether rotated files may be waiting for compression (always checked once at start). */
   private compressPending = true;
-  /** Set by the first reconcile: this appender's handler has opened the file (CPython's __init__). */
+  /** Set by the first reconcile: this appender has opened the file (CPython's __init__). */
   private opened = false;
 
   /** `onConflict` hears of a live writer of this file with another schedule (issue: never silent). */
@@ -252,6 +252,23 @@ export class FileAppender implements RotationFiles {
       this.sealTornTail(fd, this.options.filename);
       this.writeAll(fd, this.options.filename, data, len);
     } else this.appendTo(target, data, len);
+  }
+
+  /**
+   * CPython's shouldRollover(record), asked outside a write: whether a record of time `seconds` and
+   * `bytes` bytes would rotate the base file first, by the state on disk now (without one: the state
+   * a first record would make). Read under the lock; the state is not changed.
+   */
+  wouldRollover(seconds: number, bytes: number): boolean {
+    const lockFd = this.acquire();
+    try {
+      const onDisk = this.readState(lockFd);
+      const mine = this.options.policy;
+      const policy = onDisk?.schedule !== undefined && onDisk.schedule !== mine.key ? policyFromKey(onDisk.schedule) : mine;
+      return policy.shouldRollover(onDisk ?? mine.initialState(seconds, [], this), seconds, bytes, this);
+    } finally {
+      this.lock.release();
+    }
   }
 
   /**
