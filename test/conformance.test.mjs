@@ -1,7 +1,7 @@
 // `concurrent-log conformance` on CPython 3.13's own vectors (test/fixtures/oracle), run as a user would.
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,6 +82,21 @@ test('a size vector changed by one line or one rollover fails, with expected vs 
     t.regex(r.stdout, /^1 passed, 2 failed$/m);
     t.true(r.stdout.includes(`FAIL size ${bytes.id} folder after close (expectBytes)`), r.stdout);
     t.true(r.stdout.includes(`FAIL size ${files.id} folder after close`), r.stdout);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('without FILE arguments outside a clone (no test/fixtures), the CLI says where the vectors are and exits 2', async (t) => {
+  // The published package: dist/, bin/ and package.json, without test/.
+  const dir = mkdtempSync(join(tmpdir(), 'conformance-pkg-'));
+  try {
+    for (const part of ['dist', 'bin', 'package.json']) cpSync(join(root, part), join(dir, part), { recursive: true });
+    const r = await new Promise((resolve) => {
+      execFile(process.execPath, [join(dir, 'bin', 'concurrent-log.mjs'), 'conformance'], (error, stdout, stderr) => resolve({ code: error ? error.code : 0, stdout, stderr }));
+    });
+    t.is(r.code, 2, r.stdout + r.stderr);
+    t.regex(r.stderr, /default vectors are missing \(.*test\/fixtures\/oracle\/rollover_vectors\.json\.gz.*not in the published package; pass vector files as arguments/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
