@@ -18,6 +18,7 @@ export {
   Schedule,
   filesToDelete,
   defaultRotationName,
+  type RotatedNameVariants,
   strftime,
   type AtTime,
   type When,

@@ -307,6 +307,12 @@ test('filesToDelete with a namer takes the names the namer gives for a date, and
   t.deepEqual(filesToDelete('/logs/test.log', 0, s, (p) => `${p}.gz`, FILES), ['/logs/test.log.2026-01-02.gz']);
 });
 
+test('filesToDelete refuses a namer that is not a function or null (the 3.11-era boolean), naming the option', (t) => {
+  const err = t.throws(() => filesToDelete('/logs/test.log', 0, Schedule.create({ when: 'D' }), true, FILES), { instanceOf: ConfigError });
+  t.is(err.option, 'namer');
+  t.regex(err.message, /must be a function or null, got true/);
+});
+
 test('filesToDelete matches the suffix pattern of the schedule: H ignores daily names', (t) => {
   const s = Schedule.create({ when: 'H' });
   t.deepEqual(filesToDelete('/logs/test.log', 0, s, null, ['test.log.2026-01-01', 'test.log.2026-01-01_05']), ['/logs/test.log.2026-01-01_05']);

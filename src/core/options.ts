@@ -8,8 +8,8 @@ import { TimedPolicy } from './timed-policy.js';
 import { SizePolicy } from './size-policy.js';
 import { ENCODING_NAMES, encodingByName } from './encoding.js';
 
-/** A rotated file's name from CPython's default name (`namer` in CPython). */
-export type Namer = (defaultName: string) => string;
+import type { Namer } from '../time/schedule.js';
+export type { Namer };
 /** Moves the base file to its rotated name (`rotator` in CPython). */
 export type Rotator = (source: string, dest: string) => void;
 

@@ -361,7 +361,7 @@ export function compareCodePoints(a: string, b: string): number {
   }
 }
 
-/** CPython's handler.namer: the rotated file's path for the default one. */
+/** A rotated file's name from CPython's default name (`namer` in CPython). */
 export type Namer = (defaultName: string) => string;
 
 /** Rotated names of ours that CPython never makes, to recognise as well (see filesToDelete). */
