@@ -290,6 +290,7 @@ export class FileAppender implements RotationFiles {
       this.policy = mine;
       state.schedule = mine.key;
       const writers = state.writers ?? [];
+      if (!opening && writers.includes(process.pid)) return { state, changed: false };
       const others = writers.filter((pid) => pid !== process.pid && isAlive(pid));
       // A handler opening with nobody else writing is CPython's __init__: the first rollover
       // counts from the base file's mtime. Only a base file last written before the state's period
