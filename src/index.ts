@@ -21,6 +21,7 @@ export {
   Schedule,
   filesToDelete,
   defaultRotationName,
+  type RotatedNameVariants,
   strftime,
   type AtTime,
   type When,

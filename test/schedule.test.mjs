@@ -191,9 +191,9 @@ test('atTime as "HH:MM[:SS[.ffffff]]" equals the object form', (t) => {
   t.is(s.computeRollover(1768395600), o.computeRollover(1768395600));
 });
 
-test('atTime equal to the current second rolls over at once (CPython: r == 0 is not "past")', (t) => {
+test('atTime equal to the current second is tomorrow\'s rollover (CPython 3.13; 3.11 rolled over at once)', (t) => {
   const s = Schedule.create({ when: 'MIDNIGHT', atTime: '00:00', utc: true });
-  t.is(s.computeRollover(1767225600), 1767225600);
+  t.is(s.computeRollover(1767225600), 1767225600 + DAY);
   t.is(s.nextRollover(1767225600), 1767225600 + DAY);
 });
 
@@ -280,27 +280,40 @@ const FILES = ['test.log', 'test.log.2026-01-03', 'test.log.2026-01-01', 'test.l
 
 test('filesToDelete: the oldest rotated files beyond backupCount, as full sorted paths', (t) => {
   const s = Schedule.create({ when: 'D' });
-  t.deepEqual(filesToDelete('/logs/test.log', 1, s, false, FILES), ['/logs/test.log.2026-01-01', '/logs/test.log.2026-01-02.gz']);
-  t.deepEqual(filesToDelete('/logs/test.log', 3, s, false, FILES), []);
-  t.deepEqual(filesToDelete('/logs/test.log', 4, s, false, FILES), []);
+  t.deepEqual(filesToDelete('/logs/test.log', 1, s, null, FILES), ['/logs/test.log.2026-01-01']);
+  t.deepEqual(filesToDelete('/logs/test.log', 2, s, null, FILES), []);
+  t.deepEqual(filesToDelete('/logs/test.log', 3, s, null, FILES), []);
 });
 
 test('filesToDelete with backupCount 0 lists every candidate (CPython; doRollover never asks)', (t) => {
   const s = Schedule.create({ when: 'D' });
-  t.is(filesToDelete('/logs/test.log', 0, s, false, FILES).length, 3);
+  t.is(filesToDelete('/logs/test.log', 0, s, null, FILES).length, 2);
 });
 
-test('filesToDelete with a namer also finds names with the date before the extension', (t) => {
-  const s = Schedule.create({ when: 'MIDNIGHT' });
-  t.deepEqual(filesToDelete('/logs/test.log', 0, s, true, FILES), [
-    '/logs/test.2026-01-04.log',
-    '/logs/test.log.2026-01-01',
-    '/logs/test.log.2026-01-02.gz',
-    '/logs/test.log.2026-01-03',
+test('filesToDelete without a namer takes exactly <base>.<date>: not .gz, not another log\'s <base>.b.<date> (CPython 3.13, GH-93205)', (t) => {
+  const s = Schedule.create({ when: 'D' });
+  const names = ['test.log.2026-01-01', 'test.log.2026-01-02.gz', 'test.log.b.2026-01-03', 'test.log.2026-01-04.1'];
+  t.deepEqual(filesToDelete('/logs/test.log', 0, s, null, names), ['/logs/test.log.2026-01-01']);
+  // Our own names, when the handler makes them: gzipped (compress) and numbered parts (maxBytes).
+  t.deepEqual(filesToDelete('/logs/test.log', 0, s, null, names, { compressed: true, parts: true }), [
+    '/logs/test.log.2026-01-01', '/logs/test.log.2026-01-02.gz', '/logs/test.log.2026-01-04.1',
   ]);
+});
+
+test('filesToDelete with a namer takes the names the namer gives for a date, and no others (CPython 3.13)', (t) => {
+  const s = Schedule.create({ when: 'MIDNIGHT' });
+  const dateBeforeExt = (p) => p.replace(/\.log\.([^/]*)$/, '.$1.log');
+  t.deepEqual(filesToDelete('/logs/test.log', 0, s, dateBeforeExt, FILES), ['/logs/test.2026-01-04.log']);
+  t.deepEqual(filesToDelete('/logs/test.log', 0, s, (p) => `${p}.gz`, FILES), ['/logs/test.log.2026-01-02.gz']);
+});
+
+test('filesToDelete refuses a namer that is not a function or null (the 3.11-era boolean), naming the option', (t) => {
+  const err = t.throws(() => filesToDelete('/logs/test.log', 0, Schedule.create({ when: 'D' }), true, FILES), { instanceOf: ConfigError });
+  t.is(err.option, 'namer');
+  t.regex(err.message, /must be a function or null, got true/);
 });
 
 test('filesToDelete matches the suffix pattern of the schedule: H ignores daily names', (t) => {
   const s = Schedule.create({ when: 'H' });
-  t.deepEqual(filesToDelete('/logs/test.log', 0, s, false, ['test.log.2026-01-01', 'test.log.2026-01-01_05']), ['/logs/test.log.2026-01-01_05']);
+  t.deepEqual(filesToDelete('/logs/test.log', 0, s, null, ['test.log.2026-01-01', 'test.log.2026-01-01_05']), ['/logs/test.log.2026-01-01_05']);
 });

@@ -214,6 +214,15 @@ export class LogFile extends EventEmitter<LogFileEvents> {
     }
   }
 
+  /**
+   * CPython's shouldRollover(record) for a record of `bytes` encoded bytes at `timeMs`: whether
+   * writing it now would rotate the base file first, by the shared rotation state on disk. Throws
+   * the LogFileError of a lock or state it cannot read.
+   */
+  shouldRollover(timeMs: number, bytes: number): boolean {
+    return this.ownDrainer().appender.wouldRollover(timeMs / 1000, bytes);
+  }
+
   /** Records dropped in this process because the buffer stayed full during an I/O fault. */
   get dropped(): number {
     return this.file.control.dropped();

@@ -8,8 +8,8 @@ import { TimedPolicy } from './timed-policy.js';
 import { SizePolicy } from './size-policy.js';
 import { ENCODING_NAMES, encodingByName } from './encoding.js';
 
-/** A rotated file's name from CPython's default name (`namer` in CPython). */
-export type Namer = (defaultName: string) => string;
+import type { Namer } from '../time/schedule.js';
+export type { Namer };
 /** Moves the base file to its rotated name (`rotator` in CPython). */
 export type Rotator = (source: string, dest: string) => void;
 
@@ -345,13 +345,18 @@ function hookOption(name: 'namer' | 'rotator', value: unknown): { fn: unknown; s
   }
   if (name === 'namer') {
     const sample = resolve('concurrent-log-sample.log.2026-01-01_00-00-00');
-    let a: unknown;
     let b: unknown;
     try {
-      a = (value as Namer)(sample);
       b = revived(sample);
     } catch (err) {
       throw new ConfigError(name, value, `namer must be a self-contained function (it runs in the flusher thread): ${(err as Error).message}`);
+    }
+    let a = b;
+    try {
+      a = (value as Namer)(sample);
+    } catch {
+      // The revived copy ran, so the original failed on what only the revived scope has: `require`,
+      // which an ES module does not define.
     }
     if (a !== b || typeof a !== 'string') {
       throw new ConfigError(name, value, 'namer must be a self-contained function returning a string (it runs in the flusher thread)');

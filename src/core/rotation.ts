@@ -95,6 +95,8 @@ export interface AppenderOptions {
   maxTotalSize: number;
 }
 
+/** How far before a period an mtime must be to count as before it (see baseWrittenBefore). */
+const MTIME_SLACK_MS = 500;
 /** Passes of compressRotated when names moved under the previous one. */
 const COMPRESS_PASSES = 4;
 
@@ -133,6 +135,8 @@ export class FileAppender implements RotationFiles {
   private readonly run = new Run(this);
   /** Whether rotated files may be waiting for compression (always checked once at start). */
   private compressPending = true;
+  /** Set by the first reconcile: this appender has opened the file (CPython's __init__). */
+  private opened = false;
 
   /** `onConflict` hears of a live writer of this file with another schedule (issue: never silent). */
   private readonly onConflict: (err: Error) => void;
@@ -256,6 +260,23 @@ export class FileAppender implements RotationFiles {
   }
 
   /**
+   * CPython's shouldRollover(record), asked outside a write: whether a record of time `seconds` and
+   * `bytes` bytes would rotate the base file first, by the state on disk now (without one: the state
+   * a first record would make). Read under the lock; the state is not changed.
+   */
+  wouldRollover(seconds: number, bytes: number): boolean {
+    const lockFd = this.acquire();
+    try {
+      const onDisk = this.readState(lockFd);
+      const mine = this.options.policy;
+      const policy = onDisk?.schedule !== undefined && onDisk.schedule !== mine.key ? policyFromKey(onDisk.schedule) : mine;
+      return policy.shouldRollover(onDisk ?? mine.initialState(seconds, [], this), seconds, bytes, this);
+    } finally {
+      this.lock.release();
+    }
+  }
+
+  /**
    * The state to rotate by, from the one on disk. None: a new one, as CPython's __init__ computes
    * it. One computed for another schedule: if no process that joined with it is alive, this is a
    * restart with a new configuration and our schedule takes over at once, from the base file's
@@ -264,6 +285,8 @@ export class FileAppender implements RotationFiles {
    */
   private reconcile(state: RotationState | null, nowSeconds: number): { state: RotationState; changed: boolean } {
     const mine = this.options.policy;
+    const opening = !this.opened;
+    this.opened = true;
     if (state === null) {
       this.policy = mine;
       return { state: mine.initialState(nowSeconds, [], this), changed: true };
@@ -272,8 +295,24 @@ export class FileAppender implements RotationFiles {
       this.policy = mine;
       state.schedule = mine.key;
       const writers = state.writers ?? [];
-      if (writers.includes(process.pid)) return { state, changed: false };
-      state.writers = [...writers.filter(isAlive), process.pid];
+      if (!opening && writers.includes(process.pid)) return { state, changed: false };
+      const others = writers.filter((pid) => pid !== process.pid && isAlive(pid));
+      // A handler opening with nobody else writing is CPython's __init__: the first rollover
+      // counts from the base file's mtime. Only a base file last written before the state's period
+      // (an mtime set back, a file put back) changes it, so it is rotated to its own period's name
+      // instead of being appended to.
+      let changed = false;
+      if (opening && others.length === 0 && this.baseWrittenBefore(state.start)) {
+        const fresh = mine.initialState(nowSeconds, state.history, this);
+        if (fresh.rolloverAt < state.rolloverAt) {
+          state.rolloverAt = fresh.rolloverAt;
+          state.start = fresh.start;
+          delete state.parts;
+          changed = true;
+        }
+      }
+      if (writers.includes(process.pid)) return { state, changed };
+      state.writers = [...others, process.pid];
       return { state, changed: true };
     }
     const others = (state.writers ?? []).filter((pid) => pid !== process.pid && isAlive(pid));
@@ -288,6 +327,15 @@ export class FileAppender implements RotationFiles {
       this.onConflict(new ScheduleConflictError(this.options.filename, state.schedule, mine.key, others));
     }
     return { state, changed: false };
+  }
+
+  /**
+   * Whether the base file's mtime is before `start` (epoch seconds) by more than the file system's
+   * clock can lag: it stamps mtimes with a coarse clock, up to a tick behind Date.now().
+   */
+  private baseWrittenBefore(start: number): boolean {
+    const st = statOrNull(this.options.filename);
+    return st !== null && st.isFile() && st.mtimeMs < start * 1000 - MTIME_SLACK_MS;
   }
 
   /**

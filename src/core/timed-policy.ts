@@ -1,6 +1,6 @@
 // Rotation by time: CPython's TimedRotatingFileHandler decisions, made once for every process from
 // the shared state and each record's own time, so a record lands in its own period's file.
-import { Schedule, defaultRotationName, filesToDelete } from '../time/schedule.js';
+import { Schedule, defaultRotationName, filesToDelete, type RotatedNameVariants } from '../time/schedule.js';
 import { statOrNull } from './files.js';
 import { basename } from 'node:path';
 import type { RotatedFile, RotationFiles, RotationPolicy } from './policy.js';
@@ -135,12 +135,13 @@ export class TimedPolicy implements RotationPolicy {
   }
 
   /**
-   * The names CPython's getFilesToDelete recognises (every one, as with backupCount 0), each dated
+   * The names getFilesToDelete recognises (every one, as with backupCount 0) and our other names, each dated
    * by the period its name says; a period's parts are ordered by their number.
    */
   rotatedFiles(names: string[], files: RotationFiles): RotatedFile[] {
-    const { filename, namer, compress } = files.options;
-    return filesToDelete(filename, 0, this.schedule, namer !== null || compress, names).map((path) => {
+    const { filename, namer } = files.options;
+    // Retention also takes our names of other configurations (compress or maxBytes since turned off).
+    return filesToDelete(filename, 0, this.schedule, namer, names, { parts: true, compressed: true }).map((path) => {
       const parts = basename(path).split('.');
       const at = parts.findIndex((p) => this.schedule.suffixTime(p) !== null);
       const part = Number(parts[at + 1]);
@@ -157,8 +158,12 @@ export class TimedPolicy implements RotationPolicy {
   private deleteBackups(files: RotationFiles): void {
     const { filename, backupCount, namer, compress } = files.options;
     if (backupCount <= 0) return;
-    // Compressed names end in .gz: CPython's getFilesToDelete treats them as a namer's.
-    for (const victim of filesToDelete(filename, backupCount, this.schedule, namer !== null || compress, files.listFolder())) files.remove(victim, 'backupCount');
+    for (const victim of filesToDelete(filename, backupCount, this.schedule, namer, files.listFolder(), this.variants(compress))) files.remove(victim, 'backupCount');
+  }
+
+  /** Our names CPython's getFilesToDelete does not make, recognised as rotated files too: parts, .gz. */
+  private variants(compress: boolean): RotatedNameVariants {
+    return { parts: this.maxBytes > 0, compressed: compress };
   }
 
   /** The base file, or for a late record its period's rotated file, else a file named for its own time. */

@@ -165,9 +165,17 @@ class Configurator {
       for (const [k, v] of Object.entries(config)) {
         if (!['class', 'formatter', 'level', 'filters', '.'].includes(k)) kwargs[k] = this.convert(v);
       }
+      const props = isDict(config['.']) ? { ...(this.convert(config['.']) as Dict) } : null;
+      // CPython's cookbook sets namer and rotator as '.' properties; ours run in the flusher thread,
+      // which has them from the constructor, so they are passed to it.
+      if (props && extendsOrIs(klass as Ctor, LogFileHandler)) {
+        for (const k of ['namer', 'rotator']) {
+          if (k in props) kwargs[k] = props[k];
+          delete props[k];
+        }
+      }
       result = construct(klass as Ctor, kwargs);
-      const props = config['.'];
-      if (isDict(props)) Object.assign(result as object, this.convert(props));
+      if (props) Object.assign(result as object, props);
     }
     if (!(result instanceof Handler)) throw new TypeError(`handler ${pyRepr(name)} is not a Handler (got ${pyRepr(result)})`);
     if (formatter) result.setFormatter(formatter as Formatter);

@@ -1,5 +1,9 @@
+import { readdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { LogFile, type HandlerStats } from '../core/file.js';
-import type { HandlerOptions, ResolvedOptions, SizeHandlerOptions } from '../core/options.js';
+import { reviveHook, type HandlerOptions, type Namer, type ResolvedOptions, type Rotator, type SizeHandlerOptions } from '../core/options.js';
+import { ConfigError, LogFileError, describe } from '../errors.js';
+import { filesToDelete, type Schedule } from '../time/schedule.js';
 import { Handler } from './handler.js';
 import type { LogRecord } from './record.js';
 import type { RemoveEvent, RotateEvent } from '../core/policy.js';
@@ -13,10 +17,14 @@ import { unregisterHandler } from './registry.js';
 export abstract class LogFileHandler extends Handler {
   /** The core file this handler writes through. */
   readonly file: LogFile;
+  readonly #namer: Namer | null;
+  readonly #rotator: Rotator | null;
 
-  protected constructor(file: LogFile) {
+  protected constructor(file: LogFile, hooks: { namer?: Namer | null; rotator?: Rotator | null }) {
     super();
     this.file = file;
+    this.#namer = hooks.namer ?? null;
+    this.#rotator = hooks.rotator ?? null;
     // Without onError, the file's errors become this handler's (its 'error' listeners, else a warning).
     this.file.on('error', (err) => this.handleError(err));
     // Rotations and deletions made by this process, as the handler's own events.
@@ -52,6 +60,52 @@ export abstract class LogFileHandler extends Handler {
   /** Absolute path of the base file. */
   get filename(): string {
     return this.file.filename;
+  }
+
+  /** CPython's `baseFilename`: the base file's absolute path. */
+  get baseFilename(): string {
+    return this.file.filename;
+  }
+
+  /**
+   * CPython's `namer`: the `namer` option. It runs in the flusher thread, which receives it when the
+   * handler is made, so it cannot change afterwards: assigning another function throws a
+   * ConfigError (pass it as the option, or in dictConfig's '.' properties, which become options).
+   */
+  get namer(): Namer | null {
+    return this.#namer;
+  }
+
+  set namer(value: Namer | null) {
+    this.#refuseHook('namer', this.#namer, value);
+  }
+
+  /** CPython's `rotator`: the `rotator` option; like `namer`, fixed when the handler is made. */
+  get rotator(): Rotator | null {
+    return this.#rotator;
+  }
+
+  set rotator(value: Rotator | null) {
+    this.#refuseHook('rotator', this.#rotator, value);
+  }
+
+  #refuseHook(name: 'namer' | 'rotator', current: unknown, value: unknown): void {
+    if (value === current) return;
+    throw new ConfigError(
+      name,
+      value,
+      `${name} cannot be assigned after the handler is made: it runs in the flusher thread, which received it with the handler; pass it as the '${name}' option (got ${describe(value)})`,
+    );
+  }
+
+  /**
+   * CPython's `shouldRollover(record)`: whether emitting `record` now would rotate the base file
+   * first — by the record's own time (which decides its file here) and its formatted size, against
+   * the rotation state every process shares.
+   */
+  shouldRollover(record: LogRecord): boolean {
+    const line = this.format(record) + '\n';
+    return this.file.shouldRollover(record.created * 1000, Buffer.byteLength(line, this.options.encoding));
   }
 
   get options(): Readonly<ResolvedOptions> {
@@ -102,7 +156,39 @@ export abstract class LogFileHandler extends Handler {
  */
 export class ConcurrentTimedRotatingFileHandler extends LogFileHandler {
   constructor(filename: string, options: HandlerOptions = {}) {
-    super(new LogFile(filename, options));
+    super(new LogFile(filename, options), options ?? {});
+  }
+
+  get #schedule(): Schedule {
+    return this.options.schedule!;
+  }
+
+  /** CPython's `computeRollover(currentTime)`: the rollover time (epoch seconds) that follows `currentTime`. */
+  computeRollover(currentTime: number): number {
+    if (typeof currentTime !== 'number' || !Number.isFinite(currentTime)) {
+      throw new ConfigError('currentTime', currentTime, `computeRollover: currentTime must be a finite number of epoch seconds, got ${describe(currentTime)}`);
+    }
+    return this.#schedule.computeRollover(currentTime);
+  }
+
+  /**
+   * CPython 3.13's `getFilesToDelete()`: the rotated files `backupCount` would delete now, oldest
+   * first by name (every rotated file when backupCount is 0). Names of ours that CPython never
+   * makes count too when this handler makes them: `.gz` with `compress`, numbered parts with `maxBytes`.
+   */
+  getFilesToDelete(): string[] {
+    const { config } = this.options;
+    const dir = dirname(this.filename);
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch (err) {
+      throw new LogFileError('list', dir, err);
+    }
+    const maxBytes = (JSON.parse(config.policy) as { maxBytes?: number }).maxBytes ?? 0;
+    // The revived copy, as the flusher thread runs it (with `require` in scope).
+    const namer = config.namer === null ? null : reviveHook<Namer>(config.namer);
+    return filesToDelete(this.filename, config.backupCount, this.#schedule, namer, names, { parts: maxBytes > 0, compressed: config.compress });
   }
 }
 
@@ -113,6 +199,6 @@ export class ConcurrentTimedRotatingFileHandler extends LogFileHandler {
  */
 export class ConcurrentRotatingFileHandler extends LogFileHandler {
   constructor(filename: string, options: SizeHandlerOptions = {}) {
-    super(new LogFile(filename, options, 'size'));
+    super(new LogFile(filename, options, 'size'), options ?? {});
   }
 }

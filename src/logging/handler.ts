@@ -3,7 +3,7 @@ import type { LogRecord } from './record.js';
 import { checkLevel } from './levels.js';
 import { Formatter } from './formatter.js';
 import { Filterer, applyFilters } from './filter.js';
-import { bumpConfigGeneration, unregisterHandler } from './registry.js';
+import { bumpConfigGeneration, handlerByName, handlerNames, renameHandler, unregisterHandler } from './registry.js';
 
 /** What a handler needs from a formatter. */
 export interface RecordFormatter {
@@ -21,8 +21,18 @@ let defaultFormatter: Formatter | undefined;
  */
 export abstract class Handler extends Filterer(EventEmitter) {
   level = 0;
-  name: string | null = null;
+  #name: string | null = null;
   private formatter_: RecordFormatter | null = null;
+
+  /** Python's `handler.name`: setting it makes the handler `getHandlerByName(name)`'s answer. */
+  get name(): string | null {
+    return this.#name;
+  }
+
+  set name(name: string | null) {
+    renameHandler(this, this.#name, name);
+    this.#name = name;
+  }
 
   get formatter(): RecordFormatter | null {
     return this.formatter_;
@@ -134,4 +144,17 @@ export abstract class Handler extends Filterer(EventEmitter) {
   override toString(): string {
     return `<${this.constructor.name} (${this.level})>`;
   }
+}
+
+/**
+ * Python 3.12's `logging.getHandlerByName(name)`: the handler with that name (set by `dictConfig`,
+ * `handler.name = ...` or `setName`), or null if none is open under it.
+ */
+export function getHandlerByName(name: string): Handler | null {
+  return handlerByName(name) as Handler | null;
+}
+
+/** Python 3.12's `logging.getHandlerNames()`: the names of the open named handlers. */
+export function getHandlerNames(): Set<string> {
+  return handlerNames();
 }

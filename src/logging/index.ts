@@ -13,7 +13,7 @@ export { makeLogRecord, setThreadName, type LogRecord, type CallerInfo } from '.
 export { Logger, RootLogger, Manager, PlaceHolder, getLogger, disable, lastResort, setLastResort, root } from './logger.js';
 export { StreamHandler, FileHandler, NullHandler, type WritableLike, type FileHandlerOptions } from './streams.js';
 export { dictConfig, basicConfig, shutdown, registerConfigName, type BasicConfigOptions } from './config.js';
-export type { RecordFormatter } from './handler.js';
+export { getHandlerByName, getHandlerNames, type RecordFormatter } from './handler.js';
 
 /**
  * Python's `logging.handlers` module, as far as this package provides it:

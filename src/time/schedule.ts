@@ -1,10 +1,10 @@
-// The rotation schedule of CPython's logging.handlers.TimedRotatingFileHandler (3.11), as pure
+// The rotation schedule of CPython's logging.handlers.TimedRotatingFileHandler (3.13), as pure
 // functions of epoch seconds: when the next rollover is due, what the rotated file is called,
 // and which old files a rollover deletes. No I/O happens here; the handler does that.
 //
 // The method bodies follow CPython's __init__ / computeRollover / doRollover line by line, so
 // that their quirks (DST "addend" hours, int() truncation, MIDNIGHT with atTime equal to the
-// current second) are reproduced exactly. ../shared/oracle holds CPython's own results.
+// current second) are reproduced exactly. test/fixtures/oracle holds CPython's own results.
 import {
   gmtime, daysFromCivil, localZone, zoneByName, UnknownTimezoneError, DAYS_PER_WEEK, SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_MINUTE,
 } from './zone.js';
@@ -59,11 +59,11 @@ interface Unit {
 
 // CPython's table in TimedRotatingFileHandler.__init__ (suffix and extMatch verbatim).
 const UNITS: Record<'S' | 'M' | 'H' | 'D' | 'W', Unit> = {
-  S: { seconds: 1, suffix: '%Y-%m-%d_%H-%M-%S', extMatch: '^\\d{4}-\\d{2}-\\d{2}_\\d{2}-\\d{2}-\\d{2}(\\.\\w+)?$' },
-  M: { seconds: SECONDS_PER_MINUTE, suffix: '%Y-%m-%d_%H-%M', extMatch: '^\\d{4}-\\d{2}-\\d{2}_\\d{2}-\\d{2}(\\.\\w+)?$' },
-  H: { seconds: SECONDS_PER_HOUR, suffix: '%Y-%m-%d_%H', extMatch: '^\\d{4}-\\d{2}-\\d{2}_\\d{2}(\\.\\w+)?$' },
-  D: { seconds: SECONDS_PER_DAY, suffix: '%Y-%m-%d', extMatch: '^\\d{4}-\\d{2}-\\d{2}(\\.\\w+)?$' },
-  W: { seconds: SECONDS_PER_DAY * DAYS_PER_WEEK, suffix: '%Y-%m-%d', extMatch: '^\\d{4}-\\d{2}-\\d{2}(\\.\\w+)?$' },
+  S: { seconds: 1, suffix: '%Y-%m-%d_%H-%M-%S', extMatch: '(?<!\\d)\\d{4}-\\d{2}-\\d{2}_\\d{2}-\\d{2}-\\d{2}(?!\\d)' },
+  M: { seconds: SECONDS_PER_MINUTE, suffix: '%Y-%m-%d_%H-%M', extMatch: '(?<!\\d)\\d{4}-\\d{2}-\\d{2}_\\d{2}-\\d{2}(?!\\d)' },
+  H: { seconds: SECONDS_PER_HOUR, suffix: '%Y-%m-%d_%H', extMatch: '(?<!\\d)\\d{4}-\\d{2}-\\d{2}_\\d{2}(?!\\d)' },
+  D: { seconds: SECONDS_PER_DAY, suffix: '%Y-%m-%d', extMatch: '(?<!\\d)\\d{4}-\\d{2}-\\d{2}(?!\\d)' },
+  W: { seconds: SECONDS_PER_DAY * DAYS_PER_WEEK, suffix: '%Y-%m-%d', extMatch: '(?<!\\d)\\d{4}-\\d{2}-\\d{2}(?!\\d)' },
 };
 
 /** CPython's `when` validation, with its exact messages. */
@@ -165,8 +165,10 @@ export class Schedule {
   readonly interval: number;
   /** strftime format of the rotated-name suffix. */
   readonly suffix: string;
-  /** Matches one dot-separated part of a rotated name (CPython's extMatch, re.ASCII semantics). */
+  /** Finds a date suffix in a rotated name (CPython 3.13's extMatch, re.ASCII semantics). */
   readonly extMatch: RegExp;
+  /** extMatch.fullmatch: the whole string is a date suffix. */
+  readonly extMatchFull: RegExp;
   /** 0 = Monday, for W0-W6; otherwise null. */
   readonly dayOfWeek: number | null;
   readonly utc: boolean;
@@ -192,6 +194,7 @@ export class Schedule {
     this.interval = unit.seconds * interval;
     this.suffix = unit.suffix;
     this.extMatch = new RegExp(unit.extMatch);
+    this.extMatchFull = new RegExp(`^(?:${unit.extMatch})$`);
     this.dayOfWeek = dayOfWeek;
     this.utc = opts.utc ?? false;
     this.atTime = parseAtTime(opts.atTime);
@@ -230,34 +233,43 @@ export class Schedule {
     return this.#zone.localtime(t).isdst;
   }
 
-  /** CPython's computeRollover(currentTime), line for line. */
+  /**
+   * CPython 3.13's computeRollover(currentTime), line for line. For MIDNIGHT and W* it counts
+   * `interval` days (weeks) from the next rotation time of day, and makes CPython's DST correction
+   * for both: an hour less if DST starts before the rollover (unless the hour before it is not yet
+   * DST: a change at the rotation time itself), an hour more if it ends.
+   */
   computeRollover(currentTime: number): number {
-    const result = currentTime + this.interval;
-    if (!this.#byTimeOfDay) return result;
+    if (!this.#byTimeOfDay) return currentTime + this.interval;
 
     const t = this.localtime(currentTime);
     const rotateTs = this.atTime === null ? MIDNIGHT : (this.atTime.hour * 60 + this.atTime.minute) * 60 + this.atTime.second;
-    // r: seconds from now to the next rotation time of day, by the wall clock (so a DST change
-    // tonight makes it off by the DST shift; CPython corrects W below and in nextRollover).
+    // r: seconds from now to the next rotation time of day, by the wall clock; a rotation time
+    // equal to now is tomorrow's (3.11 rotated at once).
     let r = rotateTs - ((t.hour * 60 + t.minute) * 60 + t.second);
     let currentDay = t.wday;
-    if (r < 0) {
+    if (r <= 0) {
       r += MIDNIGHT;
       currentDay = (currentDay + 1) % DAYS_PER_WEEK;
     }
-    const atTimeOfDay = currentTime + r;
-    if (this.dayOfWeek === null || currentDay === this.dayOfWeek) return atTimeOfDay;
-
-    const daysToWait = currentDay < this.dayOfWeek ? this.dayOfWeek - currentDay : DAYS_PER_WEEK - 1 - currentDay + this.dayOfWeek + 1;
-    let newRolloverAt = atTimeOfDay + daysToWait * SECONDS_PER_DAY;
-    if (!this.utc) newRolloverAt += this.#dstAddend(t.isdst, this.#isdst(newRolloverAt));
-    return newRolloverAt;
-  }
-
-  /** CPython's DST fix: an hour less if DST starts before the rollover, an hour more if it ends. */
-  #dstAddend(dstNow: number, dstAtRollover: number): number {
-    if (dstNow === dstAtRollover) return 0;
-    return dstNow ? DST_ADDEND : -DST_ADDEND;
+    let result = currentTime + r;
+    if (this.dayOfWeek !== null) {
+      if (currentDay !== this.dayOfWeek) {
+        const daysToWait = currentDay < this.dayOfWeek ? this.dayOfWeek - currentDay : DAYS_PER_WEEK - 1 - currentDay + this.dayOfWeek + 1;
+        result += daysToWait * MIDNIGHT;
+      }
+      result += this.interval - MIDNIGHT * DAYS_PER_WEEK;
+    } else {
+      result += this.interval - MIDNIGHT;
+    }
+    if (!this.utc) {
+      const dstNow = t.isdst;
+      if (dstNow !== this.#isdst(result)) {
+        if (dstNow) result += DST_ADDEND;
+        else if (this.#isdst(result - DST_ADDEND)) result -= DST_ADDEND;
+      }
+    }
+    return result;
   }
 
   /**
@@ -273,15 +285,9 @@ export class Schedule {
     return Math.trunc(currentTime) >= rolloverAt;
   }
 
-  /** doRollover's new rolloverAt, computed at the (truncated) time of the rollover. */
+  /** doRollover's new rolloverAt (3.13): computeRollover at the (truncated) time of the rollover. */
   nextRollover(currentTime: number): number {
-    const now = Math.trunc(currentTime);
-    let newRolloverAt = this.computeRollover(now);
-    while (newRolloverAt <= now) newRolloverAt += this.interval;
-    if (this.#byTimeOfDay && !this.utc) {
-      newRolloverAt += this.#dstAddend(this.#isdst(now), this.#isdst(newRolloverAt));
-    }
-    return newRolloverAt;
+    return this.computeRollover(Math.trunc(currentTime));
   }
 
   /**
@@ -342,30 +348,6 @@ function joinPath(dir: string, name: string): string {
   return `${dir}/${name}`;
 }
 
-/** os.path.splitext: the last dot of the last component, ignoring leading dots. */
-function splitExt(p: string): [string, string] {
-  const sep = p.lastIndexOf('/');
-  const dot = p.lastIndexOf('.');
-  if (dot > sep) {
-    let first = sep + 1;
-    while (first < dot && p[first] === '.') first++;
-    if (first < dot) return [p.slice(0, dot), p.slice(dot)];
-  }
-  return [p, ''];
-}
-
-/**
- * Python's str.isdigit(): Unicode decimal digits plus the other Numeric_Type=Digit characters
- * (superscripts, circled digits, ...), listed from Python 3.11's unicodedata (Unicode 14).
- */
-const PY_ISDIGIT =
-  /^[\p{Nd}\u{b2}-\u{b3}\u{b9}\u{1369}-\u{1371}\u{19da}\u{2070}\u{2074}-\u{2079}\u{2080}-\u{2089}\u{2460}-\u{2468}\u{2474}-\u{247c}\u{2488}-\u{2490}\u{24ea}\u{24f5}-\u{24fd}\u{24ff}\u{2776}-\u{277e}\u{2780}-\u{2788}\u{278a}-\u{2792}\u{10a40}-\u{10a43}\u{10e60}-\u{10e68}\u{11052}-\u{1105a}\u{1f100}-\u{1f10a}]$/u;
-
-/** re.match with a pattern ending in `$`: Python's `$` also matches before a final newline. */
-function pyMatch(re: RegExp, s: string): boolean {
-  return re.test(s) || (s.endsWith('\n') && re.test(s.slice(0, -1)));
-}
-
 /** Python sorts str by code point; JS's default sort compares UTF-16 units. */
 export function compareCodePoints(a: string, b: string): number {
   const ia = a[Symbol.iterator]();
@@ -379,37 +361,78 @@ export function compareCodePoints(a: string, b: string): number {
   }
 }
 
+/** A rotated file's name from CPython's default name (`namer` in CPython). */
+export type Namer = (defaultName: string) => string;
+
+/** Rotated names of ours that CPython never makes, to recognise as well (see filesToDelete). */
+export interface RotatedNameVariants {
+  /** `<name>.<n>`: the parts of a period split by maxBytes (the namer gets the numbered name). */
+  parts?: boolean;
+  /** `<name>.gz`: a rotated file gzipped by the `compress` option. */
+  compressed?: boolean;
+}
+
 /**
- * CPython's getFilesToDelete() over `fileNames` (a listing of the base file's folder): the
+ * Whether `fileName` (a name in the base file's folder) is one of this handler's rotated files:
+ * CPython 3.13's test, extended by `variants`. Without a namer the name must be exactly
+ * `<base>.<date suffix>` (GH-93205: `a.log.b.<date>` belongs to the log `a.log.b`); with one, some
+ * date suffix found in the name must give back exactly that name through the namer.
+ */
+function isRotatedName(fileName: string, baseFilename: string, baseName: string, schedule: Schedule, namer: Namer | null, variants: RotatedNameVariants): boolean {
+  const candidates = (date: string, from: number): string[] => {
+    const name = `${baseFilename}.${date}`;
+    const out = [name];
+    if (variants.parts) {
+      // A part number is a run of digits after the date; each is tried as one.
+      for (const m of fileName.slice(from).matchAll(/\d+/g)) out.push(`${name}.${m[0]}`);
+    }
+    return out;
+  };
+  const matches = (path: string): boolean => {
+    const named = namer ? basenameOf(namer(path)) : basenameOf(path);
+    return named === fileName || (variants.compressed === true && `${named}.gz` === fileName);
+  };
+  if (namer === null && !variants.parts && !variants.compressed) {
+    // CPython's own branch for no namer: the exact prefix, then a full match of the suffix.
+    const prefix = `${baseName}.`;
+    return fileName.startsWith(prefix) && schedule.extMatchFull.test(fileName.slice(prefix.length));
+  }
+  // CPython's namer branch: every match of the date pattern, leftmost first, overlapping ones too.
+  const search = new RegExp(schedule.extMatch.source, 'g');
+  for (let from = 0; ;) {
+    search.lastIndex = from;
+    const m = search.exec(fileName);
+    if (m === null) return false;
+    if (candidates(m[0], m.index + m[0].length).some(matches)) return true;
+    from = m.index + 1;
+  }
+}
+
+function basenameOf(p: string): string {
+  return splitPath(p)[1];
+}
+
+/**
+ * CPython 3.13's getFilesToDelete() over `fileNames` (a listing of the base file's folder): the
  * oldest rotated files beyond backupCount, as full paths in CPython's (sorted) order. With
  * backupCount 0 it returns every candidate, as CPython's does (doRollover never asks then).
+ * `namer` is the handler's namer (null: none); `variants` adds names of ours CPython never makes.
  */
 export function filesToDelete(
   baseFilename: string,
   backupCount: number,
   schedule: Schedule,
-  hasNamer: boolean,
+  namer: Namer | null,
   fileNames: string[],
+  variants: RotatedNameVariants = {},
 ): string[] {
+  if (namer !== null && typeof namer !== 'function') {
+    throw new ConfigError('namer', namer, `Invalid namer: filesToDelete's 'namer' must be a function or null, got ${describe(namer)}`);
+  }
   const [dirName, baseName] = splitPath(baseFilename);
-  // bpo-44753: the prefix leaves out the extension, so namers may move it after the date.
-  const [n, e] = splitExt(baseName);
-  const prefix = `${n}.`;
-  const plen = Array.from(prefix).length;
   let result: string[] = [];
   for (const fileName of fileNames) {
-    if (!hasNamer) {
-      if (!fileName.startsWith(baseName)) continue;
-    } else {
-      const chars = Array.from(fileName);
-      if (!fileName.startsWith(baseName) && fileName.endsWith(e) && chars.length > plen + 1 && !PY_ISDIGIT.test(chars[plen + 1])) {
-        continue;
-      }
-    }
-    if (!fileName.startsWith(prefix)) continue;
-    // bpo-45628: the date may be any dot-separated part of the rest.
-    const parts = fileName.slice(prefix.length).split('.');
-    if (parts.some((part) => pyMatch(schedule.extMatch, part))) result.push(joinPath(dirName, fileName));
+    if (isRotatedName(fileName, baseFilename, baseName, schedule, namer, variants)) result.push(joinPath(dirName, fileName));
   }
   if (result.length < backupCount) return [];
   result = result.sort(compareCodePoints);

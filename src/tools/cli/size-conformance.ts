@@ -1,4 +1,4 @@
-// CPython's RotatingFileHandler vectors (../shared/oracle/size_vectors.json, gen_size_vectors.py)
+// CPython's RotatingFileHandler vectors (test/fixtures/oracle/size_vectors.json.gz, gen_size_vectors.py)
 // replayed through the shipped ConcurrentRotatingFileHandler on real files: each case gets a temp
 // folder with its `existing` files, its messages are written one by one (shared: false, so each
 // write is on disk, under the lock, when it returns), and the folder after close() is compared
