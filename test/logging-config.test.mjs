@@ -21,9 +21,11 @@ test.after.always(async () => {
 });
 
 /** Every line of the log and its rotated files. */
+/** The lines of a log's files in time order: the rotated files by name (their suffix is their time), then the base. */
 function allLines(dir, base) {
-  return readdirSync(dir)
-    .filter((f) => f.startsWith(base) && !f.endsWith('.lock'))
+  const rotated = readdirSync(dir).filter((f) => f.startsWith(`${base}.`) && !f.endsWith('.lock')).sort();
+  return [...rotated, base]
+    .filter((f) => readdirSync(dir).includes(f))
     .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean));
 }
 
