@@ -13,6 +13,9 @@ export {
   ScheduleConflictError,
   NativeAddonError,
   NetworkFsError,
+  UnsafeFileError,
+  StateError,
+  RecordTimeError,
 } from './errors.js';
 export {
   Schedule,
