@@ -438,9 +438,9 @@ export class FileAppender implements RotationFiles {
     return false;
   }
 
-  /** Reports `err` the first time this appender meets it (by code, path and reason). */
+  /** Reports `err` the first time this appender meets it (the same message: the same path, reason and detail). */
   private reportOnce(err: UnsafeFileError | StateError): void {
-    const key = `${err.code} ${err.path} ${err.reason}`;
+    const key = err.message;
     if (this.reported.has(key)) return;
     this.reported.add(key);
     this.onConflict(err);
@@ -737,13 +737,13 @@ export class FileAppender implements RotationFiles {
   private dropForeignPaths(state: RotationState): void {
     const own = (p: string) => isAbsolute(p) && normalize(p) === p && p !== this.options.filename && p !== this.lock.path &&
       this.folders.has(dirname(p)) && (this.options.namer !== null || basename(p).startsWith(`${basename(this.options.filename)}.`));
-    const foreign = (p: string) => {
-      if (own(p)) return false;
-      this.reportOnce(new StateError(this.lock.path, 'foreign path', p));
-      return true;
-    };
-    if (state.history.some(([, , file]) => foreign(file))) state.history = state.history.filter(([, , file]) => own(file));
-    if (state.compress?.some(foreign)) state.compress = state.compress.filter(own);
+    const foreign = [...state.history.map(([, , file]) => file), ...(state.compress ?? [])].filter((p) => !own(p));
+    if (foreign.length === 0) return;
+    for (const p of new Set(foreign)) this.reportOnce(new StateError(this.lock.path, 'foreign path', p));
+    state.history = state.history.filter(([, , file]) => own(file));
+    if (state.compress) state.compress = state.compress.filter(own);
+    // Saved without them, so that no other thread or process meets them again.
+    this.stateDirty = true;
   }
 
   private writeState(lockFd: number, state: RotationState): void {
