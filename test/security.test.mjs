@@ -350,7 +350,7 @@ test('two containers, both pid 1, with different schedules: the second is told o
   const container = (when, ms, n) => child('writer.mjs', [JSON.stringify({ file, options: { when, utc: true }, n, ms, every: 100 })], { via: ['unshare', '--pid', '--fork', '--mount-proc'] });
   const first = container('S', 3000, 5);
   // The second starts once the first has joined the state (under load a process may take a while to start).
-  while (!(existsSync(lockOf(file)) && readFileSync(lockOf(file), 'utf8').includes('"procs"'))) await new Promise((r) => setTimeout(r, 20));
+  while (!(existsSync(lockOf(file)) && readFileSync(lockOf(file), 'utf8').includes('"writers"'))) await new Promise((r) => setTimeout(r, 20));
   const second = await container('M', 300, 5);
   const a = await first;
   t.is(a.pid, 1);
