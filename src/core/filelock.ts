@@ -46,19 +46,23 @@ export class FileLock {
   private readonly mode: number;
   private fd = -1;
 
-  /** `mkdir`: create the lock file's missing folders (the `mkdir` option); `mode`: its permission bits. */
+  /**
+   * `mkdir`: create the lock file's missing folders (the `mkdir` option); `mode`: the handler's, of
+   * which the lock file takes all but the group's and others' write bits: only its owner may use
+   * it (see `descriptor`), and anyone else who could write it could steer the owner's files.
+   */
   constructor(path: string, mkdir: boolean, mode: number) {
     this.path = path;
     this.mkdir = mkdir;
-    this.mode = mode;
+    this.mode = mode & ~0o022;
   }
 
   /**
    * The lock file's descriptor (opened on first use); the rotation state is stored in it, and the
    * state says which files to append to, rename and delete, so only a file we can trust is used:
    * opened without following a symbolic link, a regular file with one name, owned by us or root
-   * (UnsafeFileError otherwise: refused, never adopted). It takes the handler's `mode` exactly, the
-   * umask aside, as the state is no one else's to read or write.
+   * (UnsafeFileError otherwise: refused, never adopted). Its permission bits are set after the
+   * open, so the umask cannot widen them (umask 000 left it rw-rw-rw-).
    */
   get descriptor(): number {
     if (this.fd < 0) {

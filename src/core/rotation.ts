@@ -473,7 +473,7 @@ export class FileAppender implements RotationFiles {
 
   /** A file's size as this batch will leave it: on disk (if it exists yet) plus what is gathered for it. */
   fileSize(path: string): number | null {
-    const st = statOrNull(path);
+    const st = lstatOrNull(path);
     const pending = this.run.pendingFor(path);
     if (st === null) return pending > 0 ? pending : null;
     return st.size + pending;
