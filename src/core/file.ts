@@ -148,7 +148,7 @@ export class LogFile extends EventEmitter<LogFileEvents> {
       this.report(new HandlerClosedError(this.filename));
       return false;
     }
-    const time = timeMs === undefined ? this.now() : this.recordTime(timeMs);
+    const time = timeMs == null ? this.now() : this.recordTime(timeMs);
     let len: number;
     if (typeof line === 'string') {
       const max = FRAME_HEADER_BYTES + line.length * 3;
