@@ -235,24 +235,34 @@ test('a .gz name planted as a link to a root-only file: its content never reache
   t.deepEqual(gunzipSync(readFileSync(join(dir, 'app.log.2025-06-15_12-00-00.1.gz'))).toString(), 'one\n');
 });
 
-test('a folder at the next rotated name: the log carries on under the next free name, nothing lost', async (t) => {
-  const dir = sharedDir();
-  const file = join(dir, 'app.log');
-  mkdirSync(join(dir, 'app.log.2025-06-15_12-00-01'));
-  const { h, errors } = open(file, { when: 'S', utc: true, backupCount: 2 });
-  let n = 0;
-  for (let s = 0; s < 6; s++) for (let i = 0; i < 530; i++, n++) h.write(`s${s} ${i}\n`, T0 + s * 1000 + 100);
-  await h.flush();
-  await reported(errors, (e) => unsafe(e) && e.reason === 'not a regular file');
-  await h.close();
-  t.is(n, 3180);
-  t.is(h.dropped, 0);
-  t.true(statSync(join(dir, 'app.log.2025-06-15_12-00-01')).isDirectory());
-  // backupCount 2 kept the newest two rotated files: with the base file, the last three seconds.
-  const kept = readdirSync(dir).filter((f) => f.startsWith('app.log') && statSync(join(dir, f)).isFile());
-  const total = kept.reduce((sum, f) => sum + lines(join(dir, f)).length, 0);
-  t.is(total, 3 * 530, kept.join(' '));
-  t.deepEqual(lines(file).length, 530);
+test('a folder at the next rotated name: the log carries on under the next free name, every record kept; backupCount leaves the folder', async (t) => {
+  for (const backupCount of [0, 2]) {
+    const dir = sharedDir();
+    const file = join(dir, 'app.log');
+    const folder = join(dir, 'app.log.2025-06-15_12-00-01');
+    mkdirSync(folder);
+    const { h, errors } = open(file, { when: 'S', utc: true, backupCount });
+    let n = 0;
+    for (let s = 0; s < 6; s++) for (let i = 0; i < 530; i++, n++) h.write(`s${s} ${i}\n`, T0 + s * 1000 + 100);
+    await h.flush();
+    const err = await reported(errors, (e) => unsafe(e) && e.path === folder);
+    t.is(err.reason, 'not a regular file');
+    await h.close();
+    t.is(n, 3180);
+    t.is(h.dropped, 0);
+    t.true(statSync(folder).isDirectory());
+    t.deepEqual(lines(file), Array.from({ length: 530 }, (_, i) => `s5 ${i}`));
+    const kept = readdirSync(dir).filter((f) => f.startsWith('app.log') && statSync(join(dir, f)).isFile());
+    const all = kept.flatMap((f) => lines(join(dir, f)));
+    if (backupCount === 0) {
+      t.is(all.length, 3180, kept.join(' '));
+      t.is(new Set(all).size, 3180);
+      t.deepEqual(lines(`${folder}.1`), Array.from({ length: 530 }, (_, i) => `s1 ${i}`));
+    } else {
+      // The newest two rotated files and the base file: the last three seconds.
+      t.is(all.length, 3 * 530, kept.join(' '));
+    }
+  }
 });
 
 test('a folder at base.1 of a size-rotated log: reported, and the log carries on in the base file', async (t) => {
