@@ -34,20 +34,19 @@ export function lstatOrNull(path: string): Stats | null {
   }
 }
 
-/** Our effective uid (Windows has none: -1, and nothing is refused for its owner). */
-const EUID = process.geteuid?.() ?? -1;
-
 /**
  * Why a file the handler writes through (its lock file, a rotated file) is not one it may trust,
  * or null: it must be a regular file with one name (a hard link could be anything the attacker
- * can name, e.g. another user's file when fs.protected_hardlinks is off) owned by us or by root.
- * What rsyslog and logrotate check before they write into a folder others can write to.
+ * can name, e.g. another user's file when fs.protected_hardlinks is off) owned by us or by root
+ * (Windows has no uid: its owner is not checked). logrotate likewise opens logs with O_NOFOLLOW
+ * and will not work in a folder others can write to unless told whose files to expect.
  */
 export function distrust(st: Stats): string | null {
   if (st.isSymbolicLink()) return 'symlink';
   if (!st.isFile()) return 'not a regular file';
   if (st.nlink > 1) return 'hard-linked';
-  if (EUID >= 0 && st.uid !== EUID && st.uid !== 0) return `owned by uid ${st.uid}`;
+  const euid = process.geteuid?.();
+  if (euid !== undefined && st.uid !== euid && st.uid !== 0) return `owned by uid ${st.uid}`;
   return null;
 }
 
