@@ -59,8 +59,9 @@ export class RecordsDroppedError extends Error {
   readonly dropped: number;
   /** The code of the I/O error that stopped the writes, e.g. 'ENOSPC'. */
   readonly faultCode: string;
-  constructor(filename: string, dropped: number, faultCode: string) {
-    super(`concurrent-log: ${dropped} record(s) dropped for ${filename}: the buffer is full and the file cannot be written (${faultCode})`);
+  /** `closing`: dropped because the file's last handler closed while it still could not be written. */
+  constructor(filename: string, dropped: number, faultCode: string, closing = false) {
+    super(`concurrent-log: ${dropped} record(s) dropped for ${filename}: ${closing ? 'the handler closed while' : 'the buffer is full and'} the file cannot be written (${faultCode})`);
     this.name = 'RecordsDroppedError';
     this.dropped = dropped;
     this.faultCode = faultCode;
@@ -129,5 +130,67 @@ export class NetworkFsError extends Error {
     this.path = path;
     this.fsType = fsType;
     this.mountPoint = mountPoint;
+  }
+}
+
+/**
+ * A path the handler would write through that it does not trust: the lock file, or a rotated name
+ * (or its `.gz`), that is a symbolic link, not a regular file, linked elsewhere too (hard links), or
+ * owned by another user. The lock file is refused (records wait, as for any I/O fault); a rotated
+ * name is never written through: rotation takes the next free name (`instead`), or leaves the file.
+ */
+export class UnsafeFileError extends Error {
+  readonly code = 'ERR_CONCURRENT_LOG_UNSAFE_FILE';
+  readonly path: string;
+  /** What is wrong with it: 'symlink', 'not a regular file', 'hard-linked', 'owned by uid N'. */
+  readonly reason: string;
+  /** The name used instead, or null when nothing was written in its place. */
+  readonly instead: string | null;
+  constructor(path: string, reason: string, instead: string | null = null) {
+    super(`concurrent-log: refusing to write through ${path}: it is ${reason === 'symlink' ? 'a symbolic link' : reason}` +
+      (instead === null ? '' : `; ${instead} is used instead`));
+    this.name = 'UnsafeFileError';
+    this.path = path;
+    this.reason = reason;
+    this.instead = instead;
+  }
+}
+
+/**
+ * Reported once when the rotation state in the lock file cannot be used as it is: unreadable (not
+ * JSON, fields of the wrong type), of a newer version of the package, or naming files that are not
+ * this log's rotated files. The state is then rebuilt (or the foreign paths left out), never silently.
+ */
+export class StateError extends Error {
+  readonly code = 'ERR_CONCURRENT_LOG_STATE';
+  readonly path: string;
+  /** 'unreadable', 'version' or 'foreign path'. */
+  readonly reason: string;
+  constructor(path: string, reason: string, detail: string) {
+    super(`concurrent-log: the rotation state in ${path} is ${reason === 'version' ? 'of another version' : reason === 'foreign path' ? 'naming a file outside this log' : 'unreadable'} (${detail}); ` +
+      (reason === 'foreign path' ? 'that entry is ignored' : 'it is rebuilt from the log files'));
+    this.name = 'StateError';
+    this.path = path;
+    this.reason = reason;
+  }
+}
+
+/**
+ * Reported when a record's time cannot be used (before 1970, further ahead of the clock than one
+ * rotation period, not a number) or the `clock` option throws or returns no usable time: the record
+ * is written under the current time (`Date.now()`) instead, so no input stalls rotation.
+ */
+export class RecordTimeError extends Error {
+  readonly code = 'ERR_CONCURRENT_LOG_TIME';
+  /** The time refused (ms), or the clock's error message. */
+  readonly value: unknown;
+  /** Times refused so far by this handler (reports are made at 1, 2, 4, 8...). */
+  readonly occurrences: number;
+  constructor(filename: string, what: string, value: unknown, occurrences: number) {
+    super(`concurrent-log: ${what} for ${filename}: ${describe(value)}; the record was written under the current time` +
+      (occurrences > 1 ? ` (${occurrences} times so far)` : ''));
+    this.name = 'RecordTimeError';
+    this.value = value;
+    this.occurrences = occurrences;
   }
 }

@@ -16,6 +16,9 @@ export {
   ScheduleConflictError,
   NativeAddonError,
   NetworkFsError,
+  UnsafeFileError,
+  StateError,
+  RecordTimeError,
 } from './errors.js';
 export {
   Schedule,

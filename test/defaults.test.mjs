@@ -55,15 +55,24 @@ test('with default options the handler makes the log\'s missing folders, as the 
   t.deepEqual(errors, []);
 });
 
-test('mkdir: false: a missing folder is a LogFileError naming the log file, and close() still resolves', async (t) => {
+test('mkdir: false: a missing folder is a LogFileError naming the log file: thrown by the constructor as CPython does, or with delay reported, and close() still resolves', async (t) => {
   const file = join(tempDir(), 'missing', 'app.log');
+  const thrown = t.throws(() => new ConcurrentTimedRotatingFileHandler(file, { mkdir: false }));
+  t.is(thrown.name, 'LogFileError');
+  t.is(thrown.code, 'ENOENT');
+  t.is(thrown.path, file);
   const errors = [];
-  const h = new ConcurrentTimedRotatingFileHandler(file, { mkdir: false, onError: (e) => errors.push(e) });
+  const h = new ConcurrentTimedRotatingFileHandler(file, { mkdir: false, delay: true, onError: (e) => errors.push(e) });
   h.write('one\n');
   await t.notThrowsAsync(h.close());
   t.false(existsSync(file));
-  t.true(errors.length > 0);
-  for (const e of errors) {
+  // The record that could not be written is counted as dropped when the handler closes.
+  const dropped = errors.filter((e) => e.name === 'RecordsDroppedError');
+  t.deepEqual(dropped.map((e) => [e.dropped, e.faultCode]), [[1, 'ENOENT']]);
+  t.is(h.dropped, 1);
+  const io = errors.filter((e) => e.name !== 'RecordsDroppedError');
+  t.true(io.length > 0);
+  for (const e of io) {
     t.is(e.name, 'LogFileError');
     t.is(e.path, file);
     t.regex(e.message, /mkdir: false/);
@@ -191,9 +200,10 @@ test('a flusher fault heard by many threads is reported once in the process, wit
   const dir = tempDir();
   const file = join(dir, 'app.log');
   mkdirSync(file); // the base path is a folder: every write fails with EISDIR
-  // Made first in the main thread, so the workers share its buffer (and its one flusher).
+  // Made first in the main thread, so the workers share its buffer (and its one flusher). With
+  // delay, as without it the constructor throws (CPython's IsADirectoryError).
   const reports = [];
-  const main = new ConcurrentTimedRotatingFileHandler(file, { onError: (e) => reports.push({ code: e.code, occurrences: e.occurrences ?? 1 }) });
+  const main = new ConcurrentTimedRotatingFileHandler(file, { delay: true, onError: (e) => reports.push({ code: e.code, occurrences: e.occurrences ?? 1 }) });
   const workers = Array.from({ length: 6 }, () => new Worker(join(FIXTURES, 'fault-thread.mjs'), { workerData: { file, count: 10 } }));
   for (const w of workers) w.on('message', (m) => reports.push(m));
   // Until the fault has been reported again with its count (the machine may be slow: up to 20 s).
@@ -206,7 +216,7 @@ test('a flusher fault heard by many threads is reported once in the process, wit
   await Promise.all(workers.map((w) => new Promise((r) => w.on('exit', r))));
   main.closeSync();
   const first = heard.filter((m) => m.code === 'EISDIR' && m.occurrences === 1);
-  // The eager open is the first occurrence and the drains go on counting, whichever flusher makes
+  // The first drain is the first occurrence and the later ones go on counting, whichever flusher makes
   // them (a flusher replaced meanwhile does not start the series again): one first report.
   t.is(first.length, 1, JSON.stringify(heard));
   t.true(heard.some((m) => m.occurrences > 1), 'a persisting fault is reported again with its count');

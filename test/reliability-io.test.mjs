@@ -11,11 +11,12 @@ import { smallFs, freeBytes } from './fixtures/chaos/smallfs.mjs';
 
 // Records are stamped a little in the future: a base path made during a test (a folder, a link
 // to /dev/full) is newer than any record stamped before it, and such records would rightly go
-// to their own period's file instead of meeting the fault under test.
+// to their own period's file instead of meeting the fault under test. The handler's clock says
+// the second after (a record further ahead of the clock than a period would be refiled under it).
 const T0 = (Math.floor(Date.now() / 1000) + 60) * 1000;
 
 function open(file, options = {}) {
-  const h = new ConcurrentTimedRotatingFileHandler(file, { when: 'S', utc: true, delay: true, ...options });
+  const h = new ConcurrentTimedRotatingFileHandler(file, { when: 'S', utc: true, delay: true, clock: () => T0 + 1000, ...options });
   const errors = [];
   h.on('error', (e) => errors.push(e));
   return { h, errors };

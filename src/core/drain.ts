@@ -1,6 +1,7 @@
 import { LogFileError } from '../errors.js';
 import { DRAIN_STALE_MS, type Control } from './control.js';
 import { faultNumber } from './errors.js';
+import { FRAME_HEADER_BYTES, payloadLength } from './frame.js';
 import type { SharedRing } from './ring.js';
 import type { Hub } from './hub.js';
 import type { FileAppender } from './rotation.js';
@@ -73,6 +74,30 @@ export class Drainer {
     while (!this.acquire()) sleep(1);
     try {
       this.appender.appendFrames(frame, len, () => {});
+    } finally {
+      this.control.releaseDrain(this.token);
+    }
+  }
+
+  /**
+   * Takes out of the ring every record still in it and returns how many there were: for the last
+   * handler of a file closing while the file cannot be written, so that what it accepted and could
+   * not write is counted as dropped rather than lost silently. Waits a little for a thread that is
+   * draining; returns 0 (nothing taken) if it does not let go.
+   */
+  discardPending(timeoutMs = 1000): number {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.acquire()) {
+      if (Date.now() > deadline) return 0;
+      sleep(1);
+    }
+    try {
+      const { bytes, end, buffer } = this.ring.peek(this.buf);
+      this.buf = buffer;
+      let records = 0;
+      for (let off = 0; off < bytes; off += FRAME_HEADER_BYTES + payloadLength(buffer, off)) records++;
+      if (bytes > 0) this.ring.release(end);
+      return records;
     } finally {
       this.control.releaseDrain(this.token);
     }

@@ -52,7 +52,7 @@ export function messageToError(m: ErrorMessage): Error & { occurrences: number }
  * Error codes as small numbers, so the thread that hits a fault can tell every other thread its
  * cause through one Int32 slot of the shared buffer (FAULT). 0 means no fault.
  */
-const FAULT_CODES = ['', 'ERR_CONCURRENT_LOG_IO', 'ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'ENOSPC', 'EDQUOT', 'EROFS', 'EMFILE', 'ENFILE', 'EIO', 'EBADF', 'EFBIG'];
+const FAULT_CODES = ['', 'ERR_CONCURRENT_LOG_IO', 'ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'ENOSPC', 'EDQUOT', 'EROFS', 'EMFILE', 'ENFILE', 'EIO', 'EBADF', 'EFBIG', 'ERR_CONCURRENT_LOG_UNSAFE_FILE', 'ELOOP'];
 
 export function faultNumber(err: unknown): number {
   const i = FAULT_CODES.indexOf((err as NodeJS.ErrnoException)?.code ?? '');

@@ -1,12 +1,12 @@
 import { checkNetworkFs } from './netfs.js';
 import { EventEmitter } from 'node:events';
 import { BroadcastChannel } from 'node:worker_threads';
-import { HandlerClosedError, RecordsDroppedError } from '../errors.js';
+import { HandlerClosedError, RecordTimeError, RecordsDroppedError } from '../errors.js';
 import { FRAME_HEADER_BYTES, writeHeader } from './frame.js';
 import { Drainer, sleep } from './drain.js';
-import { FileAppender } from './rotation.js';
+import { FileAppender, checkOpens } from './rotation.js';
 import { flockAddon } from './filelock.js';
-import { appenderOptions, resolveOptions, type HandlerOptions, type ResolvedOptions, type SizeHandlerOptions } from './options.js';
+import { appenderOptions, resolveOptions, usableTime, type HandlerOptions, type ResolvedOptions, type SizeHandlerOptions } from './options.js';
 import { channelName, ensureFlusher, isServed, privateFile, sharedFileFor, type SharedFile } from './shared.js';
 import { faultCode, messageToError, type ErrorMessage, type EventMessage } from './errors.js';
 import type { RemoveEvent, RotateEvent, RotationEvent } from './policy.js';
@@ -38,6 +38,15 @@ const WATCH_MS = 1000;
 const FLUSH_LOOK_MS = 50;
 /** The scratch frame each thread starts with; grown for larger records. */
 const SCRATCH_BYTES = 64 * 1024;
+
+/** Rotation by size: times decide nothing, and a record may be stamped up to a day ahead of the clock. */
+const SIZE_TIME_WINDOW_MS = 86_400_000;
+
+/**
+ * Set (as a symbol key, invisible to the option check) by `openLogFile`: the adapters' files report
+ * a file that cannot be opened instead of throwing at construction, as their streams always did.
+ */
+export const DEFER_OPEN_ERRORS = Symbol('concurrent-log.deferOpenErrors');
 
 /** One scratch frame per thread, shared by every file in it (JS runs one call at a time). */
 let scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
@@ -84,6 +93,12 @@ export class LogFile extends EventEmitter<LogFileEvents> {
   private watch: NodeJS.Timeout | null = null;
   private closed = false;
   private droppedReported = 0;
+  /** The clock's last usable reading: a record time this far behind it needs no new reading. */
+  private clockRead: number;
+  /** How far ahead of the clock a record may be stamped: one rotation period. */
+  private readonly timeWindow: number;
+  /** Times (or clock readings) refused so far: reported at 1, 2, 4, 8... */
+  private timeFaults = 0;
 
   /** `kind` 'size': rotated by size with `SizeHandlerOptions` (`ConcurrentRotatingFileHandler`); by time otherwise. */
   constructor(filename: string, options?: HandlerOptions, kind?: 'time');
@@ -92,8 +107,12 @@ export class LogFile extends EventEmitter<LogFileEvents> {
     super();
     const resolved = kind === 'size' ? resolveOptions(filename, options as SizeHandlerOptions, 'size') : resolveOptions(filename, options as HandlerOptions);
     flockAddon();
+    // CPython's handlers open the file in their constructor unless `delay`: one that cannot be opened raises there.
+    if (!resolved.config.delay && (options as Record<symbol, unknown>)[DEFER_OPEN_ERRORS] !== true) checkOpens(resolved.config);
     this.options = resolved;
     this.filename = resolved.config.filename;
+    this.timeWindow = resolved.schedule === null ? SIZE_TIME_WINDOW_MS : resolved.schedule.interval * 1000;
+    this.clockRead = resolved.config.openedAt;
     this.shared = resolved.shared;
     this.file = this.shared ? sharedFileFor(resolved.config, resolved.ringSize) : privateFile(resolved.config, resolved.ringSize);
     this.file.control.attach();
@@ -129,11 +148,7 @@ export class LogFile extends EventEmitter<LogFileEvents> {
       this.report(new HandlerClosedError(this.filename));
       return false;
     }
-    let time = timeMs ?? this.options.clock();
-    if (typeof time !== 'number' || !Number.isFinite(time)) {
-      this.report(new TypeError(`concurrent-log: timeMs must be a finite number of ms, got ${String(timeMs)}; the record was given the current time`));
-      time = this.options.clock();
-    }
+    const time = timeMs == null ? this.now() : this.recordTime(timeMs);
     let len: number;
     if (typeof line === 'string') {
       const max = FRAME_HEADER_BYTES + line.length * 3;
@@ -150,6 +165,39 @@ export class LogFile extends EventEmitter<LogFileEvents> {
     }
     const total = writeHeader(scratch, len, time);
     return this.push(scratch, total);
+  }
+
+  /** The clock's time; Date.now() when it throws or says no usable time (reported). */
+  private now(): number {
+    let t: unknown;
+    try {
+      t = this.options.clock();
+    } catch (err) {
+      return this.timeRefused('the clock threw', err instanceof Error ? err.message : err, Date.now());
+    }
+    if (!usableTime(t)) return this.timeRefused('the clock returned no usable time', t, Date.now());
+    this.clockRead = t;
+    return t;
+  }
+
+  /**
+   * A record's own time, or the clock's when it is none (not a number, before 1970) or further
+   * ahead of the clock than one rotation period: a time no schedule can name a file for, or that
+   * would freeze the base file in a far period, is never handed to the schedule.
+   */
+  private recordTime(ms: unknown): number {
+    if (typeof ms !== 'number' || !(ms >= 0)) return this.timeRefused('a record time before 1970 or not a number', ms, this.now());
+    if (ms > this.clockRead + this.timeWindow) {
+      const now = this.now();
+      if (ms > now + this.timeWindow) return this.timeRefused('a record time more than one rotation period ahead of the clock', ms, now);
+    }
+    return ms;
+  }
+
+  private timeRefused(what: string, value: unknown, instead: number): number {
+    const n = ++this.timeFaults;
+    if ((n & (n - 1)) === 0) this.report(new RecordTimeError(this.filename, what, value, n));
+    return instead;
   }
 
   /** Resolves once every record written before the call is on disk; rejects with the I/O error that stops it. */
@@ -316,7 +364,29 @@ export class LogFile extends EventEmitter<LogFileEvents> {
     }
   }
 
+  /**
+   * The file's last handler in this process is closing and records are still in the ring: the
+   * fault that kept them from the disk outlasted the flush. They are taken out, counted as dropped
+   * and reported, so nothing accepted is lost silently.
+   */
+  private countUnwritten(): void {
+    const { ring, control } = this.file;
+    if (control.attached() !== 1 || ring.pending() === 0) return;
+    let n: number;
+    try {
+      n = this.ownDrainer().discardPending();
+    } catch (err) {
+      this.report(err as Error);
+      return;
+    }
+    if (n === 0) return;
+    let total = 0;
+    for (let i = 0; i < n; i++) total = control.countDrop();
+    this.report(new RecordsDroppedError(this.filename, total, faultCode(control.fault() || 1), true));
+  }
+
   private detach(): void {
+    this.countUnwritten();
     this.closed = true;
     openFiles().delete(this);
     if (this.watch) clearInterval(this.watch);

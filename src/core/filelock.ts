@@ -1,9 +1,9 @@
-import { closeSync, constants, fstatSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeAddonError } from '../errors.js';
-import { openCreating, statOrNull } from './files.js';
+import { lstatOrNull, openTrusted } from './files.js';
 import { packageRoot } from './package.js';
 
 export interface FlockAddon {
@@ -49,18 +49,38 @@ export function flockAddon(): FlockAddon {
 export class FileLock {
   readonly path: string;
   private readonly mkdir: boolean;
+  private readonly mode: number;
   private fd = -1;
 
-  /** `mkdir`: create the lock file's missing folders (the `mkdir` option). */
-  constructor(path: string, mkdir: boolean) {
+  /**
+   * `mkdir`: create the lock file's missing folders (the `mkdir` option); `mode`: the handler's, of
+   * which the lock file takes all but the group's and others' write bits: only its owner may use
+   * it (see `descriptor`), and anyone else who could write it could steer the owner's files.
+   */
+  constructor(path: string, mkdir: boolean, mode: number) {
     this.path = path;
     this.mkdir = mkdir;
+    this.mode = mode & ~0o022;
   }
 
-  /** The lock file's descriptor (opened on first use); the rotation state is stored in it. */
+  /**
+   * The lock file's descriptor (opened on first use); the rotation state is stored in it, and the
+   * state says which files to append to, rename and delete, so only a file we can trust is used:
+   * opened without following a symbolic link, a regular file with one name, owned by us or root
+   * (UnsafeFileError otherwise: refused, never adopted). Its permission bits are set after the
+   * open, so the umask cannot widen them (umask 000 left it rw-rw-rw-).
+   */
   get descriptor(): number {
     if (this.fd < 0) {
-      this.fd = openCreating(this.path, constants.O_RDWR | constants.O_CREAT, 0o666, this.mkdir);
+      const fd = openTrusted(this.path, constants.O_RDWR | constants.O_CREAT, this.mode, this.mkdir);
+      try {
+        const st = fstatSync(fd);
+        if ((st.mode & 0o7777) !== this.mode && st.uid === process.geteuid?.()) fchmodSync(fd, this.mode);
+      } catch (err) {
+        closeSync(fd);
+        throw err;
+      }
+      this.fd = fd;
     }
     return this.fd;
   }
@@ -76,7 +96,8 @@ export class FileLock {
     for (;;) {
       const fd = this.descriptor;
       a.flock(fd, a.LOCK_EX);
-      const atPath = statOrNull(this.path);
+      // lstat: a symbolic link swapped in for the lock file is not the file we hold.
+      const atPath = lstatOrNull(this.path);
       const held = fstatSync(fd);
       if (atPath !== null && atPath.ino === held.ino && atPath.dev === held.dev) return fd;
       this.close();

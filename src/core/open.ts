@@ -1,4 +1,4 @@
-import { LogFile } from './file.js';
+import { DEFER_OPEN_ERRORS, LogFile } from './file.js';
 import type { HandlerOptions, SizeHandlerOptions } from './options.js';
 
 /** The options that make a schedule: any of them means rotation by time. */
@@ -11,5 +11,7 @@ const SCHEDULE_OPTIONS = ['when', 'interval', 'utc', 'atTime', 'timezone', 'cloc
  */
 export function openLogFile(filename: string, options: HandlerOptions): LogFile {
   const bySize = (options.maxBytes ?? 0) !== 0 && SCHEDULE_OPTIONS.every((k) => options[k] === undefined);
-  return bySize ? new LogFile(filename, options as SizeHandlerOptions, 'size') : new LogFile(filename, options);
+  // The adapters' streams report a file that cannot be opened, as they always have, rather than throw.
+  const deferred = { ...options, [DEFER_OPEN_ERRORS]: true };
+  return bySize ? new LogFile(filename, deferred as SizeHandlerOptions, 'size') : new LogFile(filename, deferred);
 }

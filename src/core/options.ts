@@ -247,7 +247,7 @@ export function resolveOptions(filename: unknown, options: HandlerOptions | Size
     config: {
       filename: resolve(filename),
       lockFile: lockFilePath(filename, options.lockFile),
-      openedAt: clock(),
+      openedAt: clockReading(clock) ?? Date.now(),
       policy: policy.key,
       backupCount,
       delay: options.delay ?? false,
@@ -264,6 +264,24 @@ export function resolveOptions(filename: unknown, options: HandlerOptions | Size
       maxTotalSize,
     },
   };
+}
+
+/** The latest time a clock or a record may say (ms, year 5138): past it, no schedule can name a file. */
+export const MAX_TIME_MS = 1e14;
+
+/** Whether `t` is a time a record can be filed under: ms from 1970 to MAX_TIME_MS. */
+export function usableTime(t: unknown): t is number {
+  return typeof t === 'number' && t >= 0 && t <= MAX_TIME_MS;
+}
+
+/** The clock's reading, or null if it throws or says no usable time (the handler reports it). */
+export function clockReading(clock: () => number): number | null {
+  try {
+    const t = clock();
+    return usableTime(t) ? t : null;
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -32,6 +32,10 @@ export interface RotationFiles {
   /** Unlinks `path` (a file already gone is not an error) and reports a 'remove' event with `reason`. */
   remove(path: string, reason: RemoveReason): void;
   exists(path: string): boolean;
+  /** `name`, or when what is there may not be written through (a link, a folder, another user's file) the next free `<name>.<n>`, reported. */
+  trustedName(name: string): string;
+  /** Whether a rename may replace what is at `path` (anything but a folder, which is reported). */
+  replaceable(path: string): boolean;
   /** The names in the base file's folder. */
   listFolder(): string[];
   /** Durable mode: makes the renames survive a crash. */

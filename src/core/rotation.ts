@@ -1,13 +1,13 @@
 import {
   closeSync, constants, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readSync, renameSync,
-  unlinkSync, writeSync, readFileSync,
+  unlinkSync, writeSync, readFileSync, readlinkSync,
 } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { FileLock } from './filelock.js';
-import { LogFileError, ScheduleConflictError } from '../errors.js';
-import { openCreating, statOrNull, writeFileSyncing } from './files.js';
+import { LogFileError, ScheduleConflictError, StateError, UnsafeFileError } from '../errors.js';
+import { NOFOLLOW, distrust, lstatOrNull, openCreating, openTrusted, statOrNull, trustedOrFree, writeFileSyncing } from './files.js';
 import { FRAME_HEADER_BYTES, frameTime, payloadLength } from './frame.js';
 import { policyFromKey, type RemoveReason, type RotationEvent, type RotationFiles, type RotationPolicy } from './policy.js';
 import { STATE_VERSION } from './timed-policy.js';
@@ -41,6 +41,22 @@ export interface RotationState {
   schedule?: string;
   /** Pids of the processes that joined with that schedule: a live one means it is still in use. */
   writers?: number[];
+  /**
+   * The same writers with the pid namespace they count in (`Writer`): `writers` alone cannot tell
+   * two containers' pid 1 apart. Absent in states written before it existed.
+   */
+  procs?: Writer[];
+}
+
+/**
+ * A process that joined the state: its pid, the boot and pid namespace that pid is counted in, and
+ * when it last said it was there (epoch seconds). One in our namespace is alive if its pid is; one
+ * in another (another container) cannot be asked, and is alive while it keeps `seen` fresh.
+ */
+export interface Writer {
+  pid: number;
+  ns: string;
+  seen: number;
 }
 
 /**
@@ -127,6 +143,10 @@ export class FileAppender implements RotationFiles {
   private policy: RotationPolicy;
   /** The schedule conflict last reported, so it is reported once, not once per batch. */
   private reportedConflict: string | null = null;
+  /** State problems and untrusted files already reported (by kind and path): once each, not once per batch. */
+  private readonly reported = new Set<string>();
+  /** Where this log's rotated files may be: its folder, and the folder its namer puts them in. */
+  private readonly folders: ReadonlySet<string>;
   /** Reused for reading the state; grown to the state file's size, so the state has no cap. */
   private stateBuf = Buffer.allocUnsafe(64 * 1024);
   /** The last byte of a file, read back by sealTornTail. */
@@ -138,7 +158,10 @@ export class FileAppender implements RotationFiles {
   /** Set by the first reconcile: this appender has opened the file (CPython's __init__). */
   private opened = false;
 
-  /** `onConflict` hears of a live writer of this file with another schedule (issue: never silent). */
+  /**
+   * `onConflict` hears of a live writer of this file with another schedule, and of everything else
+   * found on disk and not acted on (an unusable state, a file not trusted): never silent.
+   */
   private readonly onConflict: (err: Error) => void;
 
   /** Hears of each rotation and deletion, in the thread that made it (the handler's 'rotate' and 'remove' events). */
@@ -149,7 +172,15 @@ export class FileAppender implements RotationFiles {
     this.onEvent = onEvent;
     this.policy = options.policy;
     this.onConflict = onConflict;
-    this.lock = new FileLock(options.lockFile, options.mkdir);
+    this.lock = new FileLock(options.lockFile, options.mkdir, options.mode);
+    const dir = dirname(options.filename);
+    let namerDir = dir;
+    try {
+      namerDir = dirname(this.rotationFilename(`${options.filename}.2026-01-01`));
+    } catch {
+      // A namer that throws is reported where it is used.
+    }
+    this.folders = new Set([dir, namerDir]);
   }
 
   /**
@@ -197,6 +228,7 @@ export class FileAppender implements RotationFiles {
     try {
       return this.lock.acquire();
     } catch (err) {
+      if (err instanceof UnsafeFileError) throw err;
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !this.options.mkdir) {
         // The user asked for no folder to be made: the error names their log, not our lock file.
         throw new LogFileError('open', this.options.filename, Object.assign(new Error(`its folder ${dirname(this.lock.path)} does not exist (mkdir: false)`), { code: 'ENOENT' }));
@@ -287,16 +319,17 @@ export class FileAppender implements RotationFiles {
     const mine = this.options.policy;
     const opening = !this.opened;
     this.opened = true;
+    const now = Date.now() / 1000;
     if (state === null) {
       this.policy = mine;
-      return { state: mine.initialState(nowSeconds, [], this), changed: true };
+      return { state: joined(mine.initialState(nowSeconds, [], this), [], now), changed: true };
     }
+    const procs = writersOf(state);
     if (state.schedule === undefined || state.schedule === mine.key) {
       this.policy = mine;
       state.schedule = mine.key;
-      const writers = state.writers ?? [];
-      if (!opening && writers.includes(process.pid)) return { state, changed: false };
-      const others = writers.filter((pid) => pid !== process.pid && isAlive(pid));
+      const me = procs.find(isSelf);
+      const others = procs.filter((w) => !isSelf(w) && isLive(w, now));
       // A handler opening with nobody else writing is CPython's __init__: the first rollover
       // counts from the base file's mtime. Only a base file last written before the state's period
       // (an mtime set back, a file put back) changes it, so it is rotated to its own period's name
@@ -311,20 +344,19 @@ export class FileAppender implements RotationFiles {
           changed = true;
         }
       }
-      if (writers.includes(process.pid)) return { state, changed };
-      state.writers = [...others, process.pid];
-      return { state, changed: true };
+      if (me !== undefined && now - me.seen < WRITER_REFRESH_S) return { state, changed };
+      return { state: joined(state, others, now), changed: true };
     }
-    const others = (state.writers ?? []).filter((pid) => pid !== process.pid && isAlive(pid));
+    const others = procs.filter((w) => !isSelf(w) && isLive(w, now));
     if (others.length === 0) {
       this.policy = mine;
       // The history and its rotation count carry over, so followers keep their place.
-      return { state: { ...mine.initialState(nowSeconds, state.history, this), seq: state.seq }, changed: true };
+      return { state: joined({ ...mine.initialState(nowSeconds, state.history, this), seq: state.seq }, [], now), changed: true };
     }
     if (this.policy.key !== state.schedule) this.policy = policyFromKey(state.schedule);
     if (this.reportedConflict !== state.schedule) {
       this.reportedConflict = state.schedule;
-      this.onConflict(new ScheduleConflictError(this.options.filename, state.schedule, mine.key, others));
+      this.onConflict(new ScheduleConflictError(this.options.filename, state.schedule, mine.key, others.map((w) => w.pid)));
     }
     return { state, changed: false };
   }
@@ -352,7 +384,8 @@ export class FileAppender implements RotationFiles {
     if (statOrNull(dirname(filename)) === null) return;
     const found: Array<{ path: string; size: number; time: number; order: number }> = [];
     for (const f of this.policy.rotatedFiles(this.listFolder(), this)) {
-      const st = f.path === filename ? null : statOrNull(f.path);
+      // The entry itself: a symbolic link named like a rotated file is neither counted nor followed.
+      const st = f.path === filename ? null : lstatOrNull(f.path);
       if (st?.isFile()) found.push({ path: f.path, size: st.size, time: f.time ?? st.mtimeMs / 1000, order: f.order });
     }
     found.sort((a, b) => a.time - b.time || a.order - b.order);
@@ -414,6 +447,11 @@ export class FileAppender implements RotationFiles {
   }
 
   remove(path: string, reason: RemoveReason): void {
+    // A folder named like a rotated file is not one: left alone, reported once, and the rest goes on.
+    if (lstatOrNull(path)?.isDirectory()) {
+      this.reportOnce(new UnsafeFileError(path, 'not a regular file'));
+      return;
+    }
     try {
       unlinkSync(path);
     } catch (err) {
@@ -426,6 +464,39 @@ export class FileAppender implements RotationFiles {
   /** On disk, or about to be: the batch's current run is gathering records for it. */
   exists(path: string): boolean {
     return exists(path) || this.run.pendingFor(path) > 0;
+  }
+
+  /**
+   * `name` if the handler may write into it: nothing there, or a regular file of ours (with
+   * `compress`, its `.gz` too). Otherwise (a symbolic link, a folder, another user's file planted
+   * at a name the handler will use) the first such `<name>.<n>`, reported once: what is at a
+   * rotated name is never written through, and the log carries on under a name of its series.
+   */
+  trustedName(name: string): string {
+    const usable = (p: string) => trustedOrFree(p) && (!this.options.compress || trustedOrFree(`${p}.gz`));
+    if (usable(name)) return name;
+    let n = 1;
+    while (!usable(`${name}.${n}`)) n++;
+    const instead = `${name}.${n}`;
+    const bad = [name, `${name}.gz`].find((p) => !trustedOrFree(p))!;
+    this.reportOnce(new UnsafeFileError(bad, distrust(lstatOrNull(bad)!) ?? 'replaced', instead));
+    return instead;
+  }
+
+  /** Whether a rename may replace what is at `path`: nothing, or anything but a folder (rename never follows a link). */
+  replaceable(path: string): boolean {
+    const st = lstatOrNull(path);
+    if (st === null || !st.isDirectory()) return true;
+    this.reportOnce(new UnsafeFileError(path, 'not a regular file'));
+    return false;
+  }
+
+  /** Reports `err` the first time this appender meets it (the same message: the same path, reason and detail). */
+  private reportOnce(err: UnsafeFileError | StateError): void {
+    const key = err.message;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.onConflict(err);
   }
 
   listFolder(): string[] {
@@ -455,7 +526,7 @@ export class FileAppender implements RotationFiles {
 
   /** A file's size as this batch will leave it: on disk (if it exists yet) plus what is gathered for it. */
   fileSize(path: string): number | null {
-    const st = statOrNull(path);
+    const st = lstatOrNull(path);
     const pending = this.run.pendingFor(path);
     if (st === null) return pending > 0 ? pending : null;
     return st.size + pending;
@@ -518,7 +589,8 @@ export class FileAppender implements RotationFiles {
       try {
         ({ data, ino } = readIdentified(plain));
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new LogFileError('read for compression', plain, err);
+        if (err instanceof UnsafeFileError) this.reportOnce(err);
+        else if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new LogFileError('read for compression', plain, err);
         this.withState((state) => this.forgetCompressed(state, plain));
         continue;
       }
@@ -533,7 +605,7 @@ export class FileAppender implements RotationFiles {
         // Rotation by size renames rotated files (base.1 -> base.2): the queue follows them, and
         // anything queued meanwhile is left for the next pass.
         if ((state?.compress ?? []).some((p) => !pending.includes(p))) this.compressPending = true;
-        const st = statOrNull(plain);
+        const st = lstatOrNull(plain);
         const size = st?.size ?? -1;
         // Same size is not enough: the name may now be another file, shifted in since we read it.
         if (size !== data.length || st!.ino !== ino) {
@@ -543,7 +615,21 @@ export class FileAppender implements RotationFiles {
         }
         try {
           // An existing .gz (a period rotated twice) keeps its members: the new one goes after them.
-          if (exists(gz)) writeFileSyncing(tmp, Buffer.concat([readFileSync(gz), readFileSync(tmp)]), this.options.mode, this.options.fsync);
+          // One we did not make (a link to a file we may read and others may not) is never read:
+          // the plain file stays as it is, reported.
+          if (exists(gz)) {
+            let members: Buffer;
+            try {
+              members = readIdentified(gz).data;
+            } catch (err) {
+              if (!(err instanceof UnsafeFileError)) throw err;
+              unlinkQuiet(tmp);
+              this.reportOnce(new UnsafeFileError(gz, err.reason));
+              this.forgetCompressed(state, plain);
+              return true;
+            }
+            writeFileSyncing(tmp, Buffer.concat([members, readFileSync(tmp)]), this.options.mode, this.options.fsync);
+          }
           renameSync(tmp, gz);
           unlinkSync(plain);
           this.syncFolder();
@@ -591,7 +677,8 @@ export class FileAppender implements RotationFiles {
     }
   }
 
-  private appendTo(path: string, data: Buffer, len: number): void {
+  private appendTo(name: string, data: Buffer, len: number): void {
+    const path = this.trustedName(name);
     if (this.options.compress && !exists(path) && exists(path + '.gz')) {
       // A late record for a period already compressed: a gzip file may hold several members.
       const member = gzipSync(data.subarray(0, len));
@@ -605,8 +692,9 @@ export class FileAppender implements RotationFiles {
   private appendPlain(path: string, data: Buffer, len: number, lines = false): void {
     let fd: number;
     try {
-      fd = openCreating(path, APPEND_FLAGS, this.options.mode, this.options.mkdir);
+      fd = openTrusted(path, APPEND_FLAGS, this.options.mode, this.options.mkdir);
     } catch (err) {
+      if (err instanceof UnsafeFileError) throw err;
       throw new LogFileError('open', path, err);
     }
     try {
@@ -688,7 +776,27 @@ export class FileAppender implements RotationFiles {
     } catch (err) {
       throw new LogFileError('read state from', this.lock.path, err);
     }
-    return parseState(this.stateBuf.toString('utf8', 0, n));
+    const { state, problem } = checkState(this.stateBuf.toString('utf8', 0, n));
+    if (problem !== null) this.reportOnce(new StateError(this.lock.path, problem.reason, problem.detail));
+    if (state !== null) this.dropForeignPaths(state);
+    return state;
+  }
+
+  /**
+   * The state says which files to append late records to, and which to gzip and then delete: a
+   * path that is not one of this log's rotated files (another folder, another log, the lock file)
+   * is left out and reported, never acted on.
+   */
+  private dropForeignPaths(state: RotationState): void {
+    const own = (p: string) => isAbsolute(p) && normalize(p) === p && p !== this.options.filename && p !== this.lock.path &&
+      this.folders.has(dirname(p)) && (this.options.namer !== null || basename(p).startsWith(`${basename(this.options.filename)}.`));
+    const foreign = [...state.history.map(([, , file]) => file), ...(state.compress ?? [])].filter((p) => !own(p));
+    if (foreign.length === 0) return;
+    for (const p of new Set(foreign)) this.reportOnce(new StateError(this.lock.path, 'foreign path', p));
+    state.history = state.history.filter(([, , file]) => own(file));
+    if (state.compress) state.compress = state.compress.filter(own);
+    // Saved without them, so that no other thread or process meets them again.
+    this.stateDirty = true;
   }
 
   private writeState(lockFd: number, state: RotationState): void {
@@ -703,15 +811,28 @@ export class FileAppender implements RotationFiles {
   }
 }
 
+/** Whether anything is at the name (a dangling symbolic link too: the name is taken). */
 function exists(path: string): boolean {
-  return statOrNull(path) !== null;
+  return lstatOrNull(path) !== null;
 }
 
-/** A file's content and inode, read through one descriptor so both are of the same file. */
+/**
+ * A rotated file's content and inode, read through one descriptor so both are of the same file,
+ * and only from a file we trust (UnsafeFileError otherwise): never through a link.
+ */
 function readIdentified(path: string): { data: Buffer; ino: number } {
-  const fd = openSync(path, constants.O_RDONLY);
+  let fd: number;
   try {
-    const { ino } = fstatSync(fd);
+    fd = openSync(path, constants.O_RDONLY | NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new UnsafeFileError(path, 'symlink');
+    throw err;
+  }
+  try {
+    const st = fstatSync(fd);
+    const reason = distrust(st);
+    if (reason !== null) throw new UnsafeFileError(path, reason);
+    const { ino } = st;
     return { data: readFileSync(fd), ino };
   } finally {
     closeSync(fd);
@@ -726,6 +847,29 @@ function unlinkQuiet(path: string): void {
   }
 }
 
+/**
+ * CPython opens the base file in its constructor (delay false), so a file that cannot be opened
+ * (EACCES, EROFS, a folder...) raises there, and so does a lock file that is refused here. Both
+ * are opened and closed again: the thread that writes opens them for good.
+ */
+export function checkOpens(options: Pick<AppenderOptions, 'filename' | 'lockFile' | 'mode' | 'mkdir'>): void {
+  const { filename, lockFile, mode, mkdir } = options;
+  try {
+    closeSync(openCreating(filename, APPEND_FLAGS, mode, mkdir));
+  } catch (err) {
+    throw new LogFileError('open', filename, err);
+  }
+  const lock = new FileLock(lockFile, mkdir, mode);
+  try {
+    void lock.descriptor;
+  } catch (err) {
+    if (err instanceof UnsafeFileError) throw err;
+    throw new LogFileError('open', lockFile, err);
+  } finally {
+    lock.close();
+  }
+}
+
 function grow(buf: Buffer, keep: number, need: number): Buffer {
   const next = Buffer.allocUnsafe(Math.max(need, buf.length * 2));
   buf.copy(next, 0, 0, keep);
@@ -734,18 +878,54 @@ function grow(buf: Buffer, keep: number, need: number): Buffer {
 
 /**
  * The rotation state from the lock file's text, or null when there is none usable: empty, of
- * another version, or cut short (a process killed mid-write of it), which the handler rebuilds from
- * the file itself. Writers and followers read it through this one function.
+ * another version, or unreadable (a process killed mid-write of it, or not ours), which the handler
+ * rebuilds from the files themselves. Writers and followers read it through `checkState`.
  */
 export function parseState(text: string): RotationState | null {
-  if (text.length === 0) return null;
+  return checkState(text).state;
+}
+
+/** Epoch seconds past any time a schedule computes (year 5138): a later one is not a time. */
+const MAX_SECONDS = 1e11;
+
+/** The state, or null and why (nothing is wrong with an empty file: there is no state yet). */
+export function checkState(text: string): { state: RotationState | null; problem: { reason: 'unreadable' | 'version'; detail: string } | null } {
+  if (text.length === 0) return { state: null, problem: null };
+  let s: RotationState;
   try {
-    const s = JSON.parse(text) as RotationState;
-    if (s.v === STATE_VERSION && typeof s.rolloverAt === 'number') return s;
-  } catch {
-    // Cut short: see above.
+    s = JSON.parse(text) as RotationState;
+  } catch (err) {
+    return { state: null, problem: { reason: 'unreadable', detail: (err as Error).message } };
+  }
+  if (typeof s !== 'object' || s === null) return { state: null, problem: { reason: 'unreadable', detail: 'not an object' } };
+  if (s.v !== STATE_VERSION) return { state: null, problem: { reason: 'version', detail: `version ${describeValue(s.v)}, this package writes ${STATE_VERSION}` } };
+  const bad = stateFault(s);
+  return bad === null ? { state: s, problem: null } : { state: null, problem: { reason: 'unreadable', detail: bad } };
+}
+
+/** The first field of `s` that is not what the handler writes, or null. */
+function stateFault(s: RotationState): string | null {
+  const time = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x >= 0 && x <= MAX_SECONDS;
+  const count = (x: unknown) => Number.isSafeInteger(x) && (x as number) >= 0;
+  if (!time(s.rolloverAt) || !time(s.start)) return 'rolloverAt and start must be times';
+  if (!count(s.gen) || (s.seq !== undefined && !count(s.seq)) || (s.parts !== undefined && !count(s.parts))) return 'gen, seq and parts must be counts';
+  if (!Array.isArray(s.history) || !s.history.every((h) => Array.isArray(h) && time(h[0]) && time(h[1]) && typeof h[2] === 'string')) return 'history must be [start, end, path] entries';
+  if (s.compress !== undefined && !(Array.isArray(s.compress) && s.compress.every((p) => typeof p === 'string'))) return 'compress must be paths';
+  if (s.writers !== undefined && !(Array.isArray(s.writers) && s.writers.every((p) => Number.isSafeInteger(p) && p > 0))) return 'writers must be pids';
+  if (s.procs !== undefined && !(Array.isArray(s.procs) && s.procs.every((w) => Number.isSafeInteger(w?.pid) && w.pid > 0 && typeof w.ns === 'string' && Number.isFinite(w.seen)))) return 'procs must be writers';
+  if (s.schedule !== undefined) {
+    if (typeof s.schedule !== 'string') return 'schedule must be a policy key';
+    try {
+      policyFromKey(s.schedule);
+    } catch (err) {
+      return `schedule: ${(err as Error).message}`;
+    }
   }
   return null;
+}
+
+function describeValue(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v) : String(v);
 }
 
 /** Consecutive frames bound for one file, gathered to be written with one write(). */
@@ -787,6 +967,45 @@ class Run {
     committed(this.end);
     this.len = 0;
   }
+}
+
+/** Seconds after which a writer refreshes its `seen` in the state (one extra state write per writer). */
+const WRITER_REFRESH_S = 30;
+/** A writer of another pid namespace that has not been seen for this long is gone. */
+const WRITER_STALE_S = 4 * WRITER_REFRESH_S;
+
+/**
+ * The boot and pid namespace our pid counts in: two containers may both be pid 1. Without /proc
+ * (not Linux) a pid is unique on the machine, and every process shares one namespace, 'host'.
+ */
+function pidNamespace(): string {
+  try {
+    return `${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()}/${readlinkSync('/proc/self/ns/pid')}`;
+  } catch {
+    return 'host';
+  }
+}
+const SELF_NS = pidNamespace();
+
+function isSelf(w: Writer): boolean {
+  return w.pid === process.pid && w.ns === SELF_NS;
+}
+
+/** A writer of our namespace is alive if its pid is; another namespace's cannot be asked, and lives while seen recently. */
+function isLive(w: Writer, now: number): boolean {
+  return w.ns === SELF_NS ? isAlive(w.pid) : now - w.seen < WRITER_STALE_S;
+}
+
+/** The state's writers; a state written before `procs` existed names pids of our own namespace. */
+function writersOf(state: RotationState): Writer[] {
+  return state.procs ?? (state.writers ?? []).map((pid) => ({ pid, ns: SELF_NS, seen: 0 }));
+}
+
+/** `state` with `others` and this process (seen now) as its writers; `writers` keeps the pids for older readers. */
+function joined(state: RotationState, others: Writer[], now: number): RotationState {
+  state.procs = [...others, { pid: process.pid, ns: SELF_NS, seen: Math.trunc(now) }];
+  state.writers = state.procs.map((w) => w.pid);
+  return state;
 }
 
 /** Whether a process with this pid exists (EPERM: it does, as another user). */

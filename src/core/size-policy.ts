@@ -58,8 +58,12 @@ export class SizePolicy implements RotationPolicy {
   rollover(state: RotationState, _seconds: number, files: RotationFiles): void {
     const { filename } = files.options;
     const { backupCount } = this;
-    files.closeBase();
     const name = (i: number) => files.rotationFilename(`${filename}.${i}`);
+    const dfn = name(1);
+    // A folder planted at base.1 (reported): nothing can be renamed there, so the base file is not
+    // rotated and the log carries on in it.
+    if (!this.forms(files).every((ext) => files.replaceable(dfn + ext))) return;
+    files.closeBase();
     // CPython looks at every name from backupCount down: one listing of the folder answers for
     // the names in it, so a large backupCount costs no system call per name.
     const folder = new Folder(dirname(filename), files);
@@ -67,12 +71,16 @@ export class SizePolicy implements RotationPolicy {
       const sfn = name(i);
       const forms = this.forms(files).filter((ext) => folder.exists(sfn + ext));
       if (forms.length === 0) continue;
-      const dfn = name(i + 1);
-      this.removeRotated(state, dfn, files, folder);
-      for (const ext of forms) folder.rename(sfn + ext, dfn + ext);
-      if (state.compress) state.compress = state.compress.map((p) => (p === sfn ? dfn : p));
+      const next = name(i + 1);
+      // One that cannot move on (a folder at its next name) goes as if past backupCount.
+      if (!this.forms(files).every((ext) => files.replaceable(next + ext))) {
+        this.removeRotated(state, sfn, files, folder);
+        continue;
+      }
+      this.removeRotated(state, next, files, folder);
+      for (const ext of forms) folder.rename(sfn + ext, next + ext);
+      if (state.compress) state.compress = state.compress.map((p) => (p === sfn ? next : p));
     }
-    const dfn = name(1);
     // Kept from CPython: a rotator need not replace an existing target.
     this.removeRotated(state, dfn, files, folder);
     const ino = statOrNull(filename)?.ino ?? 0;

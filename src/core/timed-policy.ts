@@ -83,7 +83,7 @@ export class TimedPolicy implements RotationPolicy {
       part = state.parts + 1;
       while (this.taken(name, part, files)) part++;
     }
-    const dfn = files.rotationFilename(part ? `${name}.${part}` : name);
+    const dfn = files.trustedName(files.rotationFilename(part ? `${name}.${part}` : name));
     files.closeBase();
     let at = 0;
     if (st !== null) {
@@ -119,7 +119,7 @@ export class TimedPolicy implements RotationPolicy {
     const stem = defaultRotationName(filename, this.schedule.rotationSuffix(state.rolloverAt, currentTime));
     let n = (state.parts ?? 0) + 1;
     while (this.taken(stem, n, files)) n++;
-    const dfn = files.rotationFilename(`${stem}.${n}`);
+    const dfn = files.trustedName(files.rotationFilename(`${stem}.${n}`));
     const st = statOrNull(filename);
     files.closeBase();
     files.rotate(filename, dfn);
