@@ -115,6 +115,12 @@ export interface FlusherConfig {
    * first period starts no later than any record written through it.
    */
   openedAt: number;
+  /**
+   * A random number naming this opening of the file in this process: every thread's appender of one
+   * buffer has it, a handler made again after all were closed has a new one (see `opening` in the
+   * state: the base file's mtime is compared once per opening, as CPython's __init__ does).
+   */
+  openId: number;
   /** The rotation policy's `key` (a schedule's, or a size limit's), from which every thread rebuilds it. */
   policy: string;
   backupCount: number;
@@ -248,6 +254,7 @@ export function resolveOptions(filename: unknown, options: HandlerOptions | Size
       filename: resolve(filename),
       lockFile: lockFilePath(filename, options.lockFile),
       openedAt: clockReading(clock) ?? Date.now(),
+      openId: 1 + Math.floor(Math.random() * 2 ** 48),
       policy: policy.key,
       backupCount,
       delay: options.delay ?? false,
@@ -302,6 +309,7 @@ export function appenderOptions(config: FlusherConfig): AppenderOptions {
     compressDelay: config.compressDelay ?? 0,
     mkdir: config.mkdir,
     openedAt: config.openedAt,
+    openId: config.openId,
     fsync: config.fsync,
     maxAge: config.maxAge,
     maxTotalSize: config.maxTotalSize,

@@ -46,6 +46,12 @@ export interface RotationState {
    * two containers' pid 1 apart. Absent in states written before it existed.
    */
   procs?: Writer[];
+  /**
+   * The `openId` of the last opening that compared the base file's mtime with the period: the
+   * other appenders of the same opening (the flusher's, a writing thread's own) do not compare it
+   * again, which would misread a base file they themselves just wrote.
+   */
+  opening?: number;
 }
 
 /**
@@ -103,6 +109,8 @@ export interface AppenderOptions {
   mkdir: boolean;
   /** When the handler was made (ms): the first period's "now" when `delay` is false. */
   openedAt: number;
+  /** This opening of the file in this process (FlusherConfig.openId). */
+  openId: number;
   /** Durable mode ('batch'): fdatasync each run before it leaves the ring; sync the folder after renames. */
   fsync: boolean;
   /** Retention: rotated files older than this (ms) are deleted; 0: no limit. */
@@ -317,12 +325,12 @@ export class FileAppender implements RotationFiles {
    */
   private reconcile(state: RotationState | null, nowSeconds: number): { state: RotationState; changed: boolean } {
     const mine = this.options.policy;
-    const opening = !this.opened;
+    const opening = !this.opened && state?.opening !== this.options.openId;
     this.opened = true;
     const now = Date.now() / 1000;
     if (state === null) {
       this.policy = mine;
-      return { state: joined(mine.initialState(nowSeconds, [], this), [], now), changed: true };
+      return { state: joined({ ...mine.initialState(nowSeconds, [], this), opening: this.options.openId }, [], now), changed: true };
     }
     const procs = writersOf(state);
     if (state.schedule === undefined || state.schedule === mine.key) {
@@ -335,6 +343,10 @@ export class FileAppender implements RotationFiles {
       // (an mtime set back, a file put back) changes it, so it is rotated to its own period's name
       // instead of being appended to.
       let changed = false;
+      if (opening) {
+        state.opening = this.options.openId;
+        changed = true;
+      }
       if (opening && others.length === 0 && this.baseWrittenBefore(state.start)) {
         const fresh = mine.initialState(nowSeconds, state.history, this);
         if (fresh.rolloverAt < state.rolloverAt) {

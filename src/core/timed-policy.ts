@@ -35,7 +35,10 @@ export class TimedPolicy implements RotationPolicy {
   initialState(nowSeconds: number, history: RotationState['history'], files: RotationFiles): RotationState {
     const { schedule } = this;
     const st = statOrNull(files.options.filename);
-    const mtime = st === null ? null : Math.trunc(st.mtimeMs / 1000);
+    // Deviation: an empty base file counts as none. It holds no record whose period its mtime could
+    // tell, and the constructor creates it (as CPython's does) before the state exists: its mtime is
+    // the machine's time, which is not the handler's when a `clock` is given.
+    const mtime = st === null || st.size === 0 ? null : Math.trunc(st.mtimeMs / 1000);
     const rolloverAt = schedule.initialRollover(nowSeconds, mtime);
     return {
       v: STATE_VERSION, rolloverAt, start: schedule.periodStart(rolloverAt), gen: 0, history,
@@ -161,9 +164,13 @@ export class TimedPolicy implements RotationPolicy {
     for (const victim of filesToDelete(filename, backupCount, this.schedule, namer, files.listFolder(), this.variants(compress))) files.remove(victim, 'backupCount');
   }
 
-  /** Our names CPython's getFilesToDelete does not make, recognised as rotated files too: parts, .gz. */
+  /**
+   * Our names CPython's getFilesToDelete does not make, recognised as rotated files too: .gz, and
+   * numbered parts, which the handler makes with maxBytes and also whenever a period's name is
+   * taken by something that is not our regular file (a folder, a link: the next free number).
+   */
   private variants(compress: boolean): RotatedNameVariants {
-    return { parts: this.maxBytes > 0, compressed: compress };
+    return { parts: true, compressed: compress };
   }
 
   /** The base file, or for a late record its period's rotated file, else a file named for its own time. */
