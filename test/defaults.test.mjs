@@ -47,6 +47,8 @@ test('with default options the handler makes the log\'s missing folders, as the 
   const root = tempDir();
   const file = join(root, 'logs', 'a', 'b', 'app.log');
   const h = new ConcurrentTimedRotatingFileHandler(file);
+  // delay: false: the constructor has made the folders and the empty file, as CPython's does.
+  t.is(read(file), '');
   const errors = [];
   h.on('error', (e) => errors.push(e));
   t.true(h.write('one\n'));
