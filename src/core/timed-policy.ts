@@ -1,6 +1,6 @@
 // Rotation by time: CPython's TimedRotatingFileHandler decisions, made once for every process from
 // the shared state and each record's own time, so a record lands in its own period's file.
-import { Schedule, defaultRotationName, filesToDelete, type RotatedNameVariants } from '../time/schedule.js';
+import { Schedule, defaultRotationName, filesToDelete, type Namer, type RotatedNameVariants } from '../time/schedule.js';
 import { statOrNull } from './files.js';
 import { basename } from 'node:path';
 import type { RotatedFile, RotationFiles, RotationPolicy } from './policy.js';
@@ -161,7 +161,15 @@ export class TimedPolicy implements RotationPolicy {
   private deleteBackups(files: RotationFiles): void {
     const { filename, backupCount, namer, compress } = files.options;
     if (backupCount <= 0) return;
-    for (const victim of filesToDelete(filename, backupCount, this.schedule, namer, files.listFolder(), this.variants(compress))) files.remove(victim, 'backupCount');
+    for (const victim of this.backupsToDelete(filename, backupCount, namer, compress, files.listFolder())) files.remove(victim, 'backupCount');
+  }
+
+  /**
+   * CPython 3.13's getFilesToDelete over `names` (the base file's folder), with our own names
+   * (variants below) counted: what backupCount deletes, and what the handlers' getFilesToDelete() says.
+   */
+  backupsToDelete(filename: string, backupCount: number, namer: Namer | null, compress: boolean, names: string[]): string[] {
+    return filesToDelete(filename, backupCount, this.schedule, namer, names, this.variants(compress));
   }
 
   /**

@@ -3,7 +3,8 @@ import { dirname } from 'node:path';
 import { LogFile, type HandlerStats } from '../core/file.js';
 import { reviveHook, type HandlerOptions, type Namer, type ResolvedOptions, type Rotator, type SizeHandlerOptions } from '../core/options.js';
 import { ConfigError, LogFileError, describe } from '../errors.js';
-import { filesToDelete, type Schedule } from '../time/schedule.js';
+import type { Schedule } from '../time/schedule.js';
+import { TimedPolicy } from '../core/timed-policy.js';
 import { Handler } from './handler.js';
 import type { LogRecord } from './record.js';
 import type { RemoveEvent, RotateEvent } from '../core/policy.js';
@@ -174,7 +175,8 @@ export class ConcurrentTimedRotatingFileHandler extends LogFileHandler {
   /**
    * CPython 3.13's `getFilesToDelete()`: the rotated files `backupCount` would delete now, oldest
    * first by name (every rotated file when backupCount is 0). Names of ours that CPython never
-   * makes count too when this handler makes them: `.gz` with `compress`, numbered parts with `maxBytes`.
+   * makes count too: `.gz` with `compress`, and numbered parts. The decision is the one the
+   * rotation itself makes (TimedPolicy.backupsToDelete).
    */
   getFilesToDelete(): string[] {
     const { config } = this.options;
@@ -185,10 +187,9 @@ export class ConcurrentTimedRotatingFileHandler extends LogFileHandler {
     } catch (err) {
       throw new LogFileError('list', dir, err);
     }
-    const maxBytes = (JSON.parse(config.policy) as { maxBytes?: number }).maxBytes ?? 0;
     // The revived copy, as the flusher thread runs it (with `require` in scope).
     const namer = config.namer === null ? null : reviveHook<Namer>(config.namer);
-    return filesToDelete(this.filename, config.backupCount, this.#schedule, namer, names, { parts: maxBytes > 0, compressed: config.compress });
+    return TimedPolicy.fromKey(config.policy).backupsToDelete(this.filename, config.backupCount, namer, config.compress, names);
   }
 }
 
