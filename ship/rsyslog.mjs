@@ -85,7 +85,7 @@ export async function startRsyslog(name, dir, vars, { listenPort = null } = {}) 
     else await new Promise((r) => setTimeout(r, 300));
   } catch (err) {
     await stop();
-    throw new Error(`${err.message}\n${stderr}`);
+    throw new Error(`${err.message}\n${stderr}`, { cause: err });
   }
   if (child.exitCode !== null) throw new Error(`rsyslogd (${name}) exited at start: ${stderr}`);
   return { pid: child.pid, child, stop, stderr: () => stderr };

@@ -1,6 +1,6 @@
 // The handler in one process: where records land, rotation, CPython's options, errors.
 import test from 'ava';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConcurrentTimedRotatingFileHandler, ConfigError } from 'concurrent-log';
 import { tempDir } from './helpers/core.mjs';

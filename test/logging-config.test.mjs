@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import * as logging from 'concurrent-log';
 import { MemoryHandler } from './fixtures/logging/memory-handler.mjs';
 
-const { dictConfig, basicConfig, getLogger, shutdown, handlers, StreamHandler, FileHandler, Formatter } = logging;
+const { dictConfig, basicConfig, getLogger, shutdown, handlers, StreamHandler, Formatter } = logging;
 const Core = handlers.ConcurrentTimedRotatingFileHandler;
 
 const dirs = [];

@@ -2,7 +2,7 @@
 // start; the mountinfo parser on this machine's real /proc/self/mountinfo and on crafted lines.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConcurrentTimedRotatingFileHandler, NetworkFsError } from 'concurrent-log';
 import { networkFsOf, parseMountinfo, mountOf } from 'concurrent-log/tools';

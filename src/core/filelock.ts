@@ -1,7 +1,6 @@
 import { closeSync, constants, fchmodSync, fstatSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { NativeAddonError } from '../errors.js';
 import { lstatOrNull, openTrusted } from './files.js';
 import { packageRoot } from './package.js';

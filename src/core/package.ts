@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 // This module's URL. The CommonJS type-check rejects import.meta (TS1343) although
 // scripts/build.mjs rewrites it for the CommonJS copy, hence the ts-ignore.
-// @ts-ignore TS1343 under tsconfig.cjs.json only
+// @ts-ignore -- TS1343 under tsconfig.cjs.json only
 const SELF_URL: string = import.meta.url;
 const NAME = 'concurrent-log';
 

@@ -168,7 +168,7 @@ function toInt(v: unknown, conv: string): bigint | number {
   throw new TypeError(`%${conv} format: ${what}, not ${typeName(v)}`);
 }
 
-function toFloat(v: unknown, conv: string): number {
+function toFloat(v: unknown, _conv: string): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'bigint') return Number(v);
   if (typeof v === 'boolean') return v ? 1 : 0;

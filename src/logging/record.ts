@@ -87,7 +87,7 @@ export function callerInfo(pathname: string, lineno: number, funcName: string): 
 }
 
 /** Python's `LogRecord` class: the record loggers create. Its fields are LogRecord's (merged). */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-unsafe-declaration-merging
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging -- the class's fields are LogRecord's, by merging
 export interface PyLogRecord extends LogRecord {}
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class PyLogRecord {

@@ -67,7 +67,7 @@ export class Follower {
       try {
         parsed = JSON.parse(text) as Checkpoint;
       } catch (err) {
-        throw new Error(`checkpoint ${opts.checkpoint} is not valid JSON: ${(err as Error).message}`);
+        throw new Error(`checkpoint ${opts.checkpoint} is not valid JSON: ${(err as Error).message}`, { cause: err });
       }
       if (parsed.v !== 1) throw new Error(`checkpoint ${opts.checkpoint} has unknown version ${String(parsed.v)}`);
       this.cp = parsed;
@@ -124,7 +124,9 @@ export class Follower {
     cp.rotated = cp.rotated.filter((t) => (t.shifted ? seqs.has(t.seq) : paths.has(t.path)));
     // A size handler's file is shifted once by each rotation after its own.
     for (const t of cp.rotated) if (t.shifted) t.path = `${this.filename}.${1 + journalSeq - t.seq}`;
-    for (const t of cp.rotated) printed = (await this.readRotated(t)) || printed;
+    const write = this.opts.write;
+    for (const t of cp.rotated) if (!t.shifted) printed = (await this.readRotated(t, write)) || printed;
+    printed = (await this.readShifted(cp.rotated.filter((t) => t.shifted), journalSeq)) || printed;
     if (baseIno !== null) {
       if (cp.base === null || cp.base.ino !== baseIno) cp.base = { ino: baseIno, offset: 0 };
       printed = (await this.readBase(cp.base)) || printed;
@@ -205,7 +207,7 @@ export class Follower {
           this.lockFd = openSync(this.lockPath, 'r');
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code === 'ENOENT') return -1;
-          throw new Error(`concurrent-log follow: cannot open the lock file ${this.lockPath}: ${(err as Error).message}`);
+          throw new Error(`cannot open the lock file ${this.lockPath}: ${(err as Error).message}`, { cause: err });
         }
       }
       a.flock(this.lockFd, a.LOCK_SH);
@@ -226,13 +228,29 @@ export class Follower {
     try {
       // Rotated in between: its bytes are read as the rotated entry in the next pass.
       if (fstatSync(fd).ino !== base.ino) return false;
-      return await this.readPlain(fd, base);
+      return await this.readPlain(fd, base, this.opts.write);
     } finally {
       closeSync(fd);
     }
   }
 
-  private async readRotated(t: Tracked): Promise<boolean> {
+  /**
+   * A size handler's rotated files: their names move at every rotation, and are read outside the
+   * lock, so what is read is printed only if no rotation came in between; else nothing is printed
+   * or moved on, and the next pass reads them again under their new names.
+   */
+  private async readShifted(tracked: Tracked[], seq: number): Promise<boolean> {
+    if (tracked.length === 0) return false;
+    const chunks: Buffer[] = [];
+    const staged = tracked.map((t) => ({ ...t }));
+    for (const t of staged) await this.readRotated(t, async (chunk) => void chunks.push(chunk));
+    if (chunks.length === 0 || (this.snapshot()?.state?.seq ?? 0) !== seq) return false;
+    for (const chunk of chunks) await this.opts.write(chunk);
+    staged.forEach((t, i) => Object.assign(tracked[i]!, t));
+    return true;
+  }
+
+  private async readRotated(t: Tracked, write: (chunk: Buffer) => Promise<void>): Promise<boolean> {
     let fd = -1;
     try {
       fd = openSync(t.path, 'r');
@@ -244,13 +262,13 @@ export class Follower {
         let printed = false;
         if (t.pendingSkip) {
           // Read up to where the base was appended, then skip what we printed from the base.
-          printed = await this.readPlain(fd, t, t.pendingSkip.at);
+          printed = await this.readPlain(fd, t, write, t.pendingSkip.at);
           if (t.offset >= t.pendingSkip.at) {
             t.offset = Math.max(t.offset, t.pendingSkip.to);
             delete t.pendingSkip;
           }
         }
-        return (await this.readPlain(fd, t)) || printed;
+        return (await this.readPlain(fd, t, write)) || printed;
       } finally {
         closeSync(fd);
       }
@@ -271,7 +289,7 @@ export class Follower {
     const end = data.lastIndexOf(0x0a) + 1;
     let printed = false;
     if (end > t.offset) {
-      await this.opts.write(data.subarray(t.offset, end));
+      await write(data.subarray(t.offset, end));
       t.offset = end;
       printed = true;
     }
@@ -280,7 +298,7 @@ export class Follower {
   }
 
   /** Prints the whole lines of `fd` after `pos.offset` (up to `limit`), advancing it. */
-  private async readPlain(fd: number, pos: { offset: number }, limit = Infinity): Promise<boolean> {
+  private async readPlain(fd: number, pos: { offset: number }, write: (chunk: Buffer) => Promise<void>, limit = Infinity): Promise<boolean> {
     const size = Math.min(fstatSync(fd).size, limit);
     let printed = false;
     while (pos.offset < size) {
@@ -293,7 +311,7 @@ export class Follower {
         if (n === CHUNK) throw new Error(`${this.filename}: a line longer than ${CHUNK} bytes`);
         break; // a line still being written: wait for its end
       }
-      await this.opts.write(buf.subarray(0, end));
+      await write(buf.subarray(0, end));
       pos.offset += end;
       printed = true;
     }

@@ -1,7 +1,7 @@
 // Shared by the core handler's tests: temp dirs, child processes, and both verifiers.
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve, dirname, basename } from 'node:path';
+import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fork, execFileSync } from 'node:child_process';
 import { verifyRun } from 'concurrent-log/tools';

@@ -500,7 +500,7 @@ function runJob(job: Job): JobResult {
 // ------------------------------------------------------------------ parent: loading, jobs --
 
 // This module's URL: workers import it again (the CommonJS build rewrites import.meta.url).
-// @ts-ignore TS1343 under tsconfig.cjs.json only
+// @ts-ignore -- TS1343 under tsconfig.cjs.json only
 const SELF_URL: string = import.meta.url;
 
 /** The vectors of a clone of the repository; the published package leaves test/ out. */
