@@ -12,6 +12,7 @@ export {
   RecordsDroppedError,
   ScheduleConflictError,
   NativeAddonError,
+  PermissionModelError,
   NetworkFsError,
 } from './errors.js';
 export {
