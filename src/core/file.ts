@@ -282,16 +282,18 @@ export class LogFile extends EventEmitter<LogFileEvents> {
   }
 
   /**
-   * Records wait in the ring: if no flusher serves the file by the end of flushInterval (none can
-   * start, it died at start, or it is booting), this thread writes them itself, without waiting for
-   * another process's lock (it looks again at the next interval). No record waits on a flusher that
-   * cannot run. Armed once per batch, when the ring goes from empty to not empty.
+   * Records wait in the ring: if no flusher serves the file by the end of flushInterval and none can
+   * be started (Worker creation failed, or the last one died before it ever listened), this thread
+   * writes them itself, without waiting for another process's lock (it looks again at the next
+   * interval). No record waits on a flusher that cannot run. Armed once per batch, when the ring goes
+   * from empty to not empty.
    */
   private armFallback(): void {
     this.fallback = setTimeout(() => {
       this.fallback = null;
       if (this.closed || this.file.ring.pending() === 0 || isServed(this.file)) return;
-      if (ensureFlusher(this.file, (err) => this.report(err)) !== 'served') {
+      // A flusher that is booting or was just started writes them; one that cannot start does not.
+      if (ensureFlusher(this.file, (err) => this.report(err)) === 'none') {
         try {
           this.ownDrainer().drainIfUnlocked();
         } catch (err) {
