@@ -143,7 +143,7 @@ function threadHub(known?: SharedArrayBuffer): ThreadHub {
     const m = (e as { data: HubMessage }).data;
     if (m.type === 'hello') {
       for (const file of registry().values()) if (file.control.attached() > 0 && !isServed(file)) announce(file);
-    } else if (m.type === 'file' && isMainThread) keepFile(m);
+    }
   };
   th = { hub, channel, started: null };
   g[HUB] = th;
@@ -224,9 +224,8 @@ export function answer(hub: Hub, m: HubMessage, files: (filename: string) => Env
 }
 
 /**
- * The main thread, once it has the package and a hub, answers questions for the hub (its event loop
- * is usually free, and it outlives every worker), keeps every file a worker announces (keepFile), and
- * writes what their buffers hold when the process exits.
+ * The main thread, once it has a hub, answers questions for the hub (its event loop is usually free,
+ * and it outlives every worker), and starts a flusher of its own for the files it keeps (keepFile).
  */
 function answerFromMain(th: ThreadHub): void {
   const channel = new BroadcastChannel(REGISTRY_KEY);
@@ -239,19 +238,6 @@ function answerFromMain(th: ThreadHub): void {
       if (reply) channel.postMessage(reply);
     }
   };
-  process.on('exit', () => {
-    for (const file of registry().values()) {
-      if (file.ring.pending() === 0) continue;
-      const drainer = new Drainer(file.control, file.ring, file.hub, new FileAppender(appenderOptions(file.config), (err) => process.emitWarning(err), () => {}));
-      try {
-        drainer.drainAll();
-      } catch (err) {
-        process.emitWarning(err as Error);
-      } finally {
-        drainer.close();
-      }
-    }
-  });
   setInterval(() => {
     for (const [key, file] of registry()) {
       if (file.control.attached() === 0 && file.ring.pending() === 0) registry().delete(key);
@@ -277,27 +263,40 @@ function keepFile(m: Extract<HubMessage, { type: 'file' }>): void {
 }
 
 /**
- * The main thread, as soon as it has the package: until it has a hub, it listens for one, so that a
- * file workers open is kept here even if the main thread never opens a file (see keepFile).
+ * The main thread, as soon as it has the package, even if it never opens a file: it keeps every file
+ * a worker makes (keepFile), and when the process exits it writes what their buffers still hold, so
+ * a worker terminated right after write() returned, or process.exit(), loses no accepted record.
  */
 if (isMainThread) {
-  const early = new BroadcastChannel(HUB_KEY);
-  early.unref();
-  early.onmessage = (e: unknown) => {
-    const m = (e as { data: HubMessage }).data;
+  const keeper = new BroadcastChannel(HUB_KEY);
+  keeper.unref();
+  const heard = (m: HubMessage): void => {
     if (m.type !== 'file') return;
-    const g = globalThis as unknown as Record<symbol, ThreadHub | undefined>;
-    // The first copy of the package to hear it takes the hub; the thread's hub channel hears the rest.
-    if (g[HUB] === undefined) {
+    try {
+      threadHub(m.hub);
+      keepFile(m);
+    } catch (err) {
+      // No addon in this process's main thread: the worker that has one writes its records.
+      process.emitWarning(err as Error);
+    }
+  };
+  keeper.onmessage = (e: unknown) => heard((e as { data: HubMessage }).data);
+  process.on('exit', () => {
+    // Announcements not delivered yet (process.exit() called right after a worker made its file).
+    const port = keeper as unknown as MessagePort;
+    for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) heard(m.message as HubMessage);
+    for (const file of registry().values()) {
+      if (file.ring.pending() === 0) continue;
+      const drainer = new Drainer(file.control, file.ring, file.hub, new FileAppender(appenderOptions(file.config), (err) => process.emitWarning(err), () => {}));
       try {
-        threadHub(m.hub);
-        keepFile(m);
-      } catch {
-        // No addon in this process (a worker that has one reports it there): nothing to keep.
+        drainer.drainAll();
+      } catch (err) {
+        process.emitWarning(err as Error);
+      } finally {
+        drainer.close();
       }
     }
-    early.close();
-  };
+  });
 }
 
 /** A private buffer for `shared: false`: the same machinery, drained by the writing thread itself. */
