@@ -10,7 +10,7 @@ import { Hub } from './hub.js';
 import { Drainer } from './drain.js';
 import { FileAppender } from './rotation.js';
 import { appenderOptions, type FlusherConfig } from './options.js';
-import { HUB_KEY, REGISTRY_KEY, answer, channelName, joinHub, type HubMessage } from './shared.js';
+import { HUB_KEY, answer, answerQuestions, channelName, joinHub, type HubMessage } from './shared.js';
 import { errorToMessage, faultNumber, type EventMessage } from './errors.js';
 
 /** Sleep between heartbeats when there is nothing to write. */
@@ -133,14 +133,10 @@ for (const f of files) adopt(f.sab, f.config);
 // The process's registrar: a thread that has no hub, or no buffer for a file, asks here (shared.ts
 // sharedFileFor). This thread's event loop is free whenever it is not writing, which no writer's is.
 joinHub(hub);
-const registry = new BroadcastChannel(REGISTRY_KEY);
-registry.onmessage = (e: unknown) => {
-  const reply = answer(hub, (e as { data: HubMessage }).data, (filename) => {
-    const f = served.get(filename);
-    return f === undefined ? null : { sab: f.sab, config: f.config };
-  });
-  if (reply !== undefined) registry.postMessage(reply);
-};
+const closeRegistry = answerQuestions((m) => answer(hub, m, (filename) => {
+  const f = served.get(filename);
+  return f === undefined ? null : { sab: f.sab, config: f.config };
+}), false);
 hub.listening(token);
 announcements.postMessage({ type: 'hello', token } satisfies HubMessage);
 
@@ -207,7 +203,7 @@ async function run(): Promise<void> {
   await handOver();
   for (const f of [...served.values()]) release(f);
   announcements.close();
-  registry.close();
+  closeRegistry();
   parentPort!.off('message', heard);
 }
 

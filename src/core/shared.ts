@@ -15,8 +15,10 @@ import { flusherEntry } from './package.js';
 const KEY_PREFIX = 'concurrent-log:v1:';
 /** Process-wide name of the hub, and of the channel on which files are announced to the flusher. */
 export const HUB_KEY = 'concurrent-log:v1:hub';
-/** The channel on which a thread that has no hub, or no buffer for a file, asks for it (see find()). */
-export const REGISTRY_KEY = 'concurrent-log:v1:registry';
+/** The channels on which a thread that has no hub, or no buffer for a file, asks for it, and is
+ * answered (see ask()). Two, so that a thread asking hears the answers and not every other question. */
+export const ASK_KEY = 'concurrent-log:v1:ask';
+export const ANSWER_KEY = 'concurrent-log:v1:answer';
 /** Registries on globalThis, so both copies of the package in one thread find the same entries. */
 const REGISTRY = Symbol.for('concurrent-log.registry.v1');
 const HUB = Symbol.for('concurrent-log.hub.v1');
@@ -27,8 +29,12 @@ const HUB = Symbol.for('concurrent-log.hub.v1');
 const HUB_ASK_MS = 10_000;
 /** How long a thread asks the live flusher for a file's buffer. */
 const FILE_ASK_MS = 3000;
-/** Asks are broadcast, and a broadcast reaches only the channels open when it is posted: repeated. */
+/** Asks are broadcast, and a broadcast reaches only the channels open when it is posted: repeated,
+ * less and less often (a hundred threads asking while the flusher boots must not flood it). */
 const ASK_REPEAT_MS = 20;
+const ASK_REPEAT_MAX_MS = 320;
+/** An answerer answers the same question once in this long: every thread asking it hears that answer. */
+const ANSWER_ONCE_MS = 10;
 /** How long the thread that made a file's buffer waits for the flusher to take it, under the registry lock. */
 const REGISTRY_HANDOVER_MS = 2000;
 
@@ -50,8 +56,8 @@ interface EnvEntry {
 
 /**
  * What goes over the hub's channels. On HUB_KEY: a file announced to the flusher (the main thread
- * keeps it too, see keepFile), and a new flusher's hello. On REGISTRY_KEY: a thread's question
- * (`filename` null: the hub itself) and the answers.
+ * keeps it too, see keepFile), and a new flusher's hello. On ASK_KEY: a thread's question (`filename`
+ * null: the hub itself); on ANSWER_KEY, the answers.
  */
 export type HubMessage =
   | { type: 'file'; sab: SharedArrayBuffer; config: FlusherConfig; hub: SharedArrayBuffer }
@@ -91,19 +97,22 @@ export function hubHolders(): number {
  * since a thread that answers may open its channel after the first one was posted.
  */
 function ask<T>(question: HubMessage, accept: (m: HubMessage) => T | undefined, ms: number, keepAsking: () => boolean): T | undefined {
-  const channel = new BroadcastChannel(REGISTRY_KEY);
+  const answers = new BroadcastChannel(ANSWER_KEY);
+  const questions = new BroadcastChannel(ASK_KEY);
+  // Node reads a BroadcastChannel as it does a MessagePort (documented since 15.4); its types do not say so.
+  const port = answers as unknown as MessagePort;
   try {
     const deadline = Date.now() + ms;
     let repeatAt = 0;
+    let repeatMs = ASK_REPEAT_MS;
     for (;;) {
       const now = Date.now();
       if (now >= repeatAt) {
-        channel.postMessage(question);
-        repeatAt = now + ASK_REPEAT_MS;
+        questions.postMessage(question);
+        repeatAt = now + repeatMs;
+        repeatMs = Math.min(ASK_REPEAT_MAX_MS, repeatMs * 2);
       }
-      // Node reads a BroadcastChannel as it does a MessagePort (documented since 15.4); its types do not say so.
-    const port = channel as unknown as MessagePort;
-    for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
+      for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
         const answer = accept(m.message as HubMessage);
         if (answer !== undefined) return answer;
       }
@@ -111,8 +120,39 @@ function ask<T>(question: HubMessage, accept: (m: HubMessage) => T | undefined, 
       sleep(1);
     }
   } finally {
-    channel.close();
+    answers.close();
+    questions.close();
   }
+}
+
+/**
+ * A thread that answers questions (the flusher, the main thread): listens on ASK_KEY and answers on
+ * ANSWER_KEY what `reply` says, each question at most once per ANSWER_ONCE_MS. Returns the close.
+ */
+export function answerQuestions(reply: (m: HubMessage) => HubMessage | undefined, unref: boolean): () => void {
+  const questions = new BroadcastChannel(ASK_KEY);
+  const answers = new BroadcastChannel(ANSWER_KEY);
+  const answeredAt = new Map<string, number>();
+  if (unref) {
+    questions.unref();
+    answers.unref();
+  }
+  questions.onmessage = (e: unknown) => {
+    const m = (e as { data: HubMessage }).data;
+    if (m.type !== 'ask') return;
+    const key = `${m.hub}:${m.filename ?? ''}`;
+    const now = Date.now();
+    if (now - (answeredAt.get(key) ?? -Infinity) < ANSWER_ONCE_MS) return;
+    const r = reply(m);
+    if (r === undefined) return;
+    answeredAt.set(key, now);
+    if (answeredAt.size > 1000) answeredAt.clear();
+    answers.postMessage(r);
+  };
+  return () => {
+    questions.close();
+    answers.close();
+  };
 }
 
 /**
@@ -228,16 +268,8 @@ export function answer(hub: Hub, m: HubMessage, files: (filename: string) => Env
  * and it outlives every worker), and starts a flusher of its own for the files it keeps (keepFile).
  */
 function answerFromMain(th: ThreadHub): void {
-  const channel = new BroadcastChannel(REGISTRY_KEY);
-  channel.unref();
-  channel.onmessage = (e: unknown) => {
-    const m = (e as { data: HubMessage }).data;
-    // The flusher answers for files it serves; the main thread answers for the hub only.
-    if (m.type === 'ask' && m.filename === null) {
-      const reply = answer(th.hub, m, () => null);
-      if (reply) channel.postMessage(reply);
-    }
-  };
+  // The flusher answers for files it serves; the main thread answers for the hub only.
+  answerQuestions((m) => (m.type === 'ask' && m.filename === null ? answer(th.hub, m, () => null) : undefined), true);
   setInterval(() => {
     for (const [key, file] of registry()) {
       if (file.control.attached() === 0 && file.ring.pending() === 0) registry().delete(key);
