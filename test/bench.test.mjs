@@ -13,11 +13,12 @@ function bench(script, args) {
   return JSON.parse(out.trim().split('\n').at(-1));
 }
 
-test('bench:files: one flusher thread for 3 files, one pino transport thread per file', (t) => {
-  const r = bench('files.mjs', ['--files', '3', '--records', '10', '--rounds', '1']);
-  t.deepEqual(r.rows.map((x) => x.writer), ['ours', 'pino-transports']);
+test('bench:files: one flusher thread for 3 files, opened from the main thread or only from workers; one pino transport thread per file', (t) => {
+  const r = bench('files.mjs', ['--files', '3', '--records', '10', '--workers', '2', '--rounds', '1']);
+  t.deepEqual(r.rows.map((x) => x.writer), ['ours', 'ours-workers', 'pino-transports']);
   t.is(r.rows[0].threads, 1);
-  t.is(r.rows[1].threads, 3);
+  t.is(r.rows[1].threads, 1);
+  t.is(r.rows[2].threads, 3);
 });
 
 test('bench:logging: each step measured', (t) => {

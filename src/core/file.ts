@@ -116,8 +116,11 @@ export class LogFile extends EventEmitter<LogFileEvents> {
     this.options = resolved;
     this.filename = resolved.config.filename;
     this.shared = resolved.shared;
-    this.file = this.shared ? sharedFileFor(resolved.config, resolved.ringSize, (err) => this.report(err)) : privateFile(resolved.config, resolved.ringSize);
-    this.file.control.attach();
+    if (this.shared) this.file = sharedFileFor(resolved.config, resolved.ringSize, (err) => this.report(err));
+    else {
+      this.file = privateFile(resolved.config, resolved.ringSize);
+      this.file.control.attach();
+    }
     openFiles().add(this);
     if (!resolved.allowNetworkFs) checkNetworkFs(this.filename, (err) => this.report(err));
     if (this.shared) {

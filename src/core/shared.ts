@@ -33,8 +33,6 @@ const FILE_ASK_MS = 3000;
  * less and less often (a hundred threads asking while the flusher boots must not flood it). */
 const ASK_REPEAT_MS = 20;
 const ASK_REPEAT_MAX_MS = 320;
-/** An answerer answers the same question once in this long: every thread asking it hears that answer. */
-const ANSWER_ONCE_MS = 10;
 /** How long the thread that made a file's buffer waits for the flusher to take it, under the registry lock. */
 const REGISTRY_HANDOVER_MS = 2000;
 
@@ -127,12 +125,11 @@ function ask<T>(question: HubMessage, accept: (m: HubMessage) => T | undefined, 
 
 /**
  * A thread that answers questions (the flusher, the main thread): listens on ASK_KEY and answers on
- * ANSWER_KEY what `reply` says, each question at most once per ANSWER_ONCE_MS. Returns the close.
+ * ANSWER_KEY what `reply` says. Returns the close.
  */
 export function answerQuestions(reply: (m: HubMessage) => HubMessage | undefined, unref: boolean): () => void {
   const questions = new BroadcastChannel(ASK_KEY);
   const answers = new BroadcastChannel(ANSWER_KEY);
-  const answeredAt = new Map<string, number>();
   if (unref) {
     questions.unref();
     answers.unref();
@@ -140,14 +137,8 @@ export function answerQuestions(reply: (m: HubMessage) => HubMessage | undefined
   questions.onmessage = (e: unknown) => {
     const m = (e as { data: HubMessage }).data;
     if (m.type !== 'ask') return;
-    const key = `${m.hub}:${m.filename ?? ''}`;
-    const now = Date.now();
-    if (now - (answeredAt.get(key) ?? -Infinity) < ANSWER_ONCE_MS) return;
     const r = reply(m);
-    if (r === undefined) return;
-    answeredAt.set(key, now);
-    if (answeredAt.size > 1000) answeredAt.clear();
-    answers.postMessage(r);
+    if (r !== undefined) answers.postMessage(r);
   };
   return () => {
     questions.close();
@@ -209,13 +200,16 @@ function fileOf(key: string, entry: EnvEntry, hub: Hub, created: boolean): Share
  * This process's buffer for `config.filename`, the same for every thread whichever opens it first:
  * the one this thread has, the one its parent thread published, the one the flusher serves (asked
  * for), or a new one, made under the hub's registry lock and handed to the flusher before the lock is
- * given back, so that a thread asking next is answered with it.
+ * given back, so that a thread asking next is answered with it. The caller is attached to it.
  */
 export function sharedFileFor(config: FlusherConfig, ringSize: number, onError: (err: Error) => void): SharedFile {
   const key = KEY_PREFIX + config.filename;
   const reg = registry();
   const known = reg.get(key);
-  if (known) return known;
+  if (known) {
+    known.control.attach();
+    return known;
+  }
   const { hub } = threadHub();
   const inherited = getEnvironmentData(key) as EnvEntry | undefined;
   let file: SharedFile | undefined;
@@ -229,6 +223,8 @@ export function sharedFileFor(config: FlusherConfig, ringSize: number, onError: 
         file = fileOf(key, { sab: allocate(ringSize).sab, config }, hub, true);
         reg.set(key, file);
         setEnvironmentData(key, { sab: file.views.sab, config } satisfies EnvEntry);
+        // Attached before the flusher has it: a flusher lets go of a file no handler is attached to.
+        file.control.attach();
         if (ensureFlusher(file, onError) === 'announced') file.control.awaitServed(REGISTRY_HANDOVER_MS);
         // The main thread keeps what workers make (keepFile): it is told even when the flusher was told
         // by workerData.
@@ -239,7 +235,10 @@ export function sharedFileFor(config: FlusherConfig, ringSize: number, onError: 
     }
   }
   reg.set(key, file);
-  if (!file.created) setEnvironmentData(key, { sab: file.views.sab, config: file.config } satisfies EnvEntry);
+  if (!file.created) {
+    file.control.attach();
+    setEnvironmentData(key, { sab: file.views.sab, config: file.config } satisfies EnvEntry);
+  }
   return file;
 }
 
