@@ -10,6 +10,13 @@ import {
  */
 export const FLUSHER_STALE_MS = 3000;
 const LISTEN_SLICE_MS = 50;
+/**
+ * A flusher that has not listened yet is booting, and is given this long instead: a hundred worker
+ * threads starting at once on two cores can delay a boot past FLUSHER_STALE_MS, and a second flusher
+ * started meanwhile costs a thread. One that dies while booting is released at once by the thread
+ * that started it ('exit').
+ */
+const FLUSHER_BOOT_MS = 15_000;
 /** A registry lock held this long belongs to a thread terminated while holding it (it is held for
  * one hand-over to the flusher, bounded by REGISTRY_HANDOVER_MS in shared.ts). */
 const REGISTRY_STALE_MS = 5000;
@@ -46,7 +53,8 @@ export class Hub {
   }
 
   private beatFresh(): boolean {
-    return Date.now() - this.times[HUB_FLUSHER_BEAT]! < FLUSHER_STALE_MS;
+    const age = Date.now() - this.times[HUB_FLUSHER_BEAT]!;
+    return age < FLUSHER_STALE_MS || (age < FLUSHER_BOOT_MS && !this.isListening(this.flusherToken()));
   }
 
   /** Whether the current flusher was started by the main thread, and so lives as long as the process. */

@@ -33,6 +33,8 @@ const FILE_ASK_MS = 3000;
  * less and less often (a hundred threads asking while the flusher boots must not flood it). */
 const ASK_REPEAT_MS = 20;
 const ASK_REPEAT_MAX_MS = 320;
+/** The longest nap between two looks for an answer. */
+const POLL_MAX_MS = 20;
 /** How long the thread that made a file's buffer waits for the flusher to take it, under the registry lock. */
 const REGISTRY_HANDOVER_MS = 2000;
 
@@ -100,7 +102,8 @@ function ask<T>(question: HubMessage, accept: (m: HubMessage) => T | undefined, 
   // Node reads a BroadcastChannel as it does a MessagePort (documented since 15.4); its types do not say so.
   const port = answers as unknown as MessagePort;
   try {
-    const deadline = Date.now() + ms;
+    const started = Date.now();
+    const deadline = started + ms;
     let repeatAt = 0;
     let repeatMs = ASK_REPEAT_MS;
     for (;;) {
@@ -115,7 +118,9 @@ function ask<T>(question: HubMessage, accept: (m: HubMessage) => T | undefined, 
         if (answer !== undefined) return answer;
       }
       if (now >= deadline || !keepAsking()) return undefined;
-      sleep(1);
+      // Short naps at first (an idle answerer answers in well under a millisecond), longer ones
+      // later: a hundred threads waiting must leave the cores to the flusher that is booting.
+      sleep(Math.min(POLL_MAX_MS, 1 + ((now - started) >> 4)));
     }
   } finally {
     answers.close();
