@@ -25,15 +25,17 @@ function workers(cfg, { execArgv = [] } = {}) {
 
 /**
  * The same workers importing the package without opening anything, then opening: the cost of opening.
- * At most 2 threads (the one flusher) and 64 MiB, plus what each worker's own handler objects and
- * code cost it (measured at about 0.9 MiB a thread; a second buffer or flusher costs 4 MiB and more).
+ * At most 2 threads (the one flusher) and 64 MiB, plus what each worker's own first handler costs it
+ * (its code and objects: measured at about 0.9 MiB a thread) and each further handler (its objects
+ * and channel: about 0.2 MiB on Node 24). A second buffer costs 4 MiB, a second flusher a thread.
  */
 async function overhead(t, cfg) {
   const base = await workers({ ...cfg, dir: tempDir(), mode: 'import' });
   const run = await workers({ ...cfg, mode: 'open' });
   t.log(`${cfg.workers} workers x ${cfg.files} file(s): ${base.threads} -> ${run.threads} threads, ${base.rssMiB.toFixed(0)} -> ${run.rssMiB.toFixed(0)} MiB`);
   t.true(run.threads <= base.threads + 2, `${run.threads} threads against ${base.threads}`);
-  t.true(run.rssMiB <= base.rssMiB + 64 + cfg.workers * 1, `${run.rssMiB} MiB against ${base.rssMiB}`);
+  const allowance = 64 + cfg.workers * 1 + cfg.workers * (cfg.files - 1) * 0.2;
+  t.true(run.rssMiB <= base.rssMiB + allowance, `${run.rssMiB} MiB against ${base.rssMiB} (+${allowance} allowed)`);
   return run;
 }
 
