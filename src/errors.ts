@@ -114,6 +114,22 @@ export class NativeAddonError extends Error {
 }
 
 /**
+ * Thrown by a handler's constructor when Node's permission model (`--permission`, or
+ * `--experimental-permission` on Node 20) forbids what every handler needs: worker threads (its
+ * flusher) or native addons (its file lock). `flag` is the one to add.
+ */
+export class PermissionModelError extends Error {
+  readonly code = 'ERR_CONCURRENT_LOG_PERMISSION';
+  readonly flag: '--allow-worker' | '--allow-addons';
+  constructor(flag: '--allow-worker' | '--allow-addons') {
+    const what = flag === '--allow-worker' ? 'worker threads (the flusher thread that writes the records)' : 'native addons (the flock addon that locks the file across processes)';
+    super(`concurrent-log: Node's permission model forbids ${what}; run node with ${flag}`);
+    this.name = 'PermissionModelError';
+    this.flag = flag;
+  }
+}
+
+/**
  * Reported at start when the log's folder is on a network file system (NFS, CIFS/SMB, FUSE...),
  * where flock does not reliably exclude other machines. `allowNetworkFs: true` silences it.
  */

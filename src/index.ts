@@ -15,6 +15,7 @@ export {
   RecordsDroppedError,
   ScheduleConflictError,
   NativeAddonError,
+  PermissionModelError,
   NetworkFsError,
   UnsafeFileError,
   StateError,

@@ -43,6 +43,23 @@ for (const writer of ['raw', 'raw-batched', 'ours', 'ours-fsync', 'logging']) {
   });
 }
 
+test('stress runs the seed\'s shape by default (only worker threads open the file, by dictConfig) and reports threads and peak RSS per process; --main-opens runs the former shape', (t) => {
+  const most = {};
+  for (const [extra, mainOpens] of [[[], false], [['--main-opens'], true]]) {
+    const r = stress('ours', extra, `shape-${mainOpens}`);
+    t.is(r.status, 0, r.stderr);
+    const res = JSON.parse(r.stdout.trimEnd().split('\n').at(-1));
+    t.like(res, { mainOpens, lines: 10000, lost: 0, duplicated: 0, torn: 0, misplaced: 0 });
+    t.is(res.processes.length, 2);
+    for (const p of res.processes) t.true(p.threads > 3 && p.peakRssMiB > 0, JSON.stringify(p));
+    most[mainOpens] = Math.max(...res.processes.map((p) => p.threads));
+    t.regex(r.stdout, mainOpens ? /the main threads opened the file first/ : /only the worker threads opened the file \(dictConfig\)/);
+    t.regex(r.stdout, /per process: \d+ threads, \d+ MiB peak RSS; \d+ threads, \d+ MiB peak RSS/);
+  }
+  // One flusher per process whoever opens the file first: not one per worker thread.
+  t.true(most[false] <= most[true], `${most[false]} threads when only workers open, ${most[true]} when the main thread opens first`);
+});
+
 test('stress: bad arguments exit 2 with the usage text', (t) => {
   for (const bad of [['--procs', 'x'], ['--writer', 'nope'], ['--bogus'], ['--procs', '0'], ['--when', 'Q'], ['extra']]) {
     const r = spawnSync(process.execPath, [BIN, 'stress', ...bad], { encoding: 'utf8', cwd: scratch });

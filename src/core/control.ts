@@ -86,6 +86,18 @@ export class Control {
 
   serve(token: number): void {
     Atomics.store(this.c, SERVED_BY, token);
+    Atomics.notify(this.c, SERVED_BY);
+  }
+
+  /** Blocks until a flusher serves this file or `ms` pass; whether one does. */
+  awaitServed(ms: number): boolean {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const by = Atomics.load(this.c, SERVED_BY);
+      const left = deadline - Date.now();
+      if (by !== 0 || left <= 0) return by !== 0;
+      Atomics.wait(this.c, SERVED_BY, 0, left);
+    }
   }
 
   /** The flusher `token` lets the file go (its last handler closed). */

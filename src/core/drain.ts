@@ -5,6 +5,7 @@ import { FRAME_HEADER_BYTES, payloadLength } from './frame.js';
 import type { SharedRing } from './ring.js';
 import type { Hub } from './hub.js';
 import type { FileAppender } from './rotation.js';
+import { flockAddon } from './filelock.js';
 
 /** 'busy': another live thread is draining; the caller waits or leaves it to that thread. */
 export type DrainResult = 'drained' | 'busy';
@@ -54,6 +55,36 @@ export class Drainer {
     // Compression happens after the drain lock is given back: other threads keep draining.
     this.appender.compressRotated();
     return 'drained';
+  }
+
+  /**
+   * drainOnce, unless another process holds the file lock: then 'locked' at once instead of waiting
+   * for it. The flusher and an awaited flush() use this, so that a stalled process holding the lock
+   * costs them waiting between event-loop turns (the flusher keeps beating and answering), never a
+   * thread frozen in flock. The probe takes the lock on the appender's own descriptor, where the
+   * drain's own lock is then a no-op.
+   */
+  drainIfUnlocked(): DrainResult | 'locked' {
+    return this.ifUnlocked(() => this.drainOnce());
+  }
+
+  /** Runs `fn` (which takes the file lock itself) if the file lock is free now; 'locked' otherwise. */
+  ifUnlocked<T>(fn: () => T): T | 'locked' {
+    const a = flockAddon();
+    let fd: number;
+    try {
+      fd = this.appender.lock.descriptor;
+    } catch {
+      // The lock file cannot be opened: `fn` meets the same error and reports it as the file's fault.
+      return fn();
+    }
+    if (!a.flock(fd, a.LOCK_EX | a.LOCK_NB)) return 'locked';
+    try {
+      return fn();
+    } finally {
+      // 'busy' (another thread of this process drains) left the probe's lock held: it waits for it.
+      this.appender.lock.release();
+    }
   }
 
   /** Drains, from this thread, until everything pushed before the call is on disk. */

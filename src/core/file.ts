@@ -1,7 +1,7 @@
 import { checkNetworkFs } from './netfs.js';
 import { EventEmitter } from 'node:events';
 import { BroadcastChannel } from 'node:worker_threads';
-import { HandlerClosedError, RecordTimeError, RecordsDroppedError } from '../errors.js';
+import { HandlerClosedError, PermissionModelError, RecordTimeError, RecordsDroppedError } from '../errors.js';
 import { FRAME_HEADER_BYTES, writeHeader } from './frame.js';
 import { Drainer, sleep } from './drain.js';
 import { FileAppender, checkOpens } from './rotation.js';
@@ -36,6 +36,8 @@ const FULL_WAIT_MS = 20;
 const WATCH_MS = 1000;
 /** Longest wait of `flush()` between two looks at the flusher's health. */
 const FLUSH_LOOK_MS = 50;
+/** How often flush() looks again while another process holds the file lock (no flusher serving). */
+const LOCKED_LOOK_MS = 10;
 /** The scratch frame each thread starts with; grown for larger records. */
 const SCRATCH_BYTES = 64 * 1024;
 
@@ -72,6 +74,23 @@ export function openFiles(): Set<LogFile> {
 }
 
 /**
+ * Node's permission model, when on, must allow what every handler needs: a clear error at
+ * construction instead of records that wait for a flusher that cannot start. A `shared: false`
+ * handler writes from its own thread and needs no worker.
+ */
+function checkPermissions(shared: boolean): void {
+  const permission = (process as { permission?: { has(scope: string): boolean } }).permission;
+  if (permission !== undefined && shared && !permission.has('worker')) throw new PermissionModelError('--allow-worker');
+  try {
+    flockAddon();
+  } catch (err) {
+    // Node 20 answers has('addon') false even under --allow-addons: only a load that failed says.
+    if (permission !== undefined && !permission.has('addon')) throw new PermissionModelError('--allow-addons');
+    throw err;
+  }
+}
+
+/**
  * The core of the package: one log file that many threads and processes write at once, rotated by
  * its rotation policy exactly once for everybody. The logging layer wraps it as a `Handler`; the
  * adapters use it directly.
@@ -91,6 +110,8 @@ export class LogFile extends EventEmitter<LogFileEvents> {
   private drainer: Drainer | null = null;
   private channel: BroadcastChannel | null = null;
   private watch: NodeJS.Timeout | null = null;
+  /** Armed when records wait and no flusher serves the file: this thread writes them itself. */
+  private fallback: NodeJS.Timeout | null = null;
   private closed = false;
   private droppedReported = 0;
   /** The clock's last usable reading: a record time this far behind it needs no new reading. */
@@ -106,7 +127,7 @@ export class LogFile extends EventEmitter<LogFileEvents> {
   constructor(filename: string, options: HandlerOptions | SizeHandlerOptions = {}, kind: 'time' | 'size' = 'time') {
     super();
     const resolved = kind === 'size' ? resolveOptions(filename, options as SizeHandlerOptions, 'size') : resolveOptions(filename, options as HandlerOptions);
-    flockAddon();
+    checkPermissions(resolved.shared);
     // CPython's handlers open the file in their constructor unless `delay`: one that cannot be opened raises there.
     if (!resolved.config.delay && (options as Record<symbol, unknown>)[DEFER_OPEN_ERRORS] !== true) checkOpens(resolved.config);
     this.options = resolved;
@@ -114,8 +135,11 @@ export class LogFile extends EventEmitter<LogFileEvents> {
     this.timeWindow = resolved.schedule === null ? SIZE_TIME_WINDOW_MS : resolved.schedule.interval * 1000;
     this.clockRead = resolved.config.openedAt;
     this.shared = resolved.shared;
-    this.file = this.shared ? sharedFileFor(resolved.config, resolved.ringSize) : privateFile(resolved.config, resolved.ringSize);
-    this.file.control.attach();
+    if (this.shared) this.file = sharedFileFor(resolved.config, resolved.ringSize, (err) => this.report(err));
+    else {
+      this.file = privateFile(resolved.config, resolved.ringSize);
+      this.file.control.attach();
+    }
     openFiles().add(this);
     if (!resolved.allowNetworkFs) checkNetworkFs(this.filename, (err) => this.report(err));
     if (this.shared) {
@@ -200,21 +224,22 @@ export class LogFile extends EventEmitter<LogFileEvents> {
     return instead;
   }
 
-  /** Resolves once every record written before the call is on disk; rejects with the I/O error that stops it. */
+  /**
+   * Resolves once every record written before the call is on disk; rejects with the I/O error that
+   * stops it. Never blocks the event loop: while another process holds the file lock, it waits
+   * between turns of the loop.
+   */
   async flush(): Promise<void> {
     const { ring, control, hub } = this.file;
-    if (!this.shared || !isServed(this.file)) {
-      this.ownDrainer().drainAll();
-      return;
-    }
     const target = ring.tail();
     hub.wake();
     while (!ring.isDrained(target)) {
-      if (control.fault() !== 0 || !isServed(this.file)) {
-        this.ownDrainer().drainAll();
-        return;
+      if (this.shared && isServed(this.file) && control.fault() === 0) {
+        await ring.spaceFreed(FLUSH_LOOK_MS);
+        continue;
       }
-      await ring.spaceFreed(FLUSH_LOOK_MS);
+      // No flusher serves the file, or it is failing: this thread writes (an I/O error rejects).
+      if (this.ownDrainer().drainIfUnlocked() !== 'drained') await ring.spaceFreed(LOCKED_LOOK_MS);
     }
   }
 
@@ -296,6 +321,7 @@ export class LogFile extends EventEmitter<LogFileEvents> {
         } else {
           const before = after - total;
           if (before === 0 || (before < this.options.batchBytes && after >= this.options.batchBytes)) hub.wake();
+          if (before === 0 && this.fallback === null) this.armFallback();
         }
         return true;
       }
@@ -313,6 +339,30 @@ export class LogFile extends EventEmitter<LogFileEvents> {
       hub.wake();
       ring.waitForSpace(FULL_WAIT_MS);
     }
+  }
+
+  /**
+   * Records wait in the ring: if no flusher serves the file by the end of flushInterval and none can
+   * be started (Worker creation failed, or the last one died before it ever listened), this thread
+   * writes them itself, without waiting for another process's lock (it looks again at the next
+   * interval). No record waits on a flusher that cannot run. Armed once per batch, when the ring goes
+   * from empty to not empty.
+   */
+  private armFallback(): void {
+    this.fallback = setTimeout(() => {
+      this.fallback = null;
+      if (this.closed || this.file.ring.pending() === 0 || isServed(this.file)) return;
+      // A flusher that is booting or was just started writes them; one that cannot start does not.
+      if (ensureFlusher(this.file, (err) => this.report(err)) === 'none') {
+        try {
+          this.ownDrainer().drainIfUnlocked();
+        } catch (err) {
+          this.report(err as Error);
+        }
+      }
+      if (this.file.ring.pending() > 0) this.armFallback();
+    }, this.options.config.flushInterval);
+    this.fallback.unref();
   }
 
   /** A record larger than the whole ring goes straight to the file, after what is queued before it. */
@@ -390,6 +440,7 @@ export class LogFile extends EventEmitter<LogFileEvents> {
     this.closed = true;
     openFiles().delete(this);
     if (this.watch) clearInterval(this.watch);
+    if (this.fallback) clearTimeout(this.fallback);
     this.channel?.close();
     this.channel = null;
     this.drainer?.close();

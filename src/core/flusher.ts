@@ -10,7 +10,7 @@ import { Hub } from './hub.js';
 import { Drainer } from './drain.js';
 import { FileAppender } from './rotation.js';
 import { appenderOptions, type FlusherConfig } from './options.js';
-import { HUB_KEY, channelName, type HubMessage } from './shared.js';
+import { HUB_KEY, answer, answerQuestions, channelName, joinHub, type HubMessage } from './shared.js';
 import { errorToMessage, faultNumber, type EventMessage } from './errors.js';
 
 /** Sleep between heartbeats when there is nothing to write. */
@@ -18,6 +18,9 @@ const IDLE_WAIT_MS = 1000;
 /** Retry delays while the file system refuses a file's writes. */
 const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 1000;
+/** Retry delays while another process holds a file's lock: looked at again between event-loop turns. */
+const LOCKED_MIN_MS = 5;
+const LOCKED_MAX_MS = 100;
 /** How long a replaced flusher waits for its successor to listen before leaving its files to their threads. */
 const HANDOVER_WAIT_MS = 2000;
 const HANDOVER_POLL_MS = 10;
@@ -34,6 +37,10 @@ interface Served {
   channel: BroadcastChannel;
   /** Whether the last attempt failed (the count is the control block's), and when to try again. */
   faulted: boolean;
+  /** Whether another process held the file lock at the last attempt (not a fault: waited for). */
+  locked: boolean;
+  /** Not opened yet (delay: false): opened on the first turn the file lock is free. */
+  opening: boolean;
   retryAt: number;
   retryMs: number;
 }
@@ -72,17 +79,23 @@ function adopt(sab: SharedArrayBuffer, config: FlusherConfig): void {
   const ring = new SharedRing(views);
   const channel = new BroadcastChannel(channelName(config.filename));
   channel.unref();
-  const f: Served = { key: config.filename, sab, config, control, ring, channel, faulted: false, retryAt: 0, retryMs: RETRY_MIN_MS, drainer: null! };
+  const f: Served = { key: config.filename, sab, config, control, ring, channel, faulted: false, locked: false, opening: !config.delay, retryAt: 0, retryMs: RETRY_MIN_MS, drainer: null! };
   // Rotations and deletions are announced like reports: the one handler of the file that claims
   // the sequence number emits them, so each happens once as an event, in this process only.
   const appender = new FileAppender(appenderOptions(config), (err) => report(f, err), (e) => f.channel.postMessage({ ...e, seq: f.control.nextReport() } satisfies EventMessage));
   f.drainer = new Drainer(control, ring, hub, appender, token);
   served.set(f.key, f);
   control.serve(token);
+  open(f);
+}
+
+/** Opens the file now (delay: false) if its lock is free; else at a later turn (run). */
+function open(f: Served): void {
   try {
-    appender.openEagerly(config.openedAt);
+    if (f.drainer.ifUnlocked(() => f.drainer.appender.openEagerly(f.config.openedAt)) !== 'locked') f.opening = false;
   } catch (err) {
-    reportFault(f, err as Error, control.noteFault(faultNumber(err)));
+    f.opening = false;
+    reportFault(f, err as Error, f.control.noteFault(faultNumber(err)));
   }
 }
 
@@ -102,10 +115,20 @@ function release(f: Served): void {
 function drain(f: Served, now: number): void {
   if (now < f.retryAt) return;
   try {
-    if (f.drainer.drainOnce() === 'busy') return;
+    const result = f.drainer.drainIfUnlocked();
+    if (result === 'busy') return;
+    if (result === 'locked') {
+      // The thread stays free meanwhile: it beats, answers and serves the other files.
+      f.retryMs = f.locked ? Math.min(LOCKED_MAX_MS, f.retryMs * 2) : LOCKED_MIN_MS;
+      f.locked = true;
+      f.retryAt = now + f.retryMs;
+      return;
+    }
+    f.locked = false;
     f.faulted = false;
     f.retryMs = RETRY_MIN_MS;
   } catch (err) {
+    f.locked = false;
     f.faulted = true;
     reportFault(f, err as Error, f.control.faultCount());
     f.retryAt = now + f.retryMs;
@@ -123,6 +146,13 @@ announcements.onmessage = (e: unknown) => heard((e as { data: HubMessage }).data
 parentPort!.on('message', heard);
 parentPort!.unref();
 for (const f of files) adopt(f.sab, f.config);
+// The process's registrar: a thread that has no hub, or no buffer for a file, asks here (shared.ts
+// sharedFileFor). This thread's event loop is free whenever it is not writing, which no writer's is.
+joinHub(hub);
+const closeRegistry = answerQuestions((m) => answer(hub, m, (filename) => {
+  const f = served.get(filename);
+  return f === undefined ? null : { sab: f.sab, config: f.config };
+}), false);
 hub.listening(token);
 announcements.postMessage({ type: 'hello', token } satisfies HubMessage);
 
@@ -138,7 +168,7 @@ async function handOver(): Promise<void> {
     const left = [...served.values()].filter((f) => f.control.servedBy() !== next);
     if (next === 0 || left.length === 0 || Date.now() > deadline) return;
     if (hub.awaitListening(next, 0)) {
-      for (const f of left) announcements.postMessage({ type: 'file', sab: f.sab, config: f.config } satisfies HubMessage);
+      for (const f of left) announcements.postMessage({ type: 'file', sab: f.sab, config: f.config, hub: hubSab } satisfies HubMessage);
       hub.wake();
     }
     await new Promise((resolve) => setTimeout(resolve, HANDOVER_POLL_MS));
@@ -154,6 +184,7 @@ async function run(): Promise<void> {
     let faulted = false;
     let interval = IDLE_WAIT_MS;
     for (const f of served.values()) {
+      if (f.opening) open(f);
       const bytes = f.ring.pending();
       if (bytes === 0) {
         if (f.control.attached() === 0) release(f);
@@ -161,7 +192,7 @@ async function run(): Promise<void> {
       }
       pending = true;
       if (bytes >= f.config.batchBytes) batchReady = true;
-      if (f.faulted) faulted = true;
+      if (f.faulted || f.locked) faulted = true;
       interval = Math.min(interval, f.config.flushInterval);
     }
     if (served.size === 0) break;
@@ -177,10 +208,10 @@ async function run(): Promise<void> {
     let nextRetry = Infinity;
     for (const f of served.values()) {
       if (f.ring.pending() > 0) drain(f, now);
-      if (f.faulted) nextRetry = Math.min(nextRetry, f.retryAt);
+      if (f.faulted || f.locked) nextRetry = Math.min(nextRetry, f.retryAt);
     }
     // Only faulted files left pending: sleep until the earliest retry (or new work).
-    if (nextRetry !== Infinity && [...served.values()].every((f) => f.ring.pending() === 0 || f.faulted)) {
+    if (nextRetry !== Infinity && [...served.values()].every((f) => f.ring.pending() === 0 || f.faulted || f.locked)) {
       await hub.waitForWork(drainedAt, Math.max(1, nextRetry - Date.now()));
     }
   }
@@ -188,6 +219,7 @@ async function run(): Promise<void> {
   await handOver();
   for (const f of [...served.values()]) release(f);
   announcements.close();
+  closeRegistry();
   parentPort!.off('message', heard);
 }
 

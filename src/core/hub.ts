@@ -1,5 +1,6 @@
 import {
-  HUB_EXITED, HUB_FLUSHER, HUB_FLUSHER_BEAT, HUB_LISTENING, HUB_NEXT_TOKEN, HUB_WAKE, type HubViews,
+  HUB_EXITED, HUB_FLUSHER, HUB_FLUSHER_BEAT, HUB_ID, HUB_LISTENING, HUB_NEXT_TOKEN, HUB_NO_FLUSHER_UNTIL,
+  HUB_REGISTRY, HUB_REGISTRY_AT, HUB_WAKE, type HubViews,
 } from './layout.js';
 
 /**
@@ -9,6 +10,18 @@ import {
  */
 export const FLUSHER_STALE_MS = 3000;
 const LISTEN_SLICE_MS = 50;
+/**
+ * A flusher that has not listened yet is booting, and is given this long instead: a hundred worker
+ * threads starting at once on two cores can delay a boot past FLUSHER_STALE_MS, and a second flusher
+ * started meanwhile costs a thread. One that dies while booting is released at once by the thread
+ * that started it ('exit').
+ */
+const FLUSHER_BOOT_MS = 15_000;
+/** A registry lock held this long belongs to a thread terminated while holding it (it is held for
+ * one hand-over to the flusher, bounded by REGISTRY_HANDOVER_MS in shared.ts). */
+const REGISTRY_STALE_MS = 5000;
+/** After a flusher failed to start, how long writers write their own records before another try. */
+export const FLUSHER_RETRY_MS = 5000;
 
 /**
  * The process hub's owner: the one flusher thread of the process (elected by compare-and-swap, kept
@@ -26,6 +39,11 @@ export class Hub {
     this.times = views.times;
   }
 
+  /** This hub's identity, as the native hub table knows it. */
+  id(): number {
+    return Atomics.load(this.c, HUB_ID);
+  }
+
   flusherToken(): number {
     return Atomics.load(this.c, HUB_FLUSHER);
   }
@@ -35,7 +53,8 @@ export class Hub {
   }
 
   private beatFresh(): boolean {
-    return Date.now() - this.times[HUB_FLUSHER_BEAT]! < FLUSHER_STALE_MS;
+    const age = Date.now() - this.times[HUB_FLUSHER_BEAT]!;
+    return age < FLUSHER_STALE_MS || (age < FLUSHER_BOOT_MS && !this.isListening(this.flusherToken()));
   }
 
   /** Whether the current flusher was started by the main thread, and so lives as long as the process. */
@@ -49,6 +68,7 @@ export class Hub {
    * its files over and ends (flusher.ts); each file's DRAIN keeps the two from writing the same records.
    */
   claimFlusher(mainThread: boolean): number {
+    if (Date.now() < this.times[HUB_NO_FLUSHER_UNTIL]!) return 0;
     const owner = this.flusherToken();
     const alive = owner !== 0 && this.beatFresh();
     if (alive && !(mainThread && !this.flusherLasts())) return 0;
@@ -76,6 +96,42 @@ export class Hub {
   markExited(token: number): void {
     Atomics.store(this.c, HUB_EXITED, token);
     this.releaseFlusher(token);
+  }
+
+  /** Flusher `token` could not start (or died before it listened): none is tried for a while. */
+  flusherFailed(token: number): void {
+    this.times[HUB_NO_FLUSHER_UNTIL] = Date.now() + FLUSHER_RETRY_MS;
+    this.releaseFlusher(token);
+  }
+
+  /** Whether a flusher may be started now (none failed to start lately). */
+  flusherMayStart(): boolean {
+    return Date.now() >= this.times[HUB_NO_FLUSHER_UNTIL]!;
+  }
+
+  /** Whether flusher `token` has opened its channels (it answers and hears from then on). */
+  isListening(token: number): boolean {
+    return Atomics.load(this.c, HUB_LISTENING) === token;
+  }
+
+  /**
+   * Takes the registry lock (see HUB_REGISTRY), waiting for the holder; returns the token to give
+   * back. A holder that kept it past REGISTRY_STALE_MS was terminated while holding it.
+   */
+  lockRegistry(): number {
+    const token = Atomics.sub(this.c, HUB_NEXT_TOKEN, 1);
+    for (;;) {
+      const holder = Atomics.compareExchange(this.c, HUB_REGISTRY, 0, token);
+      if (holder === 0 || (Date.now() - this.times[HUB_REGISTRY_AT]! > REGISTRY_STALE_MS && Atomics.compareExchange(this.c, HUB_REGISTRY, holder, token) === holder)) {
+        this.times[HUB_REGISTRY_AT] = Date.now();
+        return token;
+      }
+      Atomics.wait(this.c, HUB_REGISTRY, holder, LISTEN_SLICE_MS);
+    }
+  }
+
+  unlockRegistry(token: number): void {
+    if (Atomics.compareExchange(this.c, HUB_REGISTRY, token, 0) === token) Atomics.notify(this.c, HUB_REGISTRY);
   }
 
   /** The last flusher known to have exited (0 if none). */

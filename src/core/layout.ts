@@ -66,7 +66,7 @@ export const CONTROL_BYTES = CONTROL_SLOTS * 4;
 export const TIMES_OFFSET = Math.ceil(CONTROL_BYTES / 8) * 8;
 export const RING_OFFSET = TIMES_OFFSET + TIME_SLOTS * 8;
 
-export const LAYOUT_VERSION = 3;
+export const LAYOUT_VERSION = 4;
 
 export interface SharedViews {
   sab: SharedArrayBuffer;
@@ -117,10 +117,21 @@ export const HUB_EXITED = 4;
  * channels that exist when a message is posted, so a thread announces a file only once this holds the
  * current flusher's token (hub.ts awaitListening). */
 export const HUB_LISTENING = 5;
-export const HUB_SLOTS = 6;
+/** This hub's identity (random, non-zero): what the native hub table (native/flock.c hubEnter) keeps,
+ * so that a thread that has no hub knows which one to ask for. */
+export const HUB_ID = 6;
+/** The registry lock: held (by a token from HUB_NEXT_TOKEN) while a thread makes a file's buffer and
+ * hands it to the flusher, so that two threads opening the same file never both make one. */
+export const HUB_REGISTRY = 7;
+export const HUB_SLOTS = 8;
 /** Date.now() of the flusher's last sign of life. */
 export const HUB_FLUSHER_BEAT = 0;
-export const HUB_TIME_SLOTS = 1;
+/** Date.now() when HUB_REGISTRY was taken: a holder terminated while holding it is taken over. */
+export const HUB_REGISTRY_AT = 1;
+/** Date.now() until which no flusher is started, because the last one could not start: writers
+ * write their own records meanwhile (file.ts). */
+export const HUB_NO_FLUSHER_UNTIL = 2;
+export const HUB_TIME_SLOTS = 3;
 const HUB_TIMES_OFFSET = Math.ceil((HUB_SLOTS * 4) / 8) * 8;
 
 export interface HubViews {
@@ -133,6 +144,8 @@ export function allocateHub(): HubViews {
   const views = hubViewsOf(new SharedArrayBuffer(HUB_TIMES_OFFSET + HUB_TIME_SLOTS * 8));
   Atomics.store(views.control, HUB_VERSION, LAYOUT_VERSION);
   Atomics.store(views.control, HUB_NEXT_TOKEN, -1);
+  // Any non-zero 31-bit number: two hubs of one process are told apart by it (native/flock.c).
+  Atomics.store(views.control, HUB_ID, 1 + Math.floor(Math.random() * 0x7ffffffe));
   return views;
 }
 

@@ -1,18 +1,42 @@
-import { BroadcastChannel, Worker, getEnvironmentData, isMainThread, setEnvironmentData } from 'node:worker_threads';
+import {
+  BroadcastChannel, type MessagePort, Worker, getEnvironmentData, isMainThread, receiveMessageOnPort, setEnvironmentData,
+} from 'node:worker_threads';
 import { allocate, allocateHub, hubViewsOf, viewsOf, isCurrentHub, isCurrentLayout, type SharedViews } from './layout.js';
 import { SharedRing } from './ring.js';
 import { Control } from './control.js';
 import { Hub } from './hub.js';
-import type { FlusherConfig } from './options.js';
+import { Drainer, sleep } from './drain.js';
+import { FileAppender } from './rotation.js';
+import { flockAddon } from './filelock.js';
+import { appenderOptions, type FlusherConfig } from './options.js';
 import { flusherEntry } from './package.js';
 
 /** Process-wide name of a file's buffer. Both copies of the package (ESM and CommonJS) use it. */
 const KEY_PREFIX = 'concurrent-log:v1:';
 /** Process-wide name of the hub, and of the channel on which files are announced to the flusher. */
 export const HUB_KEY = 'concurrent-log:v1:hub';
+/** The channels on which a thread that has no hub, or no buffer for a file, asks for it, and is
+ * answered (see ask()). Two, so that a thread asking hears the answers and not every other question. */
+export const ASK_KEY = 'concurrent-log:v1:ask';
+export const ANSWER_KEY = 'concurrent-log:v1:answer';
 /** Registries on globalThis, so both copies of the package in one thread find the same entries. */
 const REGISTRY = Symbol.for('concurrent-log.registry.v1');
 const HUB = Symbol.for('concurrent-log.hub.v1');
+
+/** How long a thread asks for the process's hub before making a hub of its own (nobody answered:
+ * every thread that holds it is busy and no flusher runs). Generous: a flusher may take seconds to
+ * boot while a hundred workers start on two cores. */
+const HUB_ASK_MS = 10_000;
+/** How long a thread asks the live flusher for a file's buffer. */
+const FILE_ASK_MS = 3000;
+/** Asks are broadcast, and a broadcast reaches only the channels open when it is posted: repeated,
+ * less and less often (a hundred threads asking while the flusher boots must not flood it). */
+const ASK_REPEAT_MS = 20;
+const ASK_REPEAT_MAX_MS = 320;
+/** The longest nap between two looks for an answer. */
+const POLL_MAX_MS = 20;
+/** How long the thread that made a file's buffer waits for the flusher to take it, under the registry lock. */
+const REGISTRY_HANDOVER_MS = 2000;
 
 export interface SharedFile {
   key: string;
@@ -21,7 +45,7 @@ export interface SharedFile {
   control: Control;
   hub: Hub;
   config: FlusherConfig;
-  /** Whether this thread made the buffer (rather than inheriting it from its parent thread). */
+  /** Whether this thread made the buffer (rather than receiving it from another thread). */
   created: boolean;
 }
 
@@ -30,8 +54,23 @@ interface EnvEntry {
   config: FlusherConfig;
 }
 
-/** What announces a file to the flusher, and what a new flusher says to have every file announced. */
-export type HubMessage = { type: 'file'; sab: SharedArrayBuffer; config: FlusherConfig } | { type: 'hello'; token: number };
+/**
+ * What goes over the hub's channels. On HUB_KEY: a file announced to the flusher (the main thread
+ * keeps it too, see keepFile), and a new flusher's hello. On ASK_KEY: a thread's question (`filename`
+ * null: the hub itself); on ANSWER_KEY, the answers.
+ */
+export type HubMessage =
+  | { type: 'file'; sab: SharedArrayBuffer; config: FlusherConfig; hub: SharedArrayBuffer }
+  | { type: 'hello'; token: number }
+  | { type: 'ask'; hub: number; filename: string | null }
+  | { type: 'hub'; sab: SharedArrayBuffer }
+  | { type: 'known'; hub: number; filename: string; file: EnvEntry | null };
+
+/** The hub part of the addon (native/flock.c): the one piece of state every thread of the process shares. */
+interface HubTable {
+  hubEnter(id: number): number;
+  hubHolders(): number;
+}
 
 interface ThreadHub {
   hub: Hub;
@@ -47,65 +86,262 @@ function registry(): Map<string, SharedFile> {
   return (g[REGISTRY] ??= new Map());
 }
 
+/** Threads of the process that hold a hub (the native count), for tests and diagnostics. */
+export function hubHolders(): number {
+  return (flockAddon() as unknown as HubTable).hubHolders();
+}
+
 /**
- * This process's hub: the one this thread has, the one the thread that started it published, or a
- * new one, published for threads started from now on (the same rule as for files' buffers).
+ * Broadcasts `question` on the registry channel and waits, synchronously, for an answer `accept`
+ * takes (anything but undefined), while `keepAsking()` and for at most `ms`. The question is repeated,
+ * since a thread that answers may open its channel after the first one was posted.
  */
-function threadHub(): ThreadHub {
+function ask<T>(question: HubMessage, accept: (m: HubMessage) => T | undefined, ms: number, keepAsking: () => boolean): T | undefined {
+  const answers = new BroadcastChannel(ANSWER_KEY);
+  const questions = new BroadcastChannel(ASK_KEY);
+  // Node reads a BroadcastChannel as it does a MessagePort (documented since 15.4); its types do not say so.
+  const port = answers as unknown as MessagePort;
+  try {
+    const started = Date.now();
+    const deadline = started + ms;
+    let repeatAt = 0;
+    let repeatMs = ASK_REPEAT_MS;
+    for (;;) {
+      const now = Date.now();
+      if (now >= repeatAt) {
+        questions.postMessage(question);
+        repeatAt = now + repeatMs;
+        repeatMs = Math.min(ASK_REPEAT_MAX_MS, repeatMs * 2);
+      }
+      for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
+        const answer = accept(m.message as HubMessage);
+        if (answer !== undefined) return answer;
+      }
+      if (now >= deadline || !keepAsking()) return undefined;
+      // Short naps at first (an idle answerer answers in well under a millisecond), longer ones
+      // later: a hundred threads waiting must leave the cores to the flusher that is booting.
+      sleep(Math.min(POLL_MAX_MS, 1 + ((now - started) >> 4)));
+    }
+  } finally {
+    answers.close();
+    questions.close();
+  }
+}
+
+/**
+ * A thread that answers questions (the flusher, the main thread): listens on ASK_KEY and answers on
+ * ANSWER_KEY what `reply` says. Returns the close.
+ */
+export function answerQuestions(reply: (m: HubMessage) => HubMessage | undefined, unref: boolean): () => void {
+  const questions = new BroadcastChannel(ASK_KEY);
+  const answers = new BroadcastChannel(ANSWER_KEY);
+  if (unref) {
+    questions.unref();
+    answers.unref();
+  }
+  questions.onmessage = (e: unknown) => {
+    const m = (e as { data: HubMessage }).data;
+    if (m.type !== 'ask') return;
+    const r = reply(m);
+    if (r !== undefined) answers.postMessage(r);
+  };
+  return () => {
+    questions.close();
+    answers.close();
+  };
+}
+
+/**
+ * This process's hub: the one this thread has, or the one the native hub table names. A thread is
+ * told the hub's id there (and counted as holding it); the hub itself is the one it inherited from
+ * the thread that started it, the new one it made if no thread held one, or else the one the flusher
+ * (or the main thread) sends when asked.
+ */
+function threadHub(known?: SharedArrayBuffer): ThreadHub {
   const g = globalThis as unknown as Record<symbol, ThreadHub | undefined>;
   let th = g[HUB];
   if (th) return th;
-  const inherited = getEnvironmentData(HUB_KEY) as SharedArrayBuffer | undefined;
-  let hub: Hub;
-  if (inherited instanceof SharedArrayBuffer && isCurrentHub(inherited)) hub = new Hub(hubViewsOf(inherited));
-  else {
-    hub = new Hub(allocateHub());
-    setEnvironmentData(HUB_KEY, hub.sab);
+  const offered = known ?? (getEnvironmentData(HUB_KEY) as SharedArrayBuffer | undefined);
+  const candidate = new Hub(offered instanceof SharedArrayBuffer && isCurrentHub(offered) ? hubViewsOf(offered) : allocateHub());
+  const id = (flockAddon() as unknown as HubTable).hubEnter(candidate.id());
+  let hub = candidate;
+  if (id !== candidate.id()) {
+    const sab = ask({ type: 'ask', hub: id, filename: null }, (m) => (m.type === 'hub' && isCurrentHub(m.sab) && new Hub(hubViewsOf(m.sab)).id() === id ? m.sab : undefined), HUB_ASK_MS, () => true);
+    // Nobody answered: every holder is busy and no flusher runs. A hub of this thread's own still
+    // writes every record (each hub's flusher takes the file lock); it only costs a second flusher.
+    if (sab !== undefined) hub = new Hub(hubViewsOf(sab));
   }
+  setEnvironmentData(HUB_KEY, hub.sab);
   const channel = new BroadcastChannel(HUB_KEY);
   channel.unref();
   // A new flusher knows only the file that started it: every thread announces its other files.
   channel.onmessage = (e: unknown) => {
-    if ((e as { data: HubMessage }).data.type !== 'hello') return;
-    for (const file of registry().values()) if (file.control.attached() > 0 && !isServed(file)) announce(file);
+    const m = (e as { data: HubMessage }).data;
+    if (m.type === 'hello') {
+      for (const file of registry().values()) if (file.control.attached() > 0 && !isServed(file)) announce(file);
+    }
   };
   th = { hub, channel, started: null };
   g[HUB] = th;
+  if (isMainThread) answerFromMain(th);
   return th;
+}
+
+/** The flusher holds the hub it was started with: counted in the native table like any thread. */
+export function joinHub(hub: Hub): void {
+  (flockAddon() as unknown as HubTable).hubEnter(hub.id());
 }
 
 export function channelName(filename: string): string {
   return KEY_PREFIX + filename;
 }
 
+/** The file if a handler is still attached to it (see sharedFileFor: a closed file is not reused). */
+function inUse(file: SharedFile | undefined): SharedFile | undefined {
+  return file !== undefined && file.control.attached() > 0 ? file : undefined;
+}
+
+function fileOf(key: string, entry: EnvEntry, hub: Hub, created: boolean): SharedFile {
+  const views = viewsOf(entry.sab);
+  return { key, views, ring: new SharedRing(views), control: new Control(views), hub, config: entry.config, created };
+}
+
 /**
- * This process's buffer for `config.filename`: the one this thread already has, the one the thread
- * that started this worker published, or a new one, published for workers started from now on.
+ * This process's buffer for `config.filename`, the same for every thread whichever opens it first:
+ * the one this thread has, the one its parent thread published, the one the flusher serves (asked
+ * for), or a new one, made under the hub's registry lock and handed to the flusher before the lock is
+ * given back, so that a thread asking next is answered with it. The caller is attached to it.
  * A buffer no handler is attached to any more is never reused: the handler being made may be a
  * restart with another configuration (a new maxBytes, schedule or retention), and even with the
  * same one its construction time is the eager open's "now". The flusher drains and lets go of the
  * old buffer when the new one reaches it (flusher.ts, adopt).
  */
-export function sharedFileFor(config: FlusherConfig, ringSize: number): SharedFile {
+export function sharedFileFor(config: FlusherConfig, ringSize: number, onError: (err: Error) => void): SharedFile {
   const key = KEY_PREFIX + config.filename;
   const reg = registry();
   const known = reg.get(key);
-  if (known && known.control.attached() > 0) return known;
-  const inherited = known ? undefined : (getEnvironmentData(key) as EnvEntry | undefined);
-  let views: SharedViews;
-  let created = false;
-  let fileConfig = config;
-  if (inherited && inherited.sab instanceof SharedArrayBuffer && isCurrentLayout(inherited.sab) && new Control(viewsOf(inherited.sab)).attached() > 0) {
-    views = viewsOf(inherited.sab);
-    fileConfig = inherited.config;
-  } else {
-    views = allocate(ringSize);
-    created = true;
-    setEnvironmentData(key, { sab: views.sab, config } satisfies EnvEntry);
+  if (known && inUse(known)) {
+    known.control.attach();
+    return known;
   }
-  const file: SharedFile = { key, views, ring: new SharedRing(views), control: new Control(views), hub: threadHub().hub, config: fileConfig, created };
+  const { hub } = threadHub();
+  const inherited = getEnvironmentData(key) as EnvEntry | undefined;
+  let file: SharedFile | undefined;
+  if (!known && inherited && inherited.sab instanceof SharedArrayBuffer && isCurrentLayout(inherited.sab)) file = inUse(fileOf(key, inherited, hub, false));
+  file ??= inUse(askFlusher(hub, key, config.filename));
+  if (file === undefined) {
+    const token = hub.lockRegistry();
+    try {
+      file = inUse(askFlusher(hub, key, config.filename));
+      if (file === undefined) {
+        file = fileOf(key, { sab: allocate(ringSize).sab, config }, hub, true);
+        reg.set(key, file);
+        setEnvironmentData(key, { sab: file.views.sab, config } satisfies EnvEntry);
+        // Attached before the flusher has it: a flusher lets go of a file no handler is attached to.
+        file.control.attach();
+        if (ensureFlusher(file, onError) === 'announced') file.control.awaitServed(REGISTRY_HANDOVER_MS);
+        // The main thread keeps what workers make (keepFile): it is told even when the flusher was told
+        // by workerData.
+        if (!isMainThread) threadHub().channel.postMessage({ type: 'file', sab: file.views.sab, config, hub: hub.sab } satisfies HubMessage);
+      }
+    } finally {
+      hub.unlockRegistry(token);
+    }
+  }
   reg.set(key, file);
+  if (!file.created) {
+    file.control.attach();
+    setEnvironmentData(key, { sab: file.views.sab, config: file.config } satisfies EnvEntry);
+  }
   return file;
+}
+
+/** The buffer the live flusher serves for `filename`, if it serves one (undefined: none, or no flusher). */
+function askFlusher(hub: Hub, key: string, filename: string): SharedFile | undefined {
+  if (!hub.flusherAlive()) return undefined;
+  const answer = ask(
+    { type: 'ask', hub: hub.id(), filename },
+    (m) => (m.type === 'known' && m.hub === hub.id() && m.filename === filename ? m : undefined),
+    FILE_ASK_MS,
+    () => hub.flusherAlive(),
+  );
+  if (answer?.file == null || !isCurrentLayout(answer.file.sab)) return undefined;
+  return fileOf(key, answer.file, hub, false);
+}
+
+/** The answer to a question on the registry channel, from a thread that has the hub (undefined: none). */
+export function answer(hub: Hub, m: HubMessage, files: (filename: string) => EnvEntry | null): HubMessage | undefined {
+  if (m.type !== 'ask' || m.hub !== hub.id()) return undefined;
+  if (m.filename === null) return { type: 'hub', sab: hub.sab };
+  return { type: 'known', hub: hub.id(), filename: m.filename, file: files(m.filename) };
+}
+
+/**
+ * The main thread, once it has a hub, answers questions for the hub (its event loop is usually free,
+ * and it outlives every worker), and starts a flusher of its own for the files it keeps (keepFile).
+ */
+function answerFromMain(th: ThreadHub): void {
+  // The flusher answers for files it serves; the main thread answers for the hub only.
+  answerQuestions((m) => (m.type === 'ask' && m.filename === null ? answer(th.hub, m, () => null) : undefined), true);
+  setInterval(() => {
+    for (const [key, file] of registry()) {
+      if (file.control.attached() === 0 && file.ring.pending() === 0) registry().delete(key);
+      else ensureFlusher(file, (err) => process.emitWarning(err));
+    }
+  }, 1000).unref();
+}
+
+/**
+ * The main thread keeps each file a worker announces: its records are then written at exit even if
+ * every worker was terminated, and the main thread starts a flusher of its own for it (one that lasts
+ * as long as the process, see ensureFlusher).
+ */
+function keepFile(m: Extract<HubMessage, { type: 'file' }>): void {
+  const key = KEY_PREFIX + m.config.filename;
+  const reg = registry();
+  const had = reg.get(key);
+  if (had !== undefined && (had.views.sab === m.sab || had.control.attached() > 0 || had.ring.pending() > 0)) return;
+  if (!isCurrentLayout(m.sab)) return;
+  const { hub } = threadHub();
+  if (hub.sab !== m.hub && !(isCurrentHub(m.hub) && new Hub(hubViewsOf(m.hub)).id() === hub.id())) return;
+  reg.set(key, fileOf(key, { sab: m.sab, config: m.config }, hub, false));
+}
+
+/**
+ * The main thread, as soon as it has the package, even if it never opens a file: it keeps every file
+ * a worker makes (keepFile), and when the process exits it writes what their buffers still hold, so
+ * a worker terminated right after write() returned, or process.exit(), loses no accepted record.
+ */
+if (isMainThread) {
+  const keeper = new BroadcastChannel(HUB_KEY);
+  keeper.unref();
+  const heard = (m: HubMessage): void => {
+    if (m.type !== 'file') return;
+    try {
+      threadHub(m.hub);
+      keepFile(m);
+    } catch (err) {
+      // No addon in this process's main thread: the worker that has one writes its records.
+      process.emitWarning(err as Error);
+    }
+  };
+  keeper.onmessage = (e: unknown) => heard((e as { data: HubMessage }).data);
+  process.on('exit', () => {
+    // Announcements not delivered yet (process.exit() called right after a worker made its file).
+    const port = keeper as unknown as MessagePort;
+    for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) heard(m.message as HubMessage);
+    for (const file of registry().values()) {
+      if (file.ring.pending() === 0) continue;
+      const drainer = new Drainer(file.control, file.ring, file.hub, new FileAppender(appenderOptions(file.config), (err) => process.emitWarning(err), () => {}));
+      try {
+        drainer.drainAll();
+      } catch (err) {
+        process.emitWarning(err as Error);
+      } finally {
+        drainer.close();
+      }
+    }
+  });
 }
 
 /** A private buffer for `shared: false`: the same machinery, drained by the writing thread itself. */
@@ -125,7 +361,7 @@ const LISTEN_WAIT_MS = 2000;
 
 function announce(file: SharedFile): void {
   const th = threadHub();
-  const message: HubMessage = { type: 'file', sab: file.views.sab, config: file.config };
+  const message: HubMessage = { type: 'file', sab: file.views.sab, config: file.config, hub: file.hub.sab };
   const token = file.hub.flusherToken();
   if (th.started !== null && th.started.token === token) th.started.worker.postMessage(message);
   else {
@@ -136,32 +372,61 @@ function announce(file: SharedFile): void {
 }
 
 /**
+ * The flags of this process that a worker must not inherit: they describe the main script (code given
+ * on the command line, its module type, a syntax check) and make `new Worker` fail or run something
+ * else. Everything else (--require, --import, --conditions, memory limits...) is kept.
+ */
+const SCRIPT_FLAGS_WITH_VALUE = new Set(['--input-type', '--eval', '-e', '--print', '-p', '-pe', '--watch-path', '--test-name-pattern', '--test-reporter', '--test-reporter-destination', '--test-concurrency', '--test-shard', '--test-skip-pattern', '--run']);
+const SCRIPT_FLAGS = new Set(['--check', '-c', '--interactive', '-i', '--test', '--watch', '--watch-preserve-output', '--test-only', '--experimental-test-coverage', '--experimental-default-type']);
+
+export function workerExecArgv(argv: readonly string[] = process.execArgv): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const name = arg.startsWith('--') ? arg.split('=', 1)[0]! : arg;
+    if (SCRIPT_FLAGS_WITH_VALUE.has(name)) {
+      if (!arg.includes('=')) i++;
+      continue;
+    }
+    if (SCRIPT_FLAGS.has(name)) continue;
+    kept.push(arg);
+  }
+  return kept;
+}
+
+/** What ensureFlusher did: 'served' (already), 'started' (a flusher, with this file), 'announced'
+ * (to the live flusher), 'none' (no flusher can run now: the writers write their own records). */
+export type FlusherState = 'served' | 'started' | 'announced' | 'none';
+
+/**
  * Makes sure the process's one flusher thread serves this file: tells the live flusher about it, or
  * starts the flusher if there is none (the caller that wins the compare-and-swap on HUB_FLUSHER).
  * The main thread also replaces a flusher a worker started, which would die with that worker.
  * The flusher is unref'd, so it never keeps the process alive; exit handlers drain instead.
  */
-export function ensureFlusher(file: SharedFile, onError: (err: Error) => void): void {
+export function ensureFlusher(file: SharedFile, onError: (err: Error) => void): FlusherState {
   const { hub } = file;
-  if (isServed(file) && (!isMainThread || hub.flusherLasts())) return;
+  if (isServed(file) && (!isMainThread || hub.flusherLasts())) return 'served';
   const token = hub.claimFlusher(isMainThread);
   if (token === 0) {
+    if (!hub.flusherAlive()) return 'none';
     announce(file);
-    return;
+    return 'announced';
   }
   let worker: Worker;
   try {
     worker = new Worker(flusherEntry(), {
       workerData: { hub: hub.sab, token, files: [{ sab: file.views.sab, config: file.config }] },
       name: 'concurrent-log flusher',
+      execArgv: workerExecArgv(),
       // The default, stated because the lock depends on it: the thread's descriptors (and so its
       // flocks) are closed when it exits, however it exits.
       trackUnmanagedFds: true,
     });
   } catch (err) {
-    hub.releaseFlusher(token);
+    hub.flusherFailed(token);
     onError(err as Error);
-    return;
+    return 'none';
   }
   worker.unref();
   const th = threadHub();
@@ -169,9 +434,12 @@ export function ensureFlusher(file: SharedFile, onError: (err: Error) => void): 
   worker.on('error', onError);
   // Died mid-drain: its drain locks are free to take at once (Drainer.acquire). Its file locks are
   // already gone: Node closes a worker's file descriptors when it exits (trackUnmanagedFds), and
-  // the kernel drops a flock with its last descriptor.
+  // the kernel drops a flock with its last descriptor. Died before it ever listened: it cannot run
+  // here (a flag, a loader, memory), so the writers write their own records for a while.
   worker.on('exit', () => {
+    if (!hub.isListening(token) && hub.isFlusher(token)) hub.flusherFailed(token);
     hub.markExited(token);
     if (th.started?.worker === worker) th.started = null;
   });
+  return 'started';
 }

@@ -1,7 +1,9 @@
 // `concurrent-log stress`: the seed's 500,000-line stress test in Node terms. The parent forks
 // `procs` processes; each runs a piscina pool of `threads` worker threads; `tasks` tasks are dealt
 // across the processes, each writing `n` iterations of five records `<level>-<task>-<i>` in the
-// seed's text format (when='S', interval=1, backupCount=0, delay=true, utf-8). Afterwards every line
+// seed's text format (when='S', interval=1, backupCount=0, delay=true, utf-8). As in the seed, the
+// worker threads configure the handler (dictConfig) and the main thread never opens the file, unless
+// --main-opens. Afterwards every line
 // is verified (lost, duplicated, torn, misplaced) and the result is saved under bench/results/.
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -14,7 +16,7 @@ import { WRITERS, writerInfo } from '../stress/writers.js';
 import { packageRoot } from '../../core/package.js';
 import type { ChildConfig, ChildMessage } from '../stress/child.js';
 
-export const usage = `usage: concurrent-log stress [--procs P] [--threads T] [--tasks 100] [--n 1000] [--dir DIR] [--when S|none] [--max-bytes N] [--fsync batch] [--writer ours] [--json]
+export const usage = `usage: concurrent-log stress [--procs P] [--threads T] [--tasks 100] [--n 1000] [--dir DIR] [--when S|none] [--max-bytes N] [--fsync batch] [--writer ours] [--main-opens] [--json]
 
 The seed's multi-process stress test: P processes x T worker threads write TASKS x N x 5 records
 (levels debug, info, 警告, 报错, 严重; messages <level>-<task>-<i>) to one time-rotating log
@@ -32,6 +34,9 @@ options:
                   bytes (with --when none, ConcurrentRotatingFileHandler: app.log.1 ... app.log.K;
                   verified file by file, with no misplaced check)
   --fsync batch   writer ours: durable mode (fdatasync once per batch per file before it is freed)
+  --main-opens    our writers: each process's main thread opens the file before its pool starts;
+                  by default, as in the seed, the worker threads configure the handler themselves
+                  (the seed's dictConfig) and the main thread never opens the file
   --writer W      what writes the records (default ours):
 ${WRITERS.map((w) => `                    ${w.name.padEnd(21)} ${w.description}`).join('\n')}
   --json          make the last stdout line one JSON object with the figures
@@ -52,8 +57,16 @@ export interface StressOptions {
   /** Writer ours: rotate by size too (--max-bytes); with when 'NONE', by size alone. 0: by time only. */
   maxBytes?: number;
   writer: string;
+  /** Our writers: the main thread opens the file first (default: only the workers, by dictConfig). */
+  mainOpens?: boolean;
   /** Progress on stderr (default true). */
   progress?: boolean;
+}
+
+/** One process of the run: its OS threads once every worker wrote, and its peak RSS. */
+export interface StressProcess {
+  threads: number;
+  peakRssMiB: number;
 }
 
 export interface StressResult {
@@ -66,8 +79,12 @@ export interface StressResult {
   fsync: boolean;
   /** --max-bytes (0: none). */
   maxBytes: number;
+  /** Whether each process's main thread opened the file first (--main-opens). */
+  mainOpens: boolean;
   /** Seconds from the first fork to the last child's exit (verification excluded). */
   elapsed: number;
+  /** Per process (Node writers): OS threads and peak RSS. */
+  processes: StressProcess[];
   lines: number;
   linesPerSec: number;
   expected: number;
@@ -114,6 +131,7 @@ export async function runStress(opts: StressOptions): Promise<StressResult> {
   let elapsed: number;
   try {
     const counts = new Array<number>(opts.procs).fill(0);
+    const processes: StressProcess[] = [];
     const t0 = performance.now();
     let lastPrint = t0;
     const tick = setInterval(() => {
@@ -138,10 +156,11 @@ export async function runStress(opts: StressOptions): Promise<StressResult> {
         const tasks: number[] = [];
         for (let t = p; t < opts.tasks; t += opts.procs) tasks.push(t);
         if (!tasks.length) continue;
-        const cfg: ChildConfig = { writer: opts.writer, file, when: opts.when, fsync: opts.fsync, maxBytes: opts.maxBytes ?? 0, threads: opts.threads, n: opts.n, tasks };
+        const cfg: ChildConfig = { writer: opts.writer, file, when: opts.when, fsync: opts.fsync, maxBytes: opts.maxBytes ?? 0, threads: opts.threads, n: opts.n, tasks, mainOpens: opts.mainOpens ?? false };
         const child = fork(childPath, [JSON.stringify(cfg)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
         child.on('message', (m: ChildMessage) => {
           if (m.type === 'progress' || m.type === 'done') counts[p] = m.records;
+          if (m.type === 'done') processes.push({ threads: m.threads, peakRssMiB: m.peakRssMiB });
         });
         exits.push(waitExit(child).then((code) => { if (code !== 0) failedChildren++; }));
       }
@@ -163,7 +182,9 @@ export async function runStress(opts: StressOptions): Promise<StressResult> {
       n: opts.n,
       when: opts.when,
       fsync: opts.fsync,
+      mainOpens: opts.mainOpens ?? false,
       elapsed: Number(elapsed.toFixed(3)),
+      processes,
       lines: v.lines,
       linesPerSec: Math.round(v.lines / elapsed),
       expected: v.expected,
@@ -203,7 +224,8 @@ function waitExit(child: ChildProcess): Promise<number> {
 export function formatStress(r: StressResult): string {
   const head = [
     `writer ${r.writer}: ${r.procs} procs x ${r.threads} threads, ${r.tasks} tasks x ${r.n} x 5 records, when=${r.when}${r.maxBytes ? `, maxBytes=${r.maxBytes}` : ''}${r.fsync ? ', fsync=batch' : ''}`,
-    `   elapsed: ${r.elapsed.toFixed(3)} s (first fork to last exit)`,
+    `   elapsed: ${r.elapsed.toFixed(3)} s (first fork to last exit)${r.mainOpens ? ', the main threads opened the file first' : ', only the worker threads opened the file (dictConfig)'}`,
+    ...(r.processes.length ? [`   per process: ${r.processes.map((p) => `${p.threads} threads, ${p.peakRssMiB} MiB peak RSS`).join('; ')}`] : []),
     `     lines: ${r.lines.toLocaleString('en-US')} (${r.linesPerSec.toLocaleString('en-US')} lines/s)`,
   ];
   if (r.verifyAll) head.push('  (verified every file of the stem: rotated names differ from CPython; no misplaced check)');
@@ -222,7 +244,7 @@ export async function main(argv: string[]): Promise<number> {
   let json = false;
   try {
     const a = parseArgs(argv, {
-      procs: 'int', threads: 'int', tasks: 'int', n: 'int', dir: 'string', when: 'string', 'max-bytes': 'int', fsync: 'string', writer: 'string', json: 'bool', help: 'bool',
+      procs: 'int', threads: 'int', tasks: 'int', n: 'int', dir: 'string', when: 'string', 'max-bytes': 'int', fsync: 'string', writer: 'string', 'main-opens': 'bool', json: 'bool', help: 'bool',
     });
     if (a.flags['help']) {
       process.stdout.write(usage);
@@ -239,6 +261,7 @@ export async function main(argv: string[]): Promise<number> {
       writer: (f['writer'] as string | undefined) ?? 'ours',
       fsync: f['fsync'] === 'batch',
       maxBytes: (f['max-bytes'] as number | undefined) ?? 0,
+      mainOpens: Boolean(f['main-opens']),
     };
     if (f['fsync'] !== undefined && f['fsync'] !== 'batch') throw new UsageError(`--fsync takes 'batch', not '${String(f['fsync'])}'`);
     json = Boolean(f['json']);

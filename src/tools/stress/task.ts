@@ -10,6 +10,8 @@ export interface WriteTask {
   when: string;
   fsync: boolean;
   maxBytes: number;
+  /** ours: configure the handler in this thread by dictConfig, as the seed does (see writers.ts). */
+  dictConfig: boolean;
   task: number;
   n: number;
   /** Int32Array(1) over a SharedArrayBuffer: records written so far in this process. */
@@ -28,8 +30,8 @@ const CLOSE_TIMEOUT_MS = 15_000;
 let cached: { key: string; writer: Promise<StressWriter> } | null = null;
 
 function writerFor(t: WriteTask): Promise<StressWriter> {
-  const key = `${t.writer}\0${t.file}\0${t.when}\0${t.fsync}\0${t.maxBytes}`;
-  if (!cached || cached.key !== key) cached = { key, writer: openWriter(t.writer, t.file, { when: t.when, fsync: t.fsync, maxBytes: t.maxBytes }) };
+  const key = `${t.writer}\0${t.file}\0${t.when}\0${t.fsync}\0${t.maxBytes}\0${t.dictConfig}`;
+  if (!cached || cached.key !== key) cached = { key, writer: openWriter(t.writer, t.file, { when: t.when, fsync: t.fsync, maxBytes: t.maxBytes, dictConfig: t.dictConfig }) };
   return cached.writer;
 }
 

@@ -57,6 +57,9 @@ export interface WriterOptions {
   maxBytes?: number;
   /** The thread name put in text lines. */
   threadName?: string;
+  /** ours, ours-fsync: the handler is configured in this thread by the logging layer's dictConfig (the
+   * seed's config), as the seed's threads do, instead of opened as a LogFile. */
+  dictConfig?: boolean;
 }
 
 export interface StressWriter {
@@ -131,14 +134,23 @@ interface OpenContext {
   fsync: boolean;
   maxBytes: number;
   thread: string;
+  dictConfig: boolean;
 }
 
-/** The seed's dictConfig, verbatim but for the file and the rotation unit. */
-export function seedLogConfig(file: string, when: string): Record<string, unknown> {
+/**
+ * The seed's dictConfig, verbatim but for the file and the rotation unit; `extra` adds the stress
+ * options (durable mode, size rotation; when 'NONE': the size handler alone).
+ */
+export function seedLogConfig(file: string, when: string, extra: { fsync?: boolean; maxBytes?: number } = {}): Record<string, unknown> {
+  const handler: Record<string, unknown> = when === 'NONE'
+    ? { level: 'DEBUG', class: 'logging.handlers.ConcurrentRotatingFileHandler', backupCount: SIZE_BACKUPS, maxBytes: extra.maxBytes, filename: file, encoding: 'utf-8', formatter: 'default', delay: true }
+    : { level: 'DEBUG', class: 'logging.handlers.ConcurrentTimedRotatingFileHandler', backupCount: 0, when: when.toLowerCase(), filename: file, encoding: 'utf-8', formatter: 'default', delay: true };
+  if (when !== 'NONE' && extra.maxBytes) handler.maxBytes = extra.maxBytes;
+  if (extra.fsync) handler.fsync = 'batch';
   return {
     version: 1, disable_existing_loggers: false,
     formatters: { default: { format: '%(asctime)s - %(process)d-%(threadName)s - %(pathname)s[line:%(lineno)d] - %(levelname)s: %(message)s', datefmt: '%Y-%m-%d %H:%M:%S' } },
-    handlers: { file: { level: 'DEBUG', class: 'logging.handlers.ConcurrentTimedRotatingFileHandler', backupCount: 0, when: when.toLowerCase(), filename: file, encoding: 'utf-8', formatter: 'default', delay: true } },
+    handlers: { file: handler },
     root: { handlers: ['file'], level: 'DEBUG' },
   };
 }
@@ -147,6 +159,14 @@ export function seedLogConfig(file: string, when: string): Record<string, unknow
 const RAW_BATCH_BYTES = 64 * 1024;
 
 async function openOurs(c: OpenContext, fsync: boolean): Promise<StressWriter> {
+  if (c.dictConfig) {
+    const logging = await import('../../index.js');
+    logging.config.dictConfig(seedLogConfig(c.file, c.when, { fsync, maxBytes: c.maxBytes }));
+    const h = logging.getLogger().handlers[0] as InstanceType<typeof logging.ConcurrentTimedRotatingFileHandler>;
+    h.on('error', (err) => process.stderr.write(`stress: handler error: ${err.stack ?? err}\n`));
+    // The records are the harness's own pre-formatted lines, as for the LogFile: the same bytes.
+    return { write: (level, msg, t) => h.write(seedLine(level, msg, t, c.thread), t), close: () => logging.shutdown() };
+  }
   // Loaded only here: the handler's module graph costs ~0.1 s per thread to load, which the
   // other writers should not pay (with 100 threads per process it adds up).
   const { openLogFile } = await import('../../core/open.js');
@@ -307,5 +327,5 @@ async function openPino(c: OpenContext, critical: 'fatal' | 'error'): Promise<St
 export function openWriter(name: string, file: string, opts: WriterOptions = {}): Promise<StressWriter> {
   const open = OPENERS[name];
   if (!open) throw new Error(`stress: unknown writer '${name}'`);
-  return open({ file, when: opts.when ?? 'S', fsync: opts.fsync ?? false, maxBytes: opts.maxBytes ?? 0, thread: opts.threadName ?? `Worker-${threadId}` });
+  return open({ file, when: opts.when ?? 'S', fsync: opts.fsync ?? false, maxBytes: opts.maxBytes ?? 0, thread: opts.threadName ?? `Worker-${threadId}`, dictConfig: opts.dictConfig ?? false });
 }
