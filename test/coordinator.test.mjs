@@ -3,7 +3,7 @@
 // costs waiting, never a frozen event loop or more threads.
 import test from 'ava';
 import { execFile, fork, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConcurrentTimedRotatingFileHandler, PermissionModelError, lockFilePath } from 'concurrent-log';
 import { ROOT, tempDir } from './helpers/core.mjs';

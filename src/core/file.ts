@@ -1,13 +1,13 @@
 import { checkNetworkFs } from './netfs.js';
 import { EventEmitter } from 'node:events';
 import { BroadcastChannel } from 'node:worker_threads';
-import { HandlerClosedError, PermissionModelError, RecordTimeError, RecordsDroppedError } from '../errors.js';
+import { HandlerClosedError, PermissionModelError, RecordTimeError, RecordsDroppedError, type ScheduleConflictError } from '../errors.js';
 import { FRAME_HEADER_BYTES, writeHeader } from './frame.js';
 import { Drainer, sleep } from './drain.js';
 import { FileAppender, checkOpens } from './rotation.js';
 import { flockAddon } from './filelock.js';
-import { appenderOptions, resolveOptions, usableTime, type HandlerOptions, type ResolvedOptions, type SizeHandlerOptions } from './options.js';
-import { channelName, ensureFlusher, isServed, privateFile, sharedFileFor, type SharedFile } from './shared.js';
+import { appenderOptions, hookOption, resolveOptions, usableTime, type HandlerOptions, type ResolvedOptions, type SizeHandlerOptions } from './options.js';
+import { channelName, ensureFlusher, isServed, privateFile, reannounce, sharedFileFor, type SharedFile } from './shared.js';
 import { faultCode, messageToError, type ErrorMessage, type EventMessage } from './errors.js';
 import type { RemoveEvent, RotateEvent, RotationEvent } from './policy.js';
 
@@ -104,7 +104,7 @@ function checkPermissions(shared: boolean): void {
  */
 export class LogFile extends EventEmitter<LogFileEvents> {
   readonly filename: string;
-  readonly options: Readonly<ResolvedOptions>;
+  readonly options: ResolvedOptions;
   private readonly file: SharedFile;
   private readonly shared: boolean;
   private drainer: Drainer | null = null;
@@ -114,6 +114,8 @@ export class LogFile extends EventEmitter<LogFileEvents> {
   private fallback: NodeJS.Timeout | null = null;
   private closed = false;
   private droppedReported = 0;
+  /** Schedule conflicts told already (running + configured schedule keys). */
+  private readonly conflictsReported = new Set<string>();
   /** The clock's last usable reading: a record time this far behind it needs no new reading. */
   private clockRead: number;
   /** How far ahead of the clock a record may be stamped: one rotation period. */
@@ -389,6 +391,20 @@ export class LogFile extends EventEmitter<LogFileEvents> {
   }
 
   /** This thread's own drainer, for flushSync, exit paths, oversized records and `shared: false`. */
+  /**
+   * CPython's assignable `namer` and `rotator`: checked as the option is, and used from the next
+   * rotation this process makes (its flusher is told; the handlers of this file in the process share
+   * it, as they share the flusher). Other processes keep their own.
+   */
+  setHook(name: 'namer' | 'rotator', value: unknown): void {
+    const source = hookOption(name, value)?.source ?? null;
+    const config = { ...this.file.config, [name]: source };
+    this.file.config = config;
+    this.options.config = { ...this.options.config, [name]: source };
+    this.drainer?.appender.setHooks(appenderOptions(config));
+    if (this.shared) reannounce(this.file);
+  }
+
   private ownDrainer(): Drainer {
     if (this.drainer === null) {
       const appender = new FileAppender(appenderOptions(this.file.config), (err) => this.report(err), (e) => this.announce(e));
@@ -451,6 +467,14 @@ export class LogFile extends EventEmitter<LogFileEvents> {
   }
 
   private report(err: Error): void {
+    // Each appender of the file in this process (the flusher's, a writing thread's own) finds a
+    // schedule conflict for itself: the handler tells it once.
+    const conflict = err as Partial<ScheduleConflictError>;
+    if (conflict.code === 'ERR_CONCURRENT_LOG_SCHEDULE') {
+      const key = `${conflict.running}\0${conflict.configured}`;
+      if (this.conflictsReported.has(key)) return;
+      this.conflictsReported.add(key);
+    }
     if (this.options.onError) {
       try {
         this.options.onError(err);

@@ -61,7 +61,14 @@ function report(f: Served, err: Error, occurrences = 1): void {
 
 function adopt(sab: SharedArrayBuffer, config: FlusherConfig): void {
   const old = served.get(config.filename);
-  if (old?.sab === sab) return;
+  if (old?.sab === sab) {
+    // The same buffer announced again: a handler of the file was given another namer or rotator.
+    if (old.config.namer !== config.namer || old.config.rotator !== config.rotator) {
+      old.config = config;
+      old.drainer.appender.setHooks(appenderOptions(config));
+    }
+    return;
+  }
   // A new buffer for a file served here: its handlers were all closed and one was made again
   // (shared.ts, sharedFileFor). What the old buffer still holds is written first, by its own config.
   if (old) {

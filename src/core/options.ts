@@ -359,7 +359,7 @@ function resolveEncoding(value: string | null | undefined): BufferEncoding {
  * it here too proves it parses; for a namer, comparing both on a sample name shows that it does not
  * depend on variables it closed over.
  */
-function hookOption(name: 'namer' | 'rotator', value: unknown): { fn: unknown; source: string } | null {
+export function hookOption(name: 'namer' | 'rotator', value: unknown): { fn: unknown; source: string } | null {
   if (value == null) return null;
   if (typeof value !== 'function') throw new ConfigError(name, value, `${name} must be a function, got ${describe(value)}`);
   const source = value.toString();

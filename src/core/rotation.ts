@@ -175,6 +175,12 @@ export class FileAppender implements RotationFiles {
   /** Hears of each rotation and deletion, in the thread that made it (the handler's 'rotate' and 'remove' events). */
   private readonly onEvent: (e: RotationEvent) => void;
 
+  /** CPython's assignable `namer` and `rotator`: used from the next rotation on. */
+  setHooks(hooks: Pick<AppenderOptions, 'namer' | 'rotator'>): void {
+    this.options.namer = hooks.namer;
+    this.options.rotator = hooks.rotator;
+  }
+
   constructor(options: AppenderOptions, onConflict: (err: Error) => void, onEvent: (e: RotationEvent) => void = () => {}) {
     this.options = options;
     this.onEvent = onEvent;

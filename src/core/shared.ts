@@ -359,6 +359,11 @@ export function isServed(file: SharedFile): boolean {
 /** The longest a thread waits for a booting flusher before announcing anyway (the hello covers it). */
 const LISTEN_WAIT_MS = 2000;
 
+/** Tells the flusher serving `file` its configuration changed (a namer or rotator assigned). */
+export function reannounce(file: SharedFile): void {
+  if (isServed(file)) announce(file);
+}
+
 function announce(file: SharedFile): void {
   const th = threadHub();
   const message: HubMessage = { type: 'file', sab: file.views.sab, config: file.config, hub: file.hub.sab };

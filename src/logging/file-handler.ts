@@ -18,8 +18,8 @@ import { unregisterHandler } from './registry.js';
 export abstract class LogFileHandler extends Handler {
   /** The core file this handler writes through. */
   readonly file: LogFile;
-  readonly #namer: Namer | null;
-  readonly #rotator: Rotator | null;
+  #namer: Namer | null;
+  #rotator: Rotator | null;
 
   protected constructor(file: LogFile, hooks: { namer?: Namer | null; rotator?: Rotator | null }) {
     super();
@@ -69,34 +69,29 @@ export abstract class LogFileHandler extends Handler {
   }
 
   /**
-   * CPython's `namer`: the `namer` option. It runs in the flusher thread, which receives it when the
-   * handler is made, so it cannot change afterwards: assigning another function throws a
-   * ConfigError (pass it as the option, or in dictConfig's '.' properties, which become options).
+   * CPython's `namer`, assignable as in CPython: used from the next rotation this process makes.
+   * It runs in the flusher thread, so it must be self-contained (checked as the option is: a
+   * ConfigError otherwise, and the namer in use stays).
    */
   get namer(): Namer | null {
     return this.#namer;
   }
 
   set namer(value: Namer | null) {
-    this.#refuseHook('namer', this.#namer, value);
+    if (value === this.#namer) return;
+    this.file.setHook('namer', value);
+    this.#namer = value;
   }
 
-  /** CPython's `rotator`: the `rotator` option; like `namer`, fixed when the handler is made. */
+  /** CPython's `rotator`, assignable as in CPython, with the same rules as `namer`. */
   get rotator(): Rotator | null {
     return this.#rotator;
   }
 
   set rotator(value: Rotator | null) {
-    this.#refuseHook('rotator', this.#rotator, value);
-  }
-
-  #refuseHook(name: 'namer' | 'rotator', current: unknown, value: unknown): void {
-    if (value === current) return;
-    throw new ConfigError(
-      name,
-      value,
-      `${name} cannot be assigned after the handler is made: it runs in the flusher thread, which received it with the handler; pass it as the '${name}' option (got ${describe(value)})`,
-    );
+    if (value === this.#rotator) return;
+    this.file.setHook('rotator', value);
+    this.#rotator = value;
   }
 
   /**

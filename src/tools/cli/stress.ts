@@ -241,7 +241,7 @@ export function formatStress(r: StressResult): string {
 
 export async function main(argv: string[]): Promise<number> {
   let opts: StressOptions;
-  let json = false;
+  let json: boolean;
   try {
     const a = parseArgs(argv, {
       procs: 'int', threads: 'int', tasks: 'int', n: 'int', dir: 'string', when: 'string', 'max-bytes': 'int', fsync: 'string', writer: 'string', 'main-opens': 'bool', json: 'bool', help: 'bool',
