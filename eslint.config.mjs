@@ -5,7 +5,17 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist.*/**', 'node_modules/**', 'native/build/**', 'bench/results/**', '.readme-run-*/**', 'test/fixtures/types/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'dist.*/**',
+      'node_modules/**',
+      'native/build/**',
+      'bench/results/**',
+      '.readme-run-*/**',
+      'test/fixtures/types/**',
+    ],
+  },
   js.configs.recommended,
   {
     files: ['**/*.ts'],

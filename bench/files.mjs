@@ -40,10 +40,20 @@ if (!isMainThread) {
   const mib = () => process.memoryUsage().rss / 2 ** 20;
   const paths = Array.from({ length: Number(files) }, (_, i) => join(dir, `f${i}.log`));
   // Load the writer's code first, so the figures are what the files add, not what the import does.
-  const mod = writer === 'ours' ? await import('concurrent-log') : writer === 'pino-transports' ? (await import('pino')).default : null;
-  const workers = writer === 'ours-workers'
-    ? Array.from({ length: Number(workerCount) }, (_, index) => new Worker(self, { workerData: { paths, records: Number(records), index, workers: Number(workerCount) } }))
-    : [];
+  const mod =
+    writer === 'ours'
+      ? await import('concurrent-log')
+      : writer === 'pino-transports'
+        ? (await import('pino')).default
+        : null;
+  const workers =
+    writer === 'ours-workers'
+      ? Array.from(
+          { length: Number(workerCount) },
+          (_, index) =>
+            new Worker(self, { workerData: { paths, records: Number(records), index, workers: Number(workerCount) } }),
+        )
+      : [];
   await Promise.all(workers.map((w) => new Promise((r) => w.once('message', r))));
   await new Promise((r) => setTimeout(r, 100));
   const t0 = { threads: threads(), rss: mib(), at: performance.now() };
@@ -51,10 +61,15 @@ if (!isMainThread) {
   let peak = 0;
   if (writer === 'ours-workers') {
     const sampler = setInterval(() => (peak = Math.max(peak, threads())), 5);
-    await Promise.all(workers.map((w) => new Promise((r) => {
-      w.once('message', r);
-      w.postMessage('go');
-    })));
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise((r) => {
+            w.once('message', r);
+            w.postMessage('go');
+          }),
+      ),
+    );
     clearInterval(sampler);
     peak = Math.max(peak, threads());
   } else if (writer === 'ours') {
@@ -73,14 +88,21 @@ if (!isMainThread) {
     while (!paths.every(full)) await new Promise((r) => setTimeout(r, 5));
   }
   const ms = performance.now() - t0.at;
-  process.stdout.write(JSON.stringify({ writer, threads: Math.max(peak, threads()) - t0.threads, rssMiB: mib() - t0.rss, flushMs: ms }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ writer, threads: Math.max(peak, threads()) - t0.threads, rssMiB: mib() - t0.rss, flushMs: ms }) +
+      '\n',
+  );
   for (const w of workers) w.postMessage('close');
   await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
   process.exit(0);
 }
 
 if (isMainThread && process.argv[2] !== '--child') {
-  const opts = parseFlags(process.argv.slice(2), { files: 50, records: 1000, workers: 4, rounds: 3 }, 'usage: node bench/files.mjs [--files 50] [--records 1000] [--workers 4] [--rounds 3] [--json]');
+  const opts = parseFlags(
+    process.argv.slice(2),
+    { files: 50, records: 1000, workers: 4, rounds: 3 },
+    'usage: node bench/files.mjs [--files 50] [--records 1000] [--workers 4] [--rounds 3] [--json]',
+  );
   const WRITERS = ['ours', 'ours-workers', 'pino-transports'];
   const scratch = mkdtempSync(join(tmpdir(), 'concurrent-log-files-'));
   const runs = Object.fromEntries(WRITERS.map((w) => [w, []]));
@@ -89,7 +111,11 @@ if (isMainThread && process.argv[2] !== '--child') {
       for (const w of round % 2 ? [...WRITERS].reverse() : WRITERS) {
         const dir = join(scratch, `${w}-${round}`);
         mkdirSync(dir);
-        const r = spawnSync(process.execPath, [self, '--child', w, dir, String(opts.files), String(opts.records), String(opts.workers)], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+        const r = spawnSync(
+          process.execPath,
+          [self, '--child', w, dir, String(opts.files), String(opts.records), String(opts.workers)],
+          { cwd: ROOT, encoding: 'utf8', timeout: 300_000 },
+        );
         if (r.status !== 0) throw new Error(`${w}: exit ${r.status}\n${r.stderr}`);
         runs[w].push(JSON.parse(r.stdout.trim().split('\n').at(-1)));
         rmSync(dir, { recursive: true, force: true });
@@ -108,8 +134,15 @@ if (isMainThread && process.argv[2] !== '--child') {
   const [out] = saveResults('files', result);
   if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
   else {
-    process.stdout.write(`${opts.files} files in one process, ${opts.records} records each (median of ${opts.rounds}):\n\n`);
-    process.stdout.write(markdownTable(['writer', 'extra threads', 'extra RSS (MiB)', 'write + flush all (ms)'], rows.map((r) => [r.writer, r.threads, r.rssMiB, r.flushMs])));
+    process.stdout.write(
+      `${opts.files} files in one process, ${opts.records} records each (median of ${opts.rounds}):\n\n`,
+    );
+    process.stdout.write(
+      markdownTable(
+        ['writer', 'extra threads', 'extra RSS (MiB)', 'write + flush all (ms)'],
+        rows.map((r) => [r.writer, r.threads, r.rssMiB, r.flushMs]),
+      ),
+    );
     process.stdout.write(`\nsaved ${out}\n`);
   }
 }

@@ -10,8 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, lineChart, markdownTable, parseFlags, saveResults } from './lib/report.mjs';
 
-const opts = parseFlags(process.argv.slice(2), { tasks: 100, n: 1000, procs: '1,2,4', threads: '1,2,4,8' },
-  'usage: node bench/grid.mjs [--tasks 100] [--n 1000] [--procs 1,2,4] [--threads 1,2,4,8] [--json]');
+const opts = parseFlags(
+  process.argv.slice(2),
+  { tasks: 100, n: 1000, procs: '1,2,4', threads: '1,2,4,8' },
+  'usage: node bench/grid.mjs [--tasks 100] [--n 1000] [--procs 1,2,4] [--threads 1,2,4,8] [--json]',
+);
 const PROCS = opts.procs.split(',').map(Number);
 const THREADS = opts.threads.split(',').map(Number);
 const WRITERS = ['ours', 'raw-batched'];
@@ -23,11 +26,39 @@ try {
     for (const threads of THREADS) {
       for (const writer of WRITERS) {
         const dir = join(scratch, `${writer}-${procs}-${threads}`);
-        const r = spawnSync(process.execPath, [BIN, 'stress', '--writer', writer, '--procs', String(procs), '--threads', String(threads),
-          '--tasks', String(opts.tasks), '--n', String(opts.n), '--dir', dir, '--json'], { cwd: scratch, encoding: 'utf8', timeout: 600_000 });
+        const r = spawnSync(
+          process.execPath,
+          [
+            BIN,
+            'stress',
+            '--writer',
+            writer,
+            '--procs',
+            String(procs),
+            '--threads',
+            String(threads),
+            '--tasks',
+            String(opts.tasks),
+            '--n',
+            String(opts.n),
+            '--dir',
+            dir,
+            '--json',
+          ],
+          { cwd: scratch, encoding: 'utf8', timeout: 600_000 },
+        );
         const res = JSON.parse((r.stdout ?? '').trim().split('\n').at(-1) || 'null');
         if (r.status !== 0 || !res) throw new Error(`${writer} ${procs}x${threads}: exit ${r.status}\n${r.stderr}`);
-        cells.push({ writer, procs, threads, linesPerSec: res.linesPerSec, lost: res.lost, duplicated: res.duplicated, torn: res.torn, misplaced: res.misplaced });
+        cells.push({
+          writer,
+          procs,
+          threads,
+          linesPerSec: res.linesPerSec,
+          lost: res.lost,
+          duplicated: res.duplicated,
+          torn: res.torn,
+          misplaced: res.misplaced,
+        });
         process.stderr.write(`${writer} ${procs}x${threads}: ${res.linesPerSec.toLocaleString('en-US')} lines/s\n`);
         rmSync(dir, { recursive: true, force: true });
       }
@@ -42,17 +73,38 @@ const result = { ...opts, node: process.version, date, cells };
 const svg = lineChart({
   title: 'lines per second by threads per process (ours: solid colors; raw-batched: the floor)',
   subtitle: `${process.version}, ${opts.tasks} tasks x ${opts.n} x 5 records per cell, verified, ${date}`,
-  xs: THREADS, xLabel: 'threads per process', yLabel: 'lines/s',
-  series: WRITERS.flatMap((w) => PROCS.map((p) => ({ name: `${w}, ${p} proc${p > 1 ? 's' : ''}`, points: THREADS.map((t) => [t, cell(w, p, t).linesPerSec]) }))),
+  xs: THREADS,
+  xLabel: 'threads per process',
+  yLabel: 'lines/s',
+  series: WRITERS.flatMap((w) =>
+    PROCS.map((p) => ({
+      name: `${w}, ${p} proc${p > 1 ? 's' : ''}`,
+      points: THREADS.map((t) => [t, cell(w, p, t).linesPerSec]),
+    })),
+  ),
 });
 const paths = saveResults('grid', result, svg);
 if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
 else {
-  const rows = PROCS.flatMap((p) => THREADS.map((t) => {
-    const o = cell('ours', p, t);
-    const r = cell('raw-batched', p, t);
-    return [p, t, o.linesPerSec.toLocaleString('en-US'), r.linesPerSec.toLocaleString('en-US'), (o.linesPerSec / r.linesPerSec).toFixed(2), o.lost + o.duplicated + o.torn + o.misplaced];
-  }));
-  process.stdout.write(markdownTable(['procs', 'threads', 'ours lines/s', 'raw-batched lines/s', 'ours / raw-batched', 'ours lost+dup+torn+misplaced'], rows));
+  const rows = PROCS.flatMap((p) =>
+    THREADS.map((t) => {
+      const o = cell('ours', p, t);
+      const r = cell('raw-batched', p, t);
+      return [
+        p,
+        t,
+        o.linesPerSec.toLocaleString('en-US'),
+        r.linesPerSec.toLocaleString('en-US'),
+        (o.linesPerSec / r.linesPerSec).toFixed(2),
+        o.lost + o.duplicated + o.torn + o.misplaced,
+      ];
+    }),
+  );
+  process.stdout.write(
+    markdownTable(
+      ['procs', 'threads', 'ours lines/s', 'raw-batched lines/s', 'ours / raw-batched', 'ours lost+dup+torn+misplaced'],
+      rows,
+    ),
+  );
   process.stdout.write(`\nsaved ${paths.join('\nsaved ')}\n`);
 }

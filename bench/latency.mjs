@@ -21,7 +21,12 @@ async function openWriter(kind, file) {
     // The floor: the same loop and clock around a call that does nothing. Its max is what the
     // machine itself costs (preemption on oversubscribed cores, GC of the samples), not any logger.
     let bytes = 0;
-    return { write: (line) => { bytes += line.length; }, close: async () => bytes };
+    return {
+      write: (line) => {
+        bytes += line.length;
+      },
+      close: async () => bytes,
+    };
   }
   if (kind === 'ours') {
     const { ConcurrentTimedRotatingFileHandler } = await import('concurrent-log');
@@ -32,7 +37,14 @@ async function openWriter(kind, file) {
     const pino = (await import('pino')).default;
     const dest = pino.destination({ dest: file, sync: false });
     const log = pino(dest);
-    return { write: (line) => log.info(line), close: () => new Promise((r) => { dest.once('close', r); dest.end(); }) };
+    return {
+      write: (line) => log.info(line),
+      close: () =>
+        new Promise((r) => {
+          dest.once('close', r);
+          dest.end();
+        }),
+    };
   }
   const winston = (await import('winston')).default;
   const transport = new winston.transports.File({ filename: file });
@@ -43,7 +55,10 @@ async function openWriter(kind, file) {
       // winston's File transport under load can be ended with data still piped to it (write after
       // end): let both streams drain first.
       while (logger.writableLength > 0 || transport.writableLength > 0) await new Promise((r) => setTimeout(r, 5));
-      await new Promise((r) => { transport.once('finish', r); logger.end(); });
+      await new Promise((r) => {
+        transport.once('finish', r);
+        logger.end();
+      });
     },
   };
 }
@@ -67,7 +82,11 @@ if (!isMainThread) {
   const f = Float64Array.from(samples);
   parentPort.postMessage(f, [f.buffer]);
 } else {
-  const opts = parseFlags(process.argv.slice(2), { seconds: 3 }, 'usage: node bench/latency.mjs [--seconds 3] [--json]');
+  const opts = parseFlags(
+    process.argv.slice(2),
+    { seconds: 3 },
+    'usage: node bench/latency.mjs [--seconds 3] [--json]',
+  );
   const self = fileURLToPath(import.meta.url);
   const KINDS = ['ours', 'pino', 'winston', 'no-op'];
   const THREADS = [1, 4, 16];
@@ -83,21 +102,39 @@ if (!isMainThread) {
           const { ConcurrentTimedRotatingFileHandler } = await import('concurrent-log');
           var main = new ConcurrentTimedRotatingFileHandler(file, { when: 'S' });
         }
-        const parts = await Promise.all(Array.from({ length: threads }, () => new Promise((resolve, reject) => {
-          const w = new Worker(self, { workerData: { kind, file, seconds: opts.seconds } });
-          w.once('message', resolve);
-          w.once('error', reject);
-        })));
+        const parts = await Promise.all(
+          Array.from(
+            { length: threads },
+            () =>
+              new Promise((resolve, reject) => {
+                const w = new Worker(self, { workerData: { kind, file, seconds: opts.seconds } });
+                w.once('message', resolve);
+                w.once('error', reject);
+              }),
+          ),
+        );
         if (kind === 'ours') await main.close();
         const all = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
         let at = 0;
-        for (const p of parts) { all.set(p, at); at += p.length; }
+        for (const p of parts) {
+          all.set(p, at);
+          at += p.length;
+        }
         all.sort();
         const us = (ms) => Math.round(ms * 1000 * 10) / 10;
         // The goal is no write over 1 ms: how many were, as a count next to the percentiles.
         let over1ms = 0;
         for (let j = all.length - 1; j >= 0 && all[j] > 1; j--) over1ms++;
-        rows.push({ writer: kind, threads, writes: all.length, p50: us(pct(all, 0.5)), p99: us(pct(all, 0.99)), p999: us(pct(all, 0.999)), max: us(all[all.length - 1]), over1ms });
+        rows.push({
+          writer: kind,
+          threads,
+          writes: all.length,
+          p50: us(pct(all, 0.5)),
+          p99: us(pct(all, 0.99)),
+          p999: us(pct(all, 0.999)),
+          max: us(all[all.length - 1]),
+          over1ms,
+        });
         process.stderr.write(`${kind} x ${threads}: ${all.length} writes\n`);
       }
     }
@@ -109,7 +146,9 @@ if (!isMainThread) {
   const svg = lineChart({
     title: 'write() latency p99 (µs, log scale) while the file rotates every second',
     subtitle: `${process.version}, bursts of ${BURST} then ${PAUSE_MS} ms, ${opts.seconds} s per cell, ${date}`,
-    xs: THREADS, xLabel: 'writer threads', yLabel: 'p99 µs',
+    xs: THREADS,
+    xLabel: 'writer threads',
+    yLabel: 'p99 µs',
     series: KINDS.flatMap((k) => [
       { name: `${k} p99`, points: rows.filter((r) => r.writer === k).map((r) => [r.threads, r.p99]) },
     ]),
@@ -118,8 +157,12 @@ if (!isMainThread) {
   const paths = saveResults('latency', result, svg);
   if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
   else {
-    process.stdout.write(markdownTable(['writer', 'threads', 'writes', 'p50 µs', 'p99 µs', 'p99.9 µs', 'max µs', 'writes over 1 ms'],
-      rows.map((r) => [r.writer, r.threads, r.writes, r.p50, r.p99, r.p999, r.max, r.over1ms])));
+    process.stdout.write(
+      markdownTable(
+        ['writer', 'threads', 'writes', 'p50 µs', 'p99 µs', 'p99.9 µs', 'max µs', 'writes over 1 ms'],
+        rows.map((r) => [r.writer, r.threads, r.writes, r.p50, r.p99, r.p999, r.max, r.over1ms]),
+      ),
+    );
     process.stdout.write(`\nsaved ${paths.join('\nsaved ')}\n`);
   }
 }

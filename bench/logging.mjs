@@ -13,8 +13,13 @@ import { join } from 'node:path';
 import * as logging from 'concurrent-log';
 import { markdownTable, median, parseFlags, saveResults } from './lib/report.mjs';
 
-const opts = parseFlags(process.argv.slice(2), { records: 200_000, rounds: 3 }, 'usage: node bench/logging.mjs [--records 200000] [--rounds 3] [--json]');
-const SEED_FORMAT = '%(asctime)s - %(process)d-%(threadName)s - %(pathname)s[line:%(lineno)d] - %(levelname)s: %(message)s';
+const opts = parseFlags(
+  process.argv.slice(2),
+  { records: 200_000, rounds: 3 },
+  'usage: node bench/logging.mjs [--records 200000] [--rounds 3] [--json]',
+);
+const SEED_FORMAT =
+  '%(asctime)s - %(process)d-%(threadName)s - %(pathname)s[line:%(lineno)d] - %(levelname)s: %(message)s';
 const PLAIN_FORMAT = '%(asctime)s - %(process)d-%(threadName)s - %(levelname)s: %(message)s';
 const dir = mkdtempSync(join(tmpdir(), 'concurrent-log-logging-'));
 let k = 0;
@@ -24,9 +29,19 @@ const perRecord = (t0, n) => ((performance.now() - t0) * 1000) / n;
 async function viaLogging(format) {
   const name = `bench${k++}`;
   logging.config.dictConfig({
-    version: 1, disable_existing_loggers: false,
+    version: 1,
+    disable_existing_loggers: false,
     formatters: { d: { format, datefmt: '%Y-%m-%d %H:%M:%S' } },
-    handlers: { f: { class: 'logging.handlers.ConcurrentTimedRotatingFileHandler', filename: join(dir, `${name}.log`), when: 's', delay: true, formatter: 'd', encoding: 'utf-8' } },
+    handlers: {
+      f: {
+        class: 'logging.handlers.ConcurrentTimedRotatingFileHandler',
+        filename: join(dir, `${name}.log`),
+        when: 's',
+        delay: true,
+        formatter: 'd',
+        encoding: 'utf-8',
+      },
+    },
     root: { handlers: ['f'], level: 'DEBUG' },
   });
   const logger = logging.getLogger(name);
@@ -40,7 +55,8 @@ async function viaLogging(format) {
 async function core() {
   const f = new logging.LogFile(join(dir, `core${k++}.log`), { when: 'S', delay: true });
   const t0 = performance.now();
-  for (let i = 0; i < opts.records; i++) f.write(`2026-11-25 08:00:00 - ${process.pid}-MainThread - INFO: info-1-${i}\n`);
+  for (let i = 0; i < opts.records; i++)
+    f.write(`2026-11-25 08:00:00 - ${process.pid}-MainThread - INFO: info-1-${i}\n`);
   const us = perRecord(t0, opts.records);
   await f.close();
   return us;
@@ -80,6 +96,11 @@ const [out] = saveResults('logging', result);
 if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
 else {
   process.stdout.write(`one thread, ${opts.records} records, median of ${opts.rounds}:\n\n`);
-  process.stdout.write(markdownTable(['step', 'µs per record', 'vs core'], rows.map((r) => [r.step, r.usPerRecord.toFixed(2), `${(r.usPerRecord / coreUs).toFixed(2)}×`])));
+  process.stdout.write(
+    markdownTable(
+      ['step', 'µs per record', 'vs core'],
+      rows.map((r) => [r.step, r.usPerRecord.toFixed(2), `${(r.usPerRecord / coreUs).toFixed(2)}×`]),
+    ),
+  );
   process.stdout.write(`\nsaved ${out}\n`);
 }

@@ -16,7 +16,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => new URL(`../dist/esm/${p}`, import.meta.url).href;
 const { ConcurrentTimedRotatingFileHandler, Formatter, makeLogRecord } = await import(dist('index.js'));
 const { seedLine, handlerOptions } = await import(dist('tools/stress/writers.js'));
-const SEED_FORMAT = '%(asctime)s - %(process)d-%(threadName)s - %(pathname)s[line:%(lineno)d] - %(levelname)s: %(message)s';
+const SEED_FORMAT =
+  '%(asctime)s - %(process)d-%(threadName)s - %(pathname)s[line:%(lineno)d] - %(levelname)s: %(message)s';
 
 function stats(task) {
   const r = task.result ?? {};
@@ -61,7 +62,10 @@ async function workerMain() {
     });
     await bench.run();
     await h.close();
-    await new Promise((r) => { dest.once('close', r); dest.end(); });
+    await new Promise((r) => {
+      dest.once('close', r);
+      dest.end();
+    });
     parentPort.postMessage(bench.tasks.map(stats));
   } else if (mode === 'rss') {
     const h = new ConcurrentTimedRotatingFileHandler(file, handlerOptions(when));
@@ -82,7 +86,9 @@ function runWorker(data) {
   return new Promise((res, rej) => {
     const w = new Worker(fileURLToPath(import.meta.url), { workerData: data });
     let out;
-    w.once('message', (m) => { out = m; });
+    w.once('message', (m) => {
+      out = m;
+    });
     w.once('error', rej);
     w.once('exit', (code) => (code === 0 ? res(out) : rej(new Error(`worker exit ${code}`))));
   });
@@ -90,7 +96,10 @@ function runWorker(data) {
 
 async function main() {
   const args = process.argv.slice(2);
-  const flag = (name, def) => { const i = args.indexOf(`--${name}`); return i >= 0 ? Number(args[i + 1]) : def; };
+  const flag = (name, def) => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 ? Number(args[i + 1]) : def;
+  };
   const time = flag('time', 500);
   const lines = flag('lines', 500_000);
   const json = args.includes('--json');
@@ -102,7 +111,18 @@ async function main() {
     const fsExt = (await import('fs-ext')).default;
     const lockFd = openSync(join(scratch, 'micro.lock'), 'a');
     const fmt = Formatter ? new Formatter(SEED_FORMAT) : null;
-    const rec = makeLogRecord ? makeLogRecord({ name: 'stress', levelno: 20, levelname: 'INFO', msg: 'info-1-2', pathname: '/x/task.js', lineno: 27, threadName: 'Worker-1', created: Date.now() / 1000 }) : null;
+    const rec = makeLogRecord
+      ? makeLogRecord({
+          name: 'stress',
+          levelno: 20,
+          levelname: 'INFO',
+          msg: 'info-1-2',
+          pathname: '/x/task.js',
+          lineno: 27,
+          threadName: 'Worker-1',
+          created: Date.now() / 1000,
+        })
+      : null;
     let i = 0;
     const bench = new Bench({ time, warmupTime: 100 });
     bench.add('format: seed line (stress formatter, cached second)', () => {
@@ -111,7 +131,7 @@ async function main() {
     if (fmt && rec) {
       bench.add('format: seed line (package Formatter, %-style)', () => {
         rec.created = Date.now() / 1000;
-        rec.msecs = (Date.now() % 1000);
+        rec.msecs = Date.now() % 1000;
         fmt.format(rec);
       });
     }
@@ -146,7 +166,9 @@ async function main() {
     globalThis.gc?.();
     const rssBefore = process.memoryUsage().rss;
     let peak = rssBefore;
-    const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 20);
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }, 20);
     const file = join(scratch, 'rss.log');
     const h = new ConcurrentTimedRotatingFileHandler(file, handlerOptions(when));
     const t0 = performance.now();
@@ -158,29 +180,50 @@ async function main() {
     peak = Math.max(peak, rssAfter);
     globalThis.gc?.();
     const rss = {
-      lines, threads: 2, seconds: Number(secs.toFixed(3)), linesPerSec: Math.round(lines / secs),
-      rssBeforeMB: +(rssBefore / 2 ** 20).toFixed(1), rssPeakMB: +(peak / 2 ** 20).toFixed(1), rssAfterMB: +(rssAfter / 2 ** 20).toFixed(1),
+      lines,
+      threads: 2,
+      seconds: Number(secs.toFixed(3)),
+      linesPerSec: Math.round(lines / secs),
+      rssBeforeMB: +(rssBefore / 2 ** 20).toFixed(1),
+      rssPeakMB: +(peak / 2 ** 20).toFixed(1),
+      rssAfterMB: +(rssAfter / 2 ** 20).toFixed(1),
     };
 
     const date = new Date().toISOString();
-    const out = { date, node: process.version, platform: `${process.platform}-${process.arch}`, cpus: availableParallelism(), timeMs: time, results, rss };
+    const out = {
+      date,
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      cpus: availableParallelism(),
+      timeMs: time,
+      results,
+      rss,
+    };
     const dir = join(root, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
     const path = join(dir, `micro-${date.replace(/[:.]/g, '-')}.json`);
     writeFileSync(path, JSON.stringify(out, null, 2) + '\n');
 
     const cols = ['task', 'ns/op (mean)', 'p50 ns', 'p99 ns', 'ops/s', '±%'];
-    const rows = results.map((r) => [r.name, r.nsPerOp, r.p50ns, r.p99ns, r.opsPerSec?.toLocaleString('en-US'), r.rmePct].map((v) => (v == null ? 'n/a' : String(v))));
+    const rows = results.map((r) =>
+      [r.name, r.nsPerOp, r.p50ns, r.p99ns, r.opsPerSec?.toLocaleString('en-US'), r.rmePct].map((v) =>
+        v == null ? 'n/a' : String(v),
+      ),
+    );
     const w = cols.map((c, k) => Math.max(c.length, ...rows.map((r) => r[k].length)));
     const line = (r) => r.map((v, k) => (k === 0 ? v.padEnd(w[k]) : v.padStart(w[k]))).join('  ');
-    process.stdout.write([
-      `micro: ${out.node} ${out.platform}, ${out.cpus} cpus, ${time} ms per task`,
-      line(cols), line(w.map((x) => '-'.repeat(x))), ...rows.map(line),
-      '',
-      `RSS, ${lines.toLocaleString('en-US')}-line ours run (2 worker threads, ${rss.seconds}s, ${rss.linesPerSec.toLocaleString('en-US')} lines/s): before ${rss.rssBeforeMB} MB, peak ${rss.rssPeakMB} MB, after ${rss.rssAfterMB} MB`,
-      `saved ${path}`,
-      '',
-    ].join('\n'));
+    process.stdout.write(
+      [
+        `micro: ${out.node} ${out.platform}, ${out.cpus} cpus, ${time} ms per task`,
+        line(cols),
+        line(w.map((x) => '-'.repeat(x))),
+        ...rows.map(line),
+        '',
+        `RSS, ${lines.toLocaleString('en-US')}-line ours run (2 worker threads, ${rss.seconds}s, ${rss.linesPerSec.toLocaleString('en-US')} lines/s): before ${rss.rssBeforeMB} MB, peak ${rss.rssPeakMB} MB, after ${rss.rssAfterMB} MB`,
+        `saved ${path}`,
+        '',
+      ].join('\n'),
+    );
     if (json) process.stdout.write(JSON.stringify(out) + '\n');
   } finally {
     rmSync(scratch, { recursive: true, force: true });

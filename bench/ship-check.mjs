@@ -15,9 +15,20 @@ const CASES = [
   { name: 'rsyslog imfile, exact name, gzip', agent: 'imfile', compress: 'gzip' },
   { name: `rsyslog imfile, exact name, agent stalled ${stall} ms`, agent: 'imfile', stallMs: stall },
   { name: `rsyslog imfile, glob app.log*, agent stalled ${stall} ms`, agent: 'imfile', watch: 'glob', stallMs: stall },
-  { name: `rsyslog imfile, exact name, gzip + compressDelay 2, agent stalled ${stall} ms`, agent: 'imfile', compress: 'gzip', compressDelay: 2, stallMs: stall },
+  {
+    name: `rsyslog imfile, exact name, gzip + compressDelay 2, agent stalled ${stall} ms`,
+    agent: 'imfile',
+    compress: 'gzip',
+    compressDelay: 2,
+    stallMs: stall,
+  },
   { name: `follow \\| logger --tcp, follower stalled ${stall} ms`, agent: 'follow', stallMs: stall },
-  { name: `follow \\| logger --tcp, gzip, follower stalled ${stall} ms`, agent: 'follow', compress: 'gzip', stallMs: stall },
+  {
+    name: `follow \\| logger --tcp, gzip, follower stalled ${stall} ms`,
+    agent: 'follow',
+    compress: 'gzip',
+    stallMs: stall,
+  },
 ];
 
 ensureRsyslog();
@@ -31,9 +42,15 @@ const result = { date: new Date().toISOString(), seconds: opts.seconds, stallMs:
 const [json] = saveResults('ship-check', result);
 if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
 else {
-  process.stdout.write(markdownTable(['case', 'written', 'delivered', 'lost', 'repeated', 'not a record'],
-    rows.map((r) => [r.case, r.written, r.delivered, r.lost, r.repeated, r.foreign])));
+  process.stdout.write(
+    markdownTable(
+      ['case', 'written', 'delivered', 'lost', 'repeated', 'not a record'],
+      rows.map((r) => [r.case, r.written, r.delivered, r.lost, r.repeated, r.foreign]),
+    ),
+  );
   process.stdout.write(`\nsaved ${json}\n`);
 }
 // The follower's cases are the guarantee: any loss or repeat there fails the check.
-process.exitCode = rows.filter((r) => r.case.startsWith('follow')).every((r) => r.lost === 0 && r.repeated === 0) ? 0 : 1;
+process.exitCode = rows.filter((r) => r.case.startsWith('follow')).every((r) => r.lost === 0 && r.repeated === 0)
+  ? 0
+  : 1;

@@ -3,7 +3,7 @@
 // `main(argv: string[]): Promise<number>` (the exit code) and `usage: string`.
 const COMMANDS = {
   conformance: 'CPython 3.13 conformance: check rotation vectors (default: test/fixtures/oracle in a clone)',
-  verify: 'verify a stress run\'s rotated files: lost, duplicated, torn, misplaced',
+  verify: "verify a stress run's rotated files: lost, duplicated, torn, misplaced",
   stress: 'run the multi-process stress benchmark and verify every line',
   follow: 'print every line of a rotating log series once, by the rotation journal (for log shippers)',
 };

@@ -18,7 +18,12 @@ function newest(dir) {
   return t;
 }
 
-const sources = Math.max(newest(join(root, 'src')), ...['package.json', 'tsconfig.json', 'tsconfig.cjs.json', 'scripts/build.mjs'].map((f) => statSync(join(root, f)).mtimeMs));
+const sources = Math.max(
+  newest(join(root, 'src')),
+  ...['package.json', 'tsconfig.json', 'tsconfig.cjs.json', 'scripts/build.mjs'].map(
+    (f) => statSync(join(root, f)).mtimeMs,
+  ),
+);
 if (!existsSync(stamp) || statSync(stamp).mtimeMs < sources) {
   const r = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
   process.exit(r.status ?? 1);

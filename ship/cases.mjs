@@ -50,7 +50,15 @@ function lineCount(path) {
  * Runs one case. `agent`: 'imfile' (watching `watch`: 'exact' or 'glob') or 'follow'.
  * `stallMs`: SIGSTOP the agent 1 s into the run for that long. Returns the counts.
  */
-export async function runCase({ agent, watch = 'exact', compress = null, compressDelay = 0, stallMs = 0, writeMs = 4000, keep = false }) {
+export async function runCase({
+  agent,
+  watch = 'exact',
+  compress = null,
+  compressDelay = 0,
+  stallMs = 0,
+  writeMs = 4000,
+  keep = false,
+}) {
   const dir = mkdtempSync(join(tmpdir(), 'cl-ship-'));
   const log = join(dir, 'app.log');
   const central = join(dir, 'central.log');
@@ -67,8 +75,14 @@ export async function runCase({ agent, watch = 'exact', compress = null, compres
       stallPid = e.pid;
     } else {
       // The follower's stdout is logger's stdin: one message per line, over TCP to the central rsyslog.
-      follower = spawn(process.execPath, [BIN, 'follow', log, '--from-start', '--checkpoint', join(dir, 'follow.pos'), '--poll-ms', '20'], { stdio: ['ignore', 'pipe', 'inherit'] });
-      const logger = spawn('logger', ['--tcp', '-n', '127.0.0.1', '-P', String(port), '-t', 'app', '--size', '4096'], { stdio: [follower.stdout, 'ignore', 'inherit'] });
+      follower = spawn(
+        process.execPath,
+        [BIN, 'follow', log, '--from-start', '--checkpoint', join(dir, 'follow.pos'), '--poll-ms', '20'],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      const logger = spawn('logger', ['--tcp', '-n', '127.0.0.1', '-P', String(port), '-t', 'app', '--size', '4096'], {
+        stdio: [follower.stdout, 'ignore', 'inherit'],
+      });
       const loggerDone = new Promise((r) => logger.on('exit', r));
       stops.push(async () => {
         follower.kill('SIGCONT');
@@ -78,7 +92,11 @@ export async function runCase({ agent, watch = 'exact', compress = null, compres
       stallPid = follower.pid;
     }
     const options = { ...(compress ? { compress } : {}), ...(compressDelay ? { compressDelay } : {}) };
-    const wrote = new Promise((res, rej) => execFile(process.execPath, [WRITER, log, String(writeMs), JSON.stringify(options)], (err, out) => (err ? rej(err) : res(Number(out.trim())))));
+    const wrote = new Promise((res, rej) =>
+      execFile(process.execPath, [WRITER, log, String(writeMs), JSON.stringify(options)], (err, out) =>
+        err ? rej(err) : res(Number(out.trim())),
+      ),
+    );
     if (stallMs > 0) {
       await sleep(1000);
       process.kill(stallPid, 'SIGSTOP');

@@ -43,7 +43,10 @@ async function waitListening(port, ms) {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     const ok = await new Promise((res) => {
-      const c = connect(port, '127.0.0.1', () => { c.destroy(); res(true); });
+      const c = connect(port, '127.0.0.1', () => {
+        c.destroy();
+        res(true);
+      });
       c.on('error', () => res(false));
     });
     if (ok) return;
@@ -68,7 +71,9 @@ export async function startRsyslog(name, dir, vars, { listenPort = null } = {}) 
   const conf = join(work, `${name}.conf`);
   writeFileSync(conf, text);
   execFileSync(bin, ['-N1', '-f', conf], { stdio: 'pipe' }); // config check: fails loudly, names the line
-  const child = spawn(bin, ['-n', '-f', conf, '-i', join(work, 'rsyslogd.pid')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(bin, ['-n', '-f', conf, '-i', join(work, 'rsyslogd.pid')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise((res) => child.on('exit', res));

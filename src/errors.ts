@@ -61,7 +61,9 @@ export class RecordsDroppedError extends Error {
   readonly faultCode: string;
   /** `closing`: dropped because the file's last handler closed while it still could not be written. */
   constructor(filename: string, dropped: number, faultCode: string, closing = false) {
-    super(`concurrent-log: ${dropped} record(s) dropped for ${filename}: ${closing ? 'the handler closed while' : 'the buffer is full and'} the file cannot be written (${faultCode})`);
+    super(
+      `concurrent-log: ${dropped} record(s) dropped for ${filename}: ${closing ? 'the handler closed while' : 'the buffer is full and'} the file cannot be written (${faultCode})`,
+    );
     this.name = 'RecordsDroppedError';
     this.dropped = dropped;
     this.faultCode = faultCode;
@@ -122,7 +124,10 @@ export class PermissionModelError extends Error {
   readonly code = 'ERR_CONCURRENT_LOG_PERMISSION';
   readonly flag: '--allow-worker' | '--allow-addons';
   constructor(flag: '--allow-worker' | '--allow-addons') {
-    const what = flag === '--allow-worker' ? 'worker threads (the flusher thread that writes the records)' : 'native addons (the flock addon that locks the file across processes)';
+    const what =
+      flag === '--allow-worker'
+        ? 'worker threads (the flusher thread that writes the records)'
+        : 'native addons (the flock addon that locks the file across processes)';
     super(`concurrent-log: Node's permission model forbids ${what}; run node with ${flag}`);
     this.name = 'PermissionModelError';
     this.flag = flag;
@@ -139,9 +144,11 @@ export class NetworkFsError extends Error {
   readonly fsType: string;
   readonly mountPoint: string | null;
   constructor(path: string, fsType: string, mountPoint: string | null) {
-    super(`concurrent-log: ${path} is on a network file system (${fsType}${mountPoint ? ` mounted at ${mountPoint}` : ''}): ` +
-      'file locks there do not reliably exclude writers on other machines, so records may be lost or rotated twice. ' +
-      'Write to a local disk and ship the logs (see README, "Shipping logs off the machine"), or pass allowNetworkFs: true if only this machine writes it.');
+    super(
+      `concurrent-log: ${path} is on a network file system (${fsType}${mountPoint ? ` mounted at ${mountPoint}` : ''}): ` +
+        'file locks there do not reliably exclude writers on other machines, so records may be lost or rotated twice. ' +
+        'Write to a local disk and ship the logs (see README, "Shipping logs off the machine"), or pass allowNetworkFs: true if only this machine writes it.',
+    );
     this.name = 'NetworkFsError';
     this.path = path;
     this.fsType = fsType;
@@ -163,8 +170,10 @@ export class UnsafeFileError extends Error {
   /** The name used instead, or null when nothing was written in its place. */
   readonly instead: string | null;
   constructor(path: string, reason: string, instead: string | null = null) {
-    super(`concurrent-log: refusing to write through ${path}: it is ${reason === 'symlink' ? 'a symbolic link' : reason}` +
-      (instead === null ? '' : `; ${instead} is used instead`));
+    super(
+      `concurrent-log: refusing to write through ${path}: it is ${reason === 'symlink' ? 'a symbolic link' : reason}` +
+        (instead === null ? '' : `; ${instead} is used instead`),
+    );
     this.name = 'UnsafeFileError';
     this.path = path;
     this.reason = reason;
@@ -183,8 +192,10 @@ export class StateError extends Error {
   /** 'unreadable', 'version' or 'foreign path'. */
   readonly reason: string;
   constructor(path: string, reason: string, detail: string) {
-    super(`concurrent-log: the rotation state in ${path} is ${reason === 'version' ? 'of another version' : reason === 'foreign path' ? 'naming a file outside this log' : 'unreadable'} (${detail}); ` +
-      (reason === 'foreign path' ? 'that entry is ignored' : 'it is rebuilt from the log files'));
+    super(
+      `concurrent-log: the rotation state in ${path} is ${reason === 'version' ? 'of another version' : reason === 'foreign path' ? 'naming a file outside this log' : 'unreadable'} (${detail}); ` +
+        (reason === 'foreign path' ? 'that entry is ignored' : 'it is rebuilt from the log files'),
+    );
     this.name = 'StateError';
     this.path = path;
     this.reason = reason;
@@ -203,8 +214,10 @@ export class RecordTimeError extends Error {
   /** Times refused so far by this handler (reports are made at 1, 2, 4, 8...). */
   readonly occurrences: number;
   constructor(filename: string, what: string, value: unknown, occurrences: number) {
-    super(`concurrent-log: ${what} for ${filename}: ${describe(value)}; the record was written under the current time` +
-      (occurrences > 1 ? ` (${occurrences} times so far)` : ''));
+    super(
+      `concurrent-log: ${what} for ${filename}: ${describe(value)}; the record was written under the current time` +
+        (occurrences > 1 ? ` (${occurrences} times so far)` : ''),
+    );
     this.name = 'RecordTimeError';
     this.value = value;
     this.occurrences = occurrences;

@@ -3,11 +3,21 @@
 // so every entry point asks for Node's types itself (kept in the .d.ts by preserve="true").
 // The package's one entry point: everything public is exported from here (the pino, winston and
 // log4js adapters are the subpaths concurrent-log/pino, /winston and /log4js).
-export { ConcurrentTimedRotatingFileHandler, ConcurrentRotatingFileHandler, LogFileHandler } from './logging/file-handler.js';
+export {
+  ConcurrentTimedRotatingFileHandler,
+  ConcurrentRotatingFileHandler,
+  LogFileHandler,
+} from './logging/file-handler.js';
 export { LogFile, type HandlerStats, type LogFileEvents } from './core/file.js';
 export type { RotateEvent, RemoveEvent, RemoveReason } from './core/policy.js';
 export { closeOnSignals, type CloseOnSignalsOptions } from './core/signals.js';
-export { lockFilePath, type HandlerOptions, type SizeHandlerOptions, type Namer, type Rotator } from './core/options.js';
+export {
+  lockFilePath,
+  type HandlerOptions,
+  type SizeHandlerOptions,
+  type Namer,
+  type Rotator,
+} from './core/options.js';
 export {
   ConfigError,
   LogFileError,

@@ -18,7 +18,16 @@ test.after.always(() => rmSync(dir, { recursive: true, force: true }));
  * after): loading the suite builds a tree of suites, hooks and cases instead of running anything.
  */
 function collect(load) {
-  const suite = (title, parent) => ({ title, parent, before: [], beforeEach: [], afterEach: [], after: [], cases: [], children: [] });
+  const suite = (title, parent) => ({
+    title,
+    parent,
+    before: [],
+    beforeEach: [],
+    afterEach: [],
+    after: [],
+    cases: [],
+    children: [],
+  });
   const root = suite('', null);
   let current = root;
   const globals = {
@@ -92,16 +101,18 @@ class ConcurrentLog extends ConcurrentLogTransport {
     return super.log(info, callback);
   }
 }
-const contract = collect(() => require('abstract-winston-transport')({
-  name: 'ConcurrentLog',
-  Transport: function ConcurrentLogTransport(options) {
-    const transport = new ConcurrentLog(options);
-    made.push(transport);
-    return transport;
-  },
-  construct: () => ({ filename: join(dir, `case-${++n}.log`) }),
-  // Its optional `query` and `stream` suites are empty files in 0.5.1 (requiring them gives {}, not a suite).
-}));
+const contract = collect(() =>
+  require('abstract-winston-transport')({
+    name: 'ConcurrentLog',
+    Transport: function ConcurrentLogTransport(options) {
+      const transport = new ConcurrentLog(options);
+      made.push(transport);
+      return transport;
+    },
+    construct: () => ({ filename: join(dir, `case-${++n}.log`) }),
+    // Its optional `query` and `stream` suites are empty files in 0.5.1 (requiring them gives {}, not a suite).
+  }),
+);
 
 const cases = [];
 (function walk(suite) {
@@ -138,7 +149,10 @@ for (const c of cases) {
     for (const transport of made) {
       await new Promise((resolve) => transport.end(resolve));
       // A transport that logged nothing may not have made its file (the core creates it with the first batch).
-      const text = transport.logged === 0 && !existsSync(transport.handler.filename) ? '' : readFileSync(transport.handler.filename, 'utf8');
+      const text =
+        transport.logged === 0 && !existsSync(transport.handler.filename)
+          ? ''
+          : readFileSync(transport.handler.filename, 'utf8');
       const lines = text.split('\n').slice(0, -1);
       t.is(lines.length, transport.logged, `${transport.handler.filename}: one line per log() call`);
       for (const line of lines) t.is(JSON.parse(line).message, 'foo');

@@ -24,7 +24,9 @@ function run(script, args) {
   return new Promise((resolve, reject) => {
     const child = fork(join(FIXTURES, script), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.on('error', reject);
-    child.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`${script} ${args.join(' ')} exited with ${code ?? signal}`))));
+    child.on('exit', (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`${script} ${args.join(' ')} exited with ${code ?? signal}`)),
+    );
   });
 }
 
@@ -75,7 +77,9 @@ function json(key) {
 }
 
 async function many(script, file, extra = []) {
-  await Promise.all(Array.from({ length: PROCESSES }, (_, p) => run(script, [file, String(p), String(PER_PROCESS), ...extra])));
+  await Promise.all(
+    Array.from({ length: PROCESSES }, (_, p) => run(script, [file, String(p), String(PER_PROCESS), ...extra])),
+  );
 }
 
 test('pino transport: several processes write one file, every line once and whole', async (t) => {
@@ -97,7 +101,7 @@ test('log4js appender: several processes write one file, every line once and who
   verify(t, readAll(t, dir, 'app.log'), (line) => re.exec(line)?.[1]);
 });
 
-test('the pino stream reassembles lines split across chunks and keeps each line\'s bytes', async (t) => {
+test("the pino stream reassembles lines split across chunks and keeps each line's bytes", async (t) => {
   const { ConcurrentLogPinoStream } = await import(adapterPath('pino'));
   const file = join(tmp(), 'chunks.log');
   const s = new ConcurrentLogPinoStream({ filename: file, $context: {}, pinoWillSendConfig: true });
@@ -120,18 +124,28 @@ test('pino lines are timed by their own top-level "time" field: epoch ms, epoch 
   t.is(lineTime('{"time":"2024-01-02T03:04:05.678Z","msg":"x"}'), Date.UTC(2024, 0, 2, 3, 4, 5, 678));
   t.is(lineTime('{"ts":1,"msg":"x"}'), undefined);
   t.is(lineTime('{"ts":1700000000123}', 'ts'), 1700000000123);
-  t.is(lineTime('{"level":30,"req":{"time":1700000000123},"msg":"x"}'), undefined, 'a nested "time" is not the record\'s');
+  t.is(
+    lineTime('{"level":30,"req":{"time":1700000000123},"msg":"x"}'),
+    undefined,
+    'a nested "time" is not the record\'s',
+  );
   t.is(lineTime('{"level":30,"msg":"\\"time\\":1700000000123","x":["time"]}'), undefined, 'nor one inside a string');
-  t.is(lineTime('{"level":30,"took":{"time":5},"time":1700000000123}'), 1700000000123, 'the top-level one after a nested one');
+  t.is(
+    lineTime('{"level":30,"took":{"time":5},"time":1700000000123}'),
+    1700000000123,
+    'the top-level one after a nested one',
+  );
   t.is(lineTime('{"level":30,"time":5,"msg":"x"}'), undefined, 'a small number is no time (not 1970)');
   t.is(lineTime('{"level":30,"time":1700000000123}', null), undefined, 'timeKey: null reads no field');
   const { ConcurrentLogPinoStream } = await import(adapterPath('pino'));
-  const err = t.throws(() => new ConcurrentLogPinoStream({ filename: join(tmp(), 'x.log'), timeKey: 5 }), { name: 'ConfigError' });
+  const err = t.throws(() => new ConcurrentLogPinoStream({ filename: join(tmp(), 'x.log'), timeKey: 5 }), {
+    name: 'ConfigError',
+  });
   t.is(err.option, 'timeKey');
   t.is(err.value, 5);
 });
 
-test('the winston transport writes info.timestamp\'s time and winston\'s formatted message', async (t) => {
+test("the winston transport writes info.timestamp's time and winston's formatted message", async (t) => {
   const { ConcurrentLogTransport } = await import(adapterPath('winston'));
   const file = join(tmp(), 'w.log');
   const tr = new ConcurrentLogTransport({ filename: file });
@@ -139,10 +153,14 @@ test('the winston transport writes info.timestamp\'s time and winston\'s formatt
   const write = tr.handler.write.bind(tr.handler);
   tr.handler.write = (line, time) => (writes.push([line, time]), write(line, time));
   const now = Math.floor(Date.now() / 1000) * 1000 + 1000;
-  await new Promise((resolve) => tr.log({ timestamp: new Date(now).toISOString(), [Symbol.for('message')]: 'formatted' }, resolve));
+  await new Promise((resolve) =>
+    tr.log({ timestamp: new Date(now).toISOString(), [Symbol.for('message')]: 'formatted' }, resolve),
+  );
   await new Promise((resolve) => tr.log({ timestamp: 'not a time', [Symbol.for('message')]: 'second' }, resolve));
   // Day-first: Date.parse would read 11/05 as November 5th (or fail); it is not used at all.
-  await new Promise((resolve) => tr.log({ timestamp: '11/05/2026 10:00:00', [Symbol.for('message')]: 'third' }, resolve));
+  await new Promise((resolve) =>
+    tr.log({ timestamp: '11/05/2026 10:00:00', [Symbol.for('message')]: 'third' }, resolve),
+  );
   // Epoch seconds (a timestamp format returning Date.now() / 1000), not 1970.
   await new Promise((resolve) => tr.log({ timestamp: now / 1000, [Symbol.for('message')]: 'fourth' }, resolve));
   await tr.flush();
@@ -174,7 +192,8 @@ for (const kind of ['pino', 'winston', 'log4js']) {
 /** The folder's files (not the lock) with their line counts. */
 function lineCounts(dir) {
   const out = {};
-  for (const n of readdirSync(dir).sort()) if (!n.startsWith('.')) out[n] = readFileSync(join(dir, n), 'utf8').split('\n').length - 1;
+  for (const n of readdirSync(dir).sort())
+    if (!n.startsWith('.')) out[n] = readFileSync(join(dir, n), 'utf8').split('\n').length - 1;
   return out;
 }
 
@@ -187,7 +206,10 @@ test('adapters: maxBytes without when rotates by size (base.1 ... base.N); with 
   const dirs = { pino: tmp(), winston: tmp(), log4js: tmp() };
   const pino = new ConcurrentLogPinoStream({ filename: join(dirs.pino, 'app.log'), ...options });
   const winston = new ConcurrentLogTransport({ filename: join(dirs.winston, 'app.log'), ...options });
-  const log4js = configure({ filename: join(dirs.log4js, 'app.log'), layout: undefined, ...options, eol: '' }, { basicLayout: (e) => e.data[0], layout: () => (e) => e.data[0] });
+  const log4js = configure(
+    { filename: join(dirs.log4js, 'app.log'), layout: undefined, ...options, eol: '' },
+    { basicLayout: (e) => e.data[0], layout: () => (e) => e.data[0] },
+  );
   for (let i = 0; i < 10; i++) {
     pino.write(line(i));
     await new Promise((r) => winston.log({ [Symbol.for('message')]: line(i).slice(0, -1) }, r));

@@ -12,7 +12,8 @@ const bin = join(root, 'bin', 'concurrent-log.mjs');
 const oracle = join(root, 'test', 'fixtures', 'oracle');
 const FILES = [join(oracle, 'rollover_vectors.json.gz'), join(oracle, 'delete_vectors.json')];
 /** A vector file's JSON (the big ones are gzipped). */
-const readJson = (file) => JSON.parse((file.endsWith('.gz') ? gunzipSync(readFileSync(file)) : readFileSync(file)).toString('utf8'));
+const readJson = (file) =>
+  JSON.parse((file.endsWith('.gz') ? gunzipSync(readFileSync(file)) : readFileSync(file)).toString('utf8'));
 
 function conformance(args) {
   return new Promise((resolve) => {
@@ -71,7 +72,9 @@ test('a size vector changed by one line or one rollover fails, with expected vs 
     const doc = readJson(SIZE);
     // A case where CPython's count of characters and ours in bytes differ: expectBytes must be the one compared.
     const bytes = doc.cases.find((c) => c.expectBytes && c.backupCount > 0 && c.expectBytes.rollovers.length > 0);
-    const files = doc.cases.find((c) => c.namer === 'ext_before' && c.backupCount > 1 && Object.keys(c.expect.files).length > 2);
+    const files = doc.cases.find(
+      (c) => c.namer === 'ext_before' && c.backupCount > 1 && Object.keys(c.expect.files).length > 2,
+    );
     const name = Object.keys(files.expect.files).sort()[1];
     files.expect.files[name].push('not written');
     bytes.expectBytes = { ...bytes.expectBytes, rollovers: bytes.expectBytes.rollovers.slice(1) };
@@ -93,10 +96,15 @@ test('without FILE arguments outside a clone (no test/fixtures), the CLI says wh
   try {
     for (const part of ['dist', 'bin', 'package.json']) cpSync(join(root, part), join(dir, part), { recursive: true });
     const r = await new Promise((resolve) => {
-      execFile(process.execPath, [join(dir, 'bin', 'concurrent-log.mjs'), 'conformance'], (error, stdout, stderr) => resolve({ code: error ? error.code : 0, stdout, stderr }));
+      execFile(process.execPath, [join(dir, 'bin', 'concurrent-log.mjs'), 'conformance'], (error, stdout, stderr) =>
+        resolve({ code: error ? error.code : 0, stdout, stderr }),
+      );
     });
     t.is(r.code, 2, r.stdout + r.stderr);
-    t.regex(r.stderr, /default vectors are missing \(.*test\/fixtures\/oracle\/rollover_vectors\.json\.gz.*not in the published package; pass vector files as arguments/);
+    t.regex(
+      r.stderr,
+      /default vectors are missing \(.*test\/fixtures\/oracle\/rollover_vectors\.json\.gz.*not in the published package; pass vector files as arguments/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -16,19 +16,39 @@ const threads = () => readdirSync('/proc/self/task').length;
  * Node's threads); Node 20 names none, so every thread of the process is counted.
  */
 const NAMED_THREADS = Number(process.versions.node.split('.')[0]) >= 22;
-const flushers = () => (NAMED_THREADS ? threadNames().split(',').filter((n) => n === 'concurrent-log').length : threads());
+const flushers = () =>
+  NAMED_THREADS
+    ? threadNames()
+        .split(',')
+        .filter((n) => n === 'concurrent-log').length
+    : threads();
 /** This process's threads by name, for messages. */
-const threadNames = () => readdirSync('/proc/self/task').map((id) => { try { return readFileSync(`/proc/self/task/${id}/comm`, 'utf8').trim(); } catch { return '?'; } }).sort().join(',');
+const threadNames = () =>
+  readdirSync('/proc/self/task')
+    .map((id) => {
+      try {
+        return readFileSync(`/proc/self/task/${id}/comm`, 'utf8').trim();
+      } catch {
+        return '?';
+      }
+    })
+    .sort()
+    .join(',');
 const linesOf = (path) => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : []);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs workers.mjs in a child process; resolves with its JSON line. */
 function workers(cfg, { execArgv = [] } = {}) {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [...execArgv, join(FIXTURES, 'workers.mjs'), JSON.stringify(cfg)], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${err.message}\n${stderr}`));
-      else resolve({ ...JSON.parse(stdout.trim().split('\n').at(-1)), stderr });
-    });
+    execFile(
+      process.execPath,
+      [...execArgv, join(FIXTURES, 'workers.mjs'), JSON.stringify(cfg)],
+      { maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`${err.message}\n${stderr}`));
+        else resolve({ ...JSON.parse(stdout.trim().split('\n').at(-1)), stderr });
+      },
+    );
   });
 }
 
@@ -41,46 +61,75 @@ function workers(cfg, { execArgv = [] } = {}) {
 async function overhead(t, cfg) {
   const base = await workers({ ...cfg, dir: tempDir(), mode: 'import' });
   const run = await workers({ ...cfg, mode: 'open' });
-  t.log(`${cfg.workers} workers x ${cfg.files} file(s): ${base.threads} -> ${run.threads} threads, ${base.rssMiB.toFixed(0)} -> ${run.rssMiB.toFixed(0)} MiB`);
+  t.log(
+    `${cfg.workers} workers x ${cfg.files} file(s): ${base.threads} -> ${run.threads} threads, ${base.rssMiB.toFixed(0)} -> ${run.rssMiB.toFixed(0)} MiB`,
+  );
   t.true(run.threads <= base.threads + 2, `${run.threads} threads against ${base.threads}`);
   const allowance = 64 + cfg.workers * 1 + cfg.workers * (cfg.files - 1) * 0.2;
   t.true(run.rssMiB <= base.rssMiB + allowance, `${run.rssMiB} MiB against ${base.rssMiB} (+${allowance} allowed)`);
   return run;
 }
 
-test.serial('100 workers opening one file, in a process whose main thread never loads the package, share one buffer and one flusher', async (t) => {
-  const dir = tempDir();
-  const run = await overhead(t, { dir, workers: 100, files: 1, per: 20, main: 'none', end: 'close', settleMs: 500 });
-  // Each worker's handler saw every worker's records in its buffer: there is one buffer.
-  t.deepEqual(run.shared.map((r) => r.accepted[0][1]), Array(100).fill(2000));
-  t.is(linesOf(join(dir, 'f0', 'app.log')).length, 2000);
-});
+test.serial(
+  '100 workers opening one file, in a process whose main thread never loads the package, share one buffer and one flusher',
+  async (t) => {
+    const dir = tempDir();
+    const run = await overhead(t, { dir, workers: 100, files: 1, per: 20, main: 'none', end: 'close', settleMs: 500 });
+    // Each worker's handler saw every worker's records in its buffer: there is one buffer.
+    t.deepEqual(
+      run.shared.map((r) => r.accepted[0][1]),
+      Array(100).fill(2000),
+    );
+    t.is(linesOf(join(dir, 'f0', 'app.log')).length, 2000);
+  },
+);
 
-test.serial('50 files opened only from workers, each worker opening them in another order, share one buffer each and one flusher', async (t) => {
-  const dir = tempDir();
-  const run = await overhead(t, { dir, workers: 10, files: 50, per: 10, main: 'none', end: 'close', settleMs: 500 });
-  for (const r of run.shared) t.deepEqual(r.accepted.map(([, n]) => n), Array(50).fill(100));
-  for (let k = 0; k < 50; k++) t.is(linesOf(join(dir, `f${k}`, 'app.log')).length, 100, `file ${k}`);
-});
+test.serial(
+  '50 files opened only from workers, each worker opening them in another order, share one buffer each and one flusher',
+  async (t) => {
+    const dir = tempDir();
+    const run = await overhead(t, { dir, workers: 10, files: 50, per: 10, main: 'none', end: 'close', settleMs: 500 });
+    for (const r of run.shared)
+      t.deepEqual(
+        r.accepted.map(([, n]) => n),
+        Array(50).fill(100),
+      );
+    for (let k = 0; k < 50; k++) t.is(linesOf(join(dir, `f${k}`, 'app.log')).length, 100, `file ${k}`);
+  },
+);
 
 for (const end of ['terminate', 'exit']) {
-  test.serial(`workers only: ${end === 'exit' ? 'process.exit() in the main thread' : 'each worker terminated'} the moment write() returned loses no accepted record`, async (t) => {
-    const dir = tempDir();
-    const run = await workers({ dir, workers: 4, files: 1, per: 500, mode: 'open', main: 'import', end });
-    t.is(run.reports.length, 4);
-    const lines = linesOf(join(dir, 'f0', 'app.log'));
-    t.is(lines.length, 2000);
-    t.is(new Set(lines).size, 2000);
-  });
+  test.serial(
+    `workers only: ${end === 'exit' ? 'process.exit() in the main thread' : 'each worker terminated'} the moment write() returned loses no accepted record`,
+    async (t) => {
+      const dir = tempDir();
+      const run = await workers({ dir, workers: 4, files: 1, per: 500, mode: 'open', main: 'import', end });
+      t.is(run.reports.length, 4);
+      const lines = linesOf(join(dir, 'f0', 'app.log'));
+      t.is(lines.length, 2000);
+      t.is(new Set(lines).size, 2000);
+    },
+  );
 }
 
-test.serial('a worker terminated the moment write() returned loses nothing while other workers hold the file, the main thread never loading the package', async (t) => {
-  const dir = tempDir();
-  // The first worker to be ready most likely started the flusher, which dies with it.
-  const run = await workers({ dir, workers: 4, files: 1, per: 500, mode: 'open', main: 'none', end: 'terminate-first' });
-  t.is(run.reports.length, 4);
-  t.is(new Set(linesOf(join(dir, 'f0', 'app.log'))).size, 2500);
-});
+test.serial(
+  'a worker terminated the moment write() returned loses nothing while other workers hold the file, the main thread never loading the package',
+  async (t) => {
+    const dir = tempDir();
+    // The first worker to be ready most likely started the flusher, which dies with it.
+    const run = await workers({
+      dir,
+      workers: 4,
+      files: 1,
+      per: 500,
+      mode: 'open',
+      main: 'none',
+      end: 'terminate-first',
+    });
+    t.is(run.reports.length, 4);
+    t.is(new Set(linesOf(join(dir, 'f0', 'app.log'))).size, 2500);
+  },
+);
 
 const SCRIPT = (file, n) => `
   import { ConcurrentTimedRotatingFileHandler } from ${JSON.stringify(join(ROOT, 'dist/bundle/index.js'))};
@@ -107,27 +156,36 @@ async function recordsOnDiskWithoutClose(args, file, n, ms) {
   return { seen, ms: Date.now() - started, stderr };
 }
 
-test.serial('node --input-type=module -e: the flusher starts, and records reach the disk without close()', async (t) => {
-  const file = join(tempDir(), 'app.log');
-  const r = await recordsOnDiskWithoutClose(['--input-type=module', '-e', SCRIPT(file, 100)], file, 100, 5000);
-  t.is(r.seen, 100, r.stderr);
-  t.notRegex(r.stderr, /reported:/);
-});
+test.serial(
+  'node --input-type=module -e: the flusher starts, and records reach the disk without close()',
+  async (t) => {
+    const file = join(tempDir(), 'app.log');
+    const r = await recordsOnDiskWithoutClose(['--input-type=module', '-e', SCRIPT(file, 100)], file, 100, 5000);
+    t.is(r.seen, 100, r.stderr);
+    t.notRegex(r.stderr, /reported:/);
+  },
+);
 
-test.serial('a flusher that dies at start leaves no record waiting: the writing thread writes them itself', async (t) => {
-  const dir = tempDir();
-  const file = join(dir, 'app.log');
-  // Preloaded in every thread (workers inherit --require); throws in the flusher thread only.
-  const preload = join(dir, 'no-flusher.cjs');
-  writeFileSync(preload, `const wt = require('node:worker_threads'); if (!wt.isMainThread && wt.workerData && wt.workerData.hub) throw new Error('no flusher here');`);
-  const script = join(dir, 'writer.mjs');
-  writeFileSync(script, SCRIPT(file, 100));
-  const r = await recordsOnDiskWithoutClose(['--require', preload, script], file, 100, 5000);
-  t.is(r.seen, 100, r.stderr);
-  t.true(r.ms < 2000, `${r.ms} ms`);
-  // The flusher's death is reported, not swallowed.
-  t.regex(r.stderr, /reported: no flusher here/);
-});
+test.serial(
+  'a flusher that dies at start leaves no record waiting: the writing thread writes them itself',
+  async (t) => {
+    const dir = tempDir();
+    const file = join(dir, 'app.log');
+    // Preloaded in every thread (workers inherit --require); throws in the flusher thread only.
+    const preload = join(dir, 'no-flusher.cjs');
+    writeFileSync(
+      preload,
+      `const wt = require('node:worker_threads'); if (!wt.isMainThread && wt.workerData && wt.workerData.hub) throw new Error('no flusher here');`,
+    );
+    const script = join(dir, 'writer.mjs');
+    writeFileSync(script, SCRIPT(file, 100));
+    const r = await recordsOnDiskWithoutClose(['--require', preload, script], file, 100, 5000);
+    t.is(r.seen, 100, r.stderr);
+    t.true(r.ms < 2000, `${r.ms} ms`);
+    // The flusher's death is reported, not swallowed.
+    t.regex(r.stderr, /reported: no flusher here/);
+  },
+);
 
 const PERMISSION = process.versions.node.split('.')[0] === '20' ? '--experimental-permission' : '--permission';
 const construct = (file) => `
@@ -137,58 +195,74 @@ const construct = (file) => `
 `;
 function underPermissions(flags, file) {
   return new Promise((resolve) => {
-    execFile(process.execPath, [PERMISSION, '--allow-fs-read=*', '--allow-fs-write=*', ...flags, '--input-type=module', '-e', construct(file)], (err, stdout, stderr) => resolve({ stdout: stdout.trim(), stderr }));
+    execFile(
+      process.execPath,
+      [PERMISSION, '--allow-fs-read=*', '--allow-fs-write=*', ...flags, '--input-type=module', '-e', construct(file)],
+      (err, stdout, stderr) => resolve({ stdout: stdout.trim(), stderr }),
+    );
   });
 }
 
-test.serial('under the permission model, a handler is refused at construction with the flag to add: --allow-worker, then --allow-addons', async (t) => {
-  const file = join(tempDir(), 'app.log');
-  const noWorker = await underPermissions(['--allow-addons'], file);
-  t.like(JSON.parse(noWorker.stdout), { name: 'PermissionModelError', code: 'ERR_CONCURRENT_LOG_PERMISSION', flag: '--allow-worker' });
-  t.regex(JSON.parse(noWorker.stdout).message, /run node with --allow-worker/);
-  const noAddon = await underPermissions(['--allow-worker'], file);
-  t.like(JSON.parse(noAddon.stdout), { name: 'PermissionModelError', flag: '--allow-addons' });
-  const both = await underPermissions(['--allow-worker', '--allow-addons'], file);
-  t.is(both.stdout, 'constructed', both.stderr);
-  t.true(PermissionModelError.prototype instanceof Error);
-});
+test.serial(
+  'under the permission model, a handler is refused at construction with the flag to add: --allow-worker, then --allow-addons',
+  async (t) => {
+    const file = join(tempDir(), 'app.log');
+    const noWorker = await underPermissions(['--allow-addons'], file);
+    t.like(JSON.parse(noWorker.stdout), {
+      name: 'PermissionModelError',
+      code: 'ERR_CONCURRENT_LOG_PERMISSION',
+      flag: '--allow-worker',
+    });
+    t.regex(JSON.parse(noWorker.stdout).message, /run node with --allow-worker/);
+    const noAddon = await underPermissions(['--allow-worker'], file);
+    t.like(JSON.parse(noAddon.stdout), { name: 'PermissionModelError', flag: '--allow-addons' });
+    const both = await underPermissions(['--allow-worker', '--allow-addons'], file);
+    t.is(both.stdout, 'constructed', both.stderr);
+    t.true(PermissionModelError.prototype instanceof Error);
+  },
+);
 
-test.serial('another process holding the file lock for 8 s costs waiting: no event loop stops, no second flusher starts, flush() resolves after it', async (t) => {
-  const dir = tempDir();
-  const file = join(dir, 'app.log');
-  const h = new ConcurrentTimedRotatingFileHandler(file, { when: 'H' });
-  h.write('before\n');
-  await h.flush();
-  const settled = flushers();
-  const namesBefore = threadNames();
-  let namesAtMost = namesBefore;
-  const holder = fork(join(FIXTURES, 'hold-lock.mjs'), [lockFilePath(file), '8000'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  const holderExit = new Promise((r) => holder.once('exit', r));
-  await new Promise((r) => holder.once('message', r));
-  const started = Date.now();
-  for (let i = 0; i < 100; i++) h.write(`held ${i}\n`);
-  let longestGap = 0;
-  let most = settled;
-  let last = Date.now();
-  const ticker = setInterval(() => {
-    const now = Date.now();
-    longestGap = Math.max(longestGap, now - last);
-    last = now;
-    const n = flushers();
-    if (n > most) [most, namesAtMost] = [n, threadNames()];
-  }, 20);
-  // Idle first, past the flusher's staleness (3 s): it must still be taken to be alive.
-  await sleep(4500);
-  await h.flush();
-  const waited = Date.now() - started;
-  clearInterval(ticker);
-  // A loop frozen until flush() resolved never ticked again: the gap up to now counts too.
-  longestGap = Math.max(longestGap, Date.now() - last);
-  await holderExit;
-  t.true(waited >= 7000, `flush() resolved after ${waited} ms, while the lock was held`);
-  t.true(longestGap < 1000, `the event loop stopped for ${longestGap} ms`);
-  t.true(most <= settled, `${most} threads while waiting (${namesAtMost}), ${settled} before (${namesBefore})`);
-  if (NAMED_THREADS) t.is(settled, 1, namesBefore);
-  t.is(linesOf(file).length, 101);
-  await h.close();
-});
+test.serial(
+  'another process holding the file lock for 8 s costs waiting: no event loop stops, no second flusher starts, flush() resolves after it',
+  async (t) => {
+    const dir = tempDir();
+    const file = join(dir, 'app.log');
+    const h = new ConcurrentTimedRotatingFileHandler(file, { when: 'H' });
+    h.write('before\n');
+    await h.flush();
+    const settled = flushers();
+    const namesBefore = threadNames();
+    let namesAtMost = namesBefore;
+    const holder = fork(join(FIXTURES, 'hold-lock.mjs'), [lockFilePath(file), '8000'], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    const holderExit = new Promise((r) => holder.once('exit', r));
+    await new Promise((r) => holder.once('message', r));
+    const started = Date.now();
+    for (let i = 0; i < 100; i++) h.write(`held ${i}\n`);
+    let longestGap = 0;
+    let most = settled;
+    let last = Date.now();
+    const ticker = setInterval(() => {
+      const now = Date.now();
+      longestGap = Math.max(longestGap, now - last);
+      last = now;
+      const n = flushers();
+      if (n > most) [most, namesAtMost] = [n, threadNames()];
+    }, 20);
+    // Idle first, past the flusher's staleness (3 s): it must still be taken to be alive.
+    await sleep(4500);
+    await h.flush();
+    const waited = Date.now() - started;
+    clearInterval(ticker);
+    // A loop frozen until flush() resolved never ticked again: the gap up to now counts too.
+    longestGap = Math.max(longestGap, Date.now() - last);
+    await holderExit;
+    t.true(waited >= 7000, `flush() resolved after ${waited} ms, while the lock was held`);
+    t.true(longestGap < 1000, `the event loop stopped for ${longestGap} ms`);
+    t.true(most <= settled, `${most} threads while waiting (${namesAtMost}), ${settled} before (${namesBefore})`);
+    if (NAMED_THREADS) t.is(settled, 1, namesBefore);
+    t.is(linesOf(file).length, 101);
+    await h.close();
+  },
+);

@@ -4,20 +4,31 @@ import test from 'ava';
 import { readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ConcurrentRotatingFileHandler, ConcurrentTimedRotatingFileHandler, ConfigError, Schedule, dictConfig, getHandlerByName, getHandlerNames,
-  makeLogRecord, shutdown,
+  ConcurrentRotatingFileHandler,
+  ConcurrentTimedRotatingFileHandler,
+  ConfigError,
+  Schedule,
+  dictConfig,
+  getHandlerByName,
+  getHandlerNames,
+  makeLogRecord,
+  shutdown,
 } from 'concurrent-log';
 import { tempDir } from './helpers/core.mjs';
 
 // 2025-06-15 12:00:00 UTC: a fixed instant, so file names are known in advance.
 const T0 = Date.UTC(2025, 5, 15, 12, 0, 0);
 const read = (p) => readFileSync(p, 'utf8');
-const names = (dir) => readdirSync(dir).filter((f) => !f.startsWith('.')).sort();
+const names = (dir) =>
+  readdirSync(dir)
+    .filter((f) => !f.startsWith('.'))
+    .sort();
 
 test('a namer using require works in an ES module, as the README promises', async (t) => {
   const dir = tempDir();
   // This file is an ES module: `require` exists only in the scope the flusher thread revives the namer in.
-  const namer = (name) => require('node:path').join(require('node:path').dirname(name), `old-${require('node:path').basename(name)}`);
+  const namer = (name) =>
+    require('node:path').join(require('node:path').dirname(name), `old-${require('node:path').basename(name)}`);
   const h = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), { when: 'S', utc: true, delay: true, namer });
   h.write('a\n', T0 + 100);
   h.write('b\n', T0 + 1100);
@@ -34,7 +45,14 @@ for (const shared of [true, false]) {
     const dir = tempDir();
     const base = join(dir, 'app.log');
     const now = T0 + 500;
-    const open = () => new ConcurrentTimedRotatingFileHandler(base, { when: 'MIDNIGHT', atTime: '12:00:00', utc: true, shared, clock: () => now });
+    const open = () =>
+      new ConcurrentTimedRotatingFileHandler(base, {
+        when: 'MIDNIGHT',
+        atTime: '12:00:00',
+        utc: true,
+        shared,
+        clock: () => now,
+      });
     for (let i = 0; i < 3; i++) {
       const h = open();
       h.write(`testing1 ${i}\n`);
@@ -60,7 +78,12 @@ test('MIDNIGHT with interval 3 first rolls over three midnights on, as CPython 3
   t.is(Schedule.create({ when: 'W3', interval: 2, utc: true }).computeRollover(0), 691200);
   const dir = tempDir();
   const day = 86_400_000;
-  const h = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), { when: 'MIDNIGHT', interval: 3, utc: true, delay: true });
+  const h = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), {
+    when: 'MIDNIGHT',
+    interval: 3,
+    utc: true,
+    delay: true,
+  });
   h.write('sun\n', T0);
   h.write('tue\n', T0 + 2 * day - 1000);
   h.write('wed\n', T0 + 2.5 * day);
@@ -75,7 +98,12 @@ test('backupCount leaves the rotated files of another log whose name extends our
   const other = ['app.log.b', 'app.log.b.2025-06-01', 'app.log.b.2025-06-02'];
   for (const name of other) writeFileSync(join(dir, name), `${name}\n`);
   writeFileSync(join(dir, 'app.log.2025-06-10'), 'ours\n');
-  const h = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), { when: 'MIDNIGHT', utc: true, delay: true, backupCount: 1 });
+  const h = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), {
+    when: 'MIDNIGHT',
+    utc: true,
+    delay: true,
+    backupCount: 1,
+  });
   h.write('a\n', T0);
   h.write('b\n', T0 + 86_400_000);
   await h.close();
@@ -88,11 +116,23 @@ test('with a namer, backupCount deletes only the names the namer gives for a dat
   const foreign = ['app.log.b.2025-06-01.gz', 'app.2025-06-02.log.gz', 'app.log.2025-06-03'];
   for (const name of foreign) writeFileSync(join(dir, name), `${name}\n`);
   writeFileSync(join(dir, 'app.log.2025-06-10.gz'), 'ours\n');
-  const h = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), { when: 'MIDNIGHT', utc: true, delay: true, backupCount: 1, namer: (n) => `${n}.gz` });
+  const h = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), {
+    when: 'MIDNIGHT',
+    utc: true,
+    delay: true,
+    backupCount: 1,
+    namer: (n) => `${n}.gz`,
+  });
   h.write('a\n', T0);
   h.write('b\n', T0 + 86_400_000);
   await h.close();
-  t.deepEqual(names(dir), ['app.2025-06-02.log.gz', 'app.log', 'app.log.2025-06-03', 'app.log.2025-06-15.gz', 'app.log.b.2025-06-01.gz']);
+  t.deepEqual(names(dir), [
+    'app.2025-06-02.log.gz',
+    'app.log',
+    'app.log.2025-06-03',
+    'app.log.2025-06-15.gz',
+    'app.log.b.2025-06-01.gz',
+  ]);
 });
 
 // ------------------------------------------------------------------ CPython's handler API --
@@ -119,16 +159,35 @@ test('shouldRollover(record) of the size handler: the formatted record would bri
   await h.close();
 });
 
-test('computeRollover(currentTime) and getFilesToDelete() of the timed handler, as CPython 3.13\'s', async (t) => {
+test("computeRollover(currentTime) and getFilesToDelete() of the timed handler, as CPython 3.13's", async (t) => {
   const dir = tempDir();
-  for (const name of ['app.log.2025-06-01', 'app.log.2025-06-02', 'app.log.2025-06-03', 'app.log.b.2025-05-01', 'app.log.2025-06-04.gz']) writeFileSync(join(dir, name), 'x\n');
-  const h = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), { when: 'MIDNIGHT', interval: 3, utc: true, backupCount: 2, delay: true });
+  for (const name of [
+    'app.log.2025-06-01',
+    'app.log.2025-06-02',
+    'app.log.2025-06-03',
+    'app.log.b.2025-05-01',
+    'app.log.2025-06-04.gz',
+  ])
+    writeFileSync(join(dir, name), 'x\n');
+  const h = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), {
+    when: 'MIDNIGHT',
+    interval: 3,
+    utc: true,
+    backupCount: 2,
+    delay: true,
+  });
   t.is(h.computeRollover(0), 259200);
   t.is(h.computeRollover(86_399), 259200);
   t.deepEqual(h.getFilesToDelete(), [join(dir, 'app.log.2025-06-01')]);
   t.throws(() => h.computeRollover('0'), { instanceOf: ConfigError });
   await h.close();
-  const gz = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), { when: 'MIDNIGHT', utc: true, backupCount: 2, compress: 'gzip', delay: true });
+  const gz = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), {
+    when: 'MIDNIGHT',
+    utc: true,
+    backupCount: 2,
+    compress: 'gzip',
+    delay: true,
+  });
   t.deepEqual(gz.getFilesToDelete(), [join(dir, 'app.log.2025-06-01'), join(dir, 'app.log.2025-06-02')]);
   await gz.close();
 });
@@ -137,7 +196,13 @@ for (const shared of [false, true]) {
   test(`namer and rotator are assignable as in CPython: the next rotation uses them (shared: ${shared})`, async (t) => {
     const dir = tempDir();
     const old = (n) => `${n}.old`;
-    const h = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), { when: 'S', utc: true, delay: true, shared, namer: old });
+    const h = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), {
+      when: 'S',
+      utc: true,
+      delay: true,
+      shared,
+      namer: old,
+    });
     t.is(h.namer, old);
     t.is(h.rotator, null);
     h.write('s0\n', T0 + 100);
@@ -158,35 +223,47 @@ test('a namer assigned that cannot run in the flusher thread is a ConfigError, a
   const namer = (n) => `${n}.old`;
   const h = new ConcurrentTimedRotatingFileHandler(join(tempDir(), 'app.log'), { when: 'S', delay: true, namer });
   const captured = '.x';
-  const err = t.throws(() => { h.namer = (n) => `${n}${captured}`; }, { instanceOf: ConfigError });
+  const err = t.throws(
+    () => {
+      h.namer = (n) => `${n}${captured}`;
+    },
+    { instanceOf: ConfigError },
+  );
   t.is(err.option, 'namer');
   t.is(h.namer, namer);
   await h.close();
 });
 
-test.serial('dictConfig\'s \'.\' namer (the CPython cookbook) reaches the handler; getHandlerByName finds it by name until it closes', async (t) => {
-  const dir = tempDir();
-  dictConfig({
-    version: 1,
-    handlers: {
-      rotating: {
-        class: 'logging.handlers.TimedRotatingFileHandler', filename: join(dir, 'app.log'), when: 'S', utc: true, delay: true,
-        '.': { namer: (name) => `${name}.old` },
+test.serial(
+  "dictConfig's '.' namer (the CPython cookbook) reaches the handler; getHandlerByName finds it by name until it closes",
+  async (t) => {
+    const dir = tempDir();
+    dictConfig({
+      version: 1,
+      handlers: {
+        rotating: {
+          class: 'logging.handlers.TimedRotatingFileHandler',
+          filename: join(dir, 'app.log'),
+          when: 'S',
+          utc: true,
+          delay: true,
+          '.': { namer: (name) => `${name}.old` },
+        },
       },
-    },
-    root: { handlers: ['rotating'], level: 'INFO' },
-  });
-  const h = getHandlerByName('rotating');
-  t.true(h instanceof ConcurrentTimedRotatingFileHandler);
-  t.true(getHandlerNames().has('rotating'));
-  t.is(getHandlerByName('nothing'), null);
-  h.write('a\n', T0 + 100);
-  h.write('b\n', T0 + 1100);
-  await shutdown();
-  t.deepEqual(names(dir), ['app.log', 'app.log.2025-06-15_12-00-00.old']);
-  t.is(getHandlerByName('rotating'), null, 'a closed handler is no longer found');
-  t.false(getHandlerNames().has('rotating'));
-});
+      root: { handlers: ['rotating'], level: 'INFO' },
+    });
+    const h = getHandlerByName('rotating');
+    t.true(h instanceof ConcurrentTimedRotatingFileHandler);
+    t.true(getHandlerNames().has('rotating'));
+    t.is(getHandlerByName('nothing'), null);
+    h.write('a\n', T0 + 100);
+    h.write('b\n', T0 + 1100);
+    await shutdown();
+    t.deepEqual(names(dir), ['app.log', 'app.log.2025-06-15_12-00-00.old']);
+    t.is(getHandlerByName('rotating'), null, 'a closed handler is no longer found');
+    t.false(getHandlerNames().has('rotating'));
+  },
+);
 
 test('a handler named with setName or .name is found by getHandlerByName; renaming moves it', async (t) => {
   const h = new ConcurrentRotatingFileHandler(join(tempDir(), 'app.log'), { maxBytes: 10, delay: true });

@@ -2,7 +2,16 @@
 // file) and under everyday operations: restarts with a new schedule, a deleted or renamed base file,
 // a missing folder, log shippers globbing the log's folder.
 import test from 'ava';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+} from 'node:fs';
 import { spawn } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
@@ -11,7 +20,10 @@ import { tempDir, lockOf, FIXTURES } from './helpers/core.mjs';
 
 const read = (p) => readFileSync(p, 'utf8');
 /** What a shipper watching `app.log*` sees. */
-const globbed = (dir) => readdirSync(dir).filter((f) => f.startsWith('app.log')).sort();
+const globbed = (dir) =>
+  readdirSync(dir)
+    .filter((f) => f.startsWith('app.log'))
+    .sort();
 
 test('the lock and rotation state live in a dot-file beside the log, outside the app.log* glob', async (t) => {
   const dir = tempDir();
@@ -43,7 +55,7 @@ test('a lockFile that is empty, not a string or the log itself is refused, namin
   }
 });
 
-test('with default options the handler makes the log\'s missing folders, as the quick start does', async (t) => {
+test("with default options the handler makes the log's missing folders, as the quick start does", async (t) => {
   const root = tempDir();
   const file = join(root, 'logs', 'a', 'b', 'app.log');
   const h = new ConcurrentTimedRotatingFileHandler(file);
@@ -70,7 +82,10 @@ test('mkdir: false: a missing folder is a LogFileError naming the log file: thro
   t.false(existsSync(file));
   // The record that could not be written is counted as dropped when the handler closes.
   const dropped = errors.filter((e) => e.name === 'RecordsDroppedError');
-  t.deepEqual(dropped.map((e) => [e.dropped, e.faultCode]), [[1, 'ENOENT']]);
+  t.deepEqual(
+    dropped.map((e) => [e.dropped, e.faultCode]),
+    [[1, 'ENOENT']],
+  );
   t.is(h.dropped, 1);
   const io = errors.filter((e) => e.name !== 'RecordsDroppedError');
   t.true(io.length > 0);
@@ -95,7 +110,11 @@ test('a folder removed while the handler runs is made again and later records la
 
 /** Runs writer-proc.mjs; resolves with its exit, its JSON lines, and a way to release a held one. */
 function writer(file, options, tag, count, everyMs, then = '') {
-  const child = spawn(process.execPath, [join(FIXTURES, 'writer-proc.mjs'), file, JSON.stringify(options), tag, String(count), String(everyMs), then], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [join(FIXTURES, 'writer-proc.mjs'), file, JSON.stringify(options), tag, String(count), String(everyMs), then],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
   const lines = [];
   let err = '';
   let buf = '';
@@ -115,7 +134,10 @@ function writer(file, options, tag, count, everyMs, then = '') {
   return { exit, written, release: () => child.stdin.end('go\n') };
 }
 
-const rotatedOf = (dir) => readdirSync(dir).filter((f) => f.startsWith('app.log.')).sort();
+const rotatedOf = (dir) =>
+  readdirSync(dir)
+    .filter((f) => f.startsWith('app.log.'))
+    .sort();
 const linesIn = (p) => read(p).split('\n').filter(Boolean);
 
 test('a restart that changes when from midnight to S rotates by the second at once', async (t) => {
@@ -130,10 +152,13 @@ test('a restart that changes when from midnight to S rotates by the second at on
   const rotated = rotatedOf(dir);
   t.true(rotated.length >= 1, 'rotated within the run, not at the old midnight');
   for (const name of rotated) t.regex(name, /^app\.log\.\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d$/);
-  t.false(linesIn(file).some((l) => l.startsWith('a ')), 'the earlier run\'s records were rotated out');
+  t.false(
+    linesIn(file).some((l) => l.startsWith('a ')),
+    "the earlier run's records were rotated out",
+  );
 });
 
-test('a restart that changes when from S to midnight keeps today\'s records in the base file', async (t) => {
+test("a restart that changes when from S to midnight keeps today's records in the base file", async (t) => {
   const dir = tempDir();
   const file = join(dir, 'app.log');
   const a = await writer(file, { when: 'S' }, 'a', 3, 0).exit;
@@ -143,10 +168,16 @@ test('a restart that changes when from S to midnight keeps today\'s records in t
   // Before: the state's per-second schedule rotated today's records into a file named for yesterday.
   // Now the midnight run keeps all of today's records in the base file (the per-second run may
   // have rotated its own records, by the second, if it spanned a second boundary).
-  t.deepEqual(linesIn(file).filter((l) => l.startsWith('b ')), Array.from({ length: 12 }, (_, i) => `b ${i}`));
+  t.deepEqual(
+    linesIn(file).filter((l) => l.startsWith('b ')),
+    Array.from({ length: 12 }, (_, i) => `b ${i}`),
+  );
   for (const name of rotatedOf(dir)) {
     t.regex(name, /^app\.log\.\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d$/);
-    t.true(linesIn(join(dir, name)).every((l) => l.startsWith('a ')), name);
+    t.true(
+      linesIn(join(dir, name)).every((l) => l.startsWith('a ')),
+      name,
+    );
   }
 });
 
@@ -205,8 +236,14 @@ test('a flusher fault heard by many threads is reported once in the process, wit
   // Made first in the main thread, so the workers share its buffer (and its one flusher). With
   // delay, as without it the constructor throws (CPython's IsADirectoryError).
   const reports = [];
-  const main = new ConcurrentTimedRotatingFileHandler(file, { delay: true, onError: (e) => reports.push({ code: e.code, occurrences: e.occurrences ?? 1 }) });
-  const workers = Array.from({ length: 6 }, () => new Worker(join(FIXTURES, 'fault-thread.mjs'), { workerData: { file, count: 10 } }));
+  const main = new ConcurrentTimedRotatingFileHandler(file, {
+    delay: true,
+    onError: (e) => reports.push({ code: e.code, occurrences: e.occurrences ?? 1 }),
+  });
+  const workers = Array.from(
+    { length: 6 },
+    () => new Worker(join(FIXTURES, 'fault-thread.mjs'), { workerData: { file, count: 10 } }),
+  );
   for (const w of workers) w.on('message', (m) => reports.push(m));
   // Until the fault has been reported again with its count (the machine may be slow: up to 20 s).
   for (const deadline = Date.now() + 20_000; Date.now() < deadline && !reports.some((m) => m.occurrences > 1);) {
@@ -221,7 +258,10 @@ test('a flusher fault heard by many threads is reported once in the process, wit
   // The first drain is the first occurrence and the later ones go on counting, whichever flusher makes
   // them (a flusher replaced meanwhile does not start the series again): one first report.
   t.is(first.length, 1, JSON.stringify(heard));
-  t.true(heard.some((m) => m.occurrences > 1), 'a persisting fault is reported again with its count');
+  t.true(
+    heard.some((m) => m.occurrences > 1),
+    'a persisting fault is reported again with its count',
+  );
   // Each count is reported once: 7 listeners each reporting would repeat every one of them 7 times.
   for (const n of new Set(heard.map((m) => m.occurrences))) {
     if (n > 1) t.is(heard.filter((m) => m.occurrences === n).length, 1, JSON.stringify(heard));
@@ -236,16 +276,23 @@ test('closeOnSignals(): SIGTERM writes every pending record, then ends the proce
   t.is(linesIn(file).length, 20000);
 });
 
-test('pino transports in 2 processes x 3 threads with default delay: each rotated file holds only its own second\'s records', async (t) => {
+test("pino transports in 2 processes x 3 threads with default delay: each rotated file holds only its own second's records", async (t) => {
   const dir = tempDir();
   const file = join(dir, 'app.log');
   const fixture = join(FIXTURES, '..', 'adapters', 'pino-threads.mjs');
-  const runs = await Promise.all([0, 1].map((p) => new Promise((res) => {
-    const c = spawn(process.execPath, [fixture, file, String(p), '3', '5000'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    c.stderr.on('data', (d) => (err += d));
-    c.on('exit', (code) => res({ code, err }));
-  })));
+  const runs = await Promise.all(
+    [0, 1].map(
+      (p) =>
+        new Promise((res) => {
+          const c = spawn(process.execPath, [fixture, file, String(p), '3', '5000'], {
+            stdio: ['ignore', 'ignore', 'pipe'],
+          });
+          let err = '';
+          c.stderr.on('data', (d) => (err += d));
+          c.on('exit', (code) => res({ code, err }));
+        }),
+    ),
+  );
   for (const r of runs) t.is(r.code, 0, r.err);
   const pad = (n) => String(n).padStart(2, '0');
   const secondOf = (ms) => {

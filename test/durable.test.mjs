@@ -21,8 +21,27 @@ function trace(mode) {
   const file = join(dir, 'app.log');
   const prefix = join(dir, 'trace');
   ensureTool('strace');
-  execFileSync('strace', ['-ff', '-qq', '-y', '-ttt', '-T', '-e', 'trace=write,fdatasync', '-o', prefix,
-    process.execPath, join(FIXTURES, 'durable-writer.mjs'), file, String(ROUNDS), String(COUNT), mode], { stdio: 'ignore' });
+  execFileSync(
+    'strace',
+    [
+      '-ff',
+      '-qq',
+      '-y',
+      '-ttt',
+      '-T',
+      '-e',
+      'trace=write,fdatasync',
+      '-o',
+      prefix,
+      process.execPath,
+      join(FIXTURES, 'durable-writer.mjs'),
+      file,
+      String(ROUNDS),
+      String(COUNT),
+      mode,
+    ],
+    { stdio: 'ignore' },
+  );
   const events = [];
   for (const name of readdirSync(dir).filter((f) => f.startsWith('trace.'))) {
     for (const line of readFileSync(join(dir, name), 'utf8').split('\n')) {
@@ -32,7 +51,8 @@ function trace(mode) {
       const done = Number(start) + Number(took);
       if (call.includes(`<${file}>`)) {
         if (call.startsWith('fdatasync(')) events.push({ at: done, kind: 'sync' });
-        else if (call.startsWith('write(')) events.push({ at: done, kind: 'write', bytes: Number(/= (\d+)$/.exec(call)?.[1] ?? 0) });
+        else if (call.startsWith('write('))
+          events.push({ at: done, kind: 'write', bytes: Number(/= (\d+)$/.exec(call)?.[1] ?? 0) });
       } else {
         const f = /^write\(1<[^>]*>, "flushed (\d+)\\n"/.exec(call);
         // A flush() has resolved once its line starts being written.
@@ -44,9 +64,10 @@ function trace(mode) {
   return { events, file };
 }
 
-const roundBytes = (r) => Array.from({ length: COUNT }, (_, i) => `round ${r} record ${i}\n`.length).reduce((a, b) => a + b, 0);
+const roundBytes = (r) =>
+  Array.from({ length: COUNT }, (_, i) => `round ${r} record ${i}\n`.length).reduce((a, b) => a + b, 0);
 
-test('fsync batch: each write to the log is synced before the next one, and flush() resolves after its records\' sync', (t) => {
+test("fsync batch: each write to the log is synced before the next one, and flush() resolves after its records' sync", (t) => {
   const { events, file } = trace('fsync');
   const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
   t.is(lines.length, ROUNDS * COUNT);
@@ -71,7 +92,7 @@ test('fsync batch: each write to the log is synced before the next one, and flus
   }
   t.is(events.filter((e) => e.kind === 'flushed').length, ROUNDS);
   // Group commit: far fewer syncs than records.
-  t.true(writes < ROUNDS * COUNT / 100, `${writes} writes for ${ROUNDS * COUNT} records`);
+  t.true(writes < (ROUNDS * COUNT) / 100, `${writes} writes for ${ROUNDS * COUNT} records`);
 });
 
 test('without fsync the handler never calls fdatasync', (t) => {
@@ -85,13 +106,38 @@ test('fsync batch: a rotation syncs the folder after renaming the base file', (t
   const file = join(dir, 'app.log');
   const prefix = join(dir, 'trace');
   ensureTool('strace');
-  execFileSync('strace', ['-ff', '-qq', '-y', '-ttt', '-e', 'trace=rename,renameat,renameat2,fsync', '-o', prefix,
-    process.execPath, join(FIXTURES, 'durable-writer.mjs'), file, '2', '10', 'fsync', 'S'], { stdio: 'ignore' });
-  const calls = readdirSync(dir).filter((f) => f.startsWith('trace.'))
+  execFileSync(
+    'strace',
+    [
+      '-ff',
+      '-qq',
+      '-y',
+      '-ttt',
+      '-e',
+      'trace=rename,renameat,renameat2,fsync',
+      '-o',
+      prefix,
+      process.execPath,
+      join(FIXTURES, 'durable-writer.mjs'),
+      file,
+      '2',
+      '10',
+      'fsync',
+      'S',
+    ],
+    { stdio: 'ignore' },
+  );
+  const calls = readdirSync(dir)
+    .filter((f) => f.startsWith('trace.'))
     .flatMap((name) => readFileSync(join(dir, name), 'utf8').split('\n'))
-    .map((line) => /^(\d+\.\d+) (.*)$/.exec(line)).filter(Boolean)
-    .map((m) => ({ at: Number(m[1]), call: m[2] })).sort((a, b) => a.at - b.at);
+    .map((line) => /^(\d+\.\d+) (.*)$/.exec(line))
+    .filter(Boolean)
+    .map((m) => ({ at: Number(m[1]), call: m[2] }))
+    .sort((a, b) => a.at - b.at);
   const renamed = calls.findIndex((c) => /^rename/.test(c.call) && c.call.includes(`"${file}"`));
   t.true(renamed >= 0, 'the base file was rotated');
-  t.true(calls.slice(renamed + 1).some((c) => c.call.startsWith('fsync(') && c.call.includes(`<${dir}>`)), 'the folder is synced after the rename');
+  t.true(
+    calls.slice(renamed + 1).some((c) => c.call.startsWith('fsync(') && c.call.includes(`<${dir}>`)),
+    'the folder is synced after the rename',
+  );
 });

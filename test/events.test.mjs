@@ -38,7 +38,10 @@ test("timed handler: 'rotate' names the period's file; retention's 'remove' says
   writeFileSync(join(dir, 'app.log.2020-01-01_00-00-00'), 'old\n');
   const events = [];
   const T0 = Date.UTC(2026, 0, 1);
-  const h = record(events, new ConcurrentTimedRotatingFileHandler(base, { when: 'S', utc: true, delay: true, maxAge: '30d', shared: false }));
+  const h = record(
+    events,
+    new ConcurrentTimedRotatingFileHandler(base, { when: 'S', utc: true, delay: true, maxAge: '30d', shared: false }),
+  );
   h.write('a\n', T0);
   h.write('b\n', T0 + 1000);
   await h.close();

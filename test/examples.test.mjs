@@ -3,7 +3,16 @@ import test from 'ava';
 import { execFile } from 'node:child_process';
 import { gunzipSync } from 'node:zlib';
 import { createRequire } from 'node:module';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,9 +59,11 @@ function examplesHome() {
   }
   writeFileSync(join(pkgDir, 'package.json'), JSON.stringify(pkg));
   symlinkSync(join(ROOT, 'dist'), join(pkgDir, 'dist'));
-  for (const dep of ['pino', 'winston', 'log4js', 'piscina']) symlinkSync(join(ROOT, 'node_modules', dep), join(home, 'node_modules', dep));
+  for (const dep of ['pino', 'winston', 'log4js', 'piscina'])
+    symlinkSync(join(ROOT, 'node_modules', dep), join(home, 'node_modules', dep));
   mkdirSync(join(home, 'examples'));
-  for (const f of readdirSync(join(ROOT, 'examples'))) if (f.endsWith('.mjs')) copyFileSync(join(ROOT, 'examples', f), join(home, 'examples', f));
+  for (const f of readdirSync(join(ROOT, 'examples')))
+    if (f.endsWith('.mjs')) copyFileSync(join(ROOT, 'examples', f), join(home, 'examples', f));
   return (examplesDir = join(home, 'examples'));
 }
 
@@ -76,15 +87,28 @@ function logLines(dir, base) {
     });
 }
 
-test('seed-port.mjs: every record of every task in every process and thread, once, in the seed\'s format', async (t) => {
+test("seed-port.mjs: every record of every task in every process and thread, once, in the seed's format", async (t) => {
   const dir = tmp();
   const processes = 2;
   const tasks = 2;
   const lines = 150;
-  const { file, stdout } = await runExample('seed-port.mjs', ['--dir', dir, '--processes', String(processes), '--tasks', String(tasks), '--threads', '2', '--lines', String(lines)]);
+  const { file, stdout } = await runExample('seed-port.mjs', [
+    '--dir',
+    dir,
+    '--processes',
+    String(processes),
+    '--tasks',
+    String(tasks),
+    '--threads',
+    '2',
+    '--lines',
+    String(lines),
+  ]);
   t.regex(stdout, /records in \d+ file/);
   const esc = file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const re = new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d - (\\d+)-(Thread-\\d+) - ${esc}\\[line:(\\d+)\\] - (DEBUG|INFO|WARNING|ERROR|CRITICAL): (.+)$`);
+  const re = new RegExp(
+    `^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d - (\\d+)-(Thread-\\d+) - ${esc}\\[line:(\\d+)\\] - (DEBUG|INFO|WARNING|ERROR|CRITICAL): (.+)$`,
+  );
   const seen = new Map();
   const pids = new Set();
   const bad = [];
@@ -96,7 +120,7 @@ test('seed-port.mjs: every record of every task in every process and thread, onc
       continue;
     }
     pids.add(m[1]);
-    t.true(source[Number(m[3]) - 1].includes('logger.debug(`debug-${i}-${j}`)'), 'lineno is the task\'s logging line');
+    t.true(source[Number(m[3]) - 1].includes('logger.debug(`debug-${i}-${j}`)'), "lineno is the task's logging line");
     seen.set(`${m[4]}:${m[5]}`, (seen.get(`${m[4]}:${m[5]}`) ?? 0) + 1);
   }
   t.deepEqual(bad, []);
@@ -105,7 +129,8 @@ test('seed-port.mjs: every record of every task in every process and thread, onc
   const wrong = [];
   for (let i = 0; i < processes * tasks; i++) {
     for (let j = 0; j < lines; j++) {
-      for (const [level, p] of Object.entries(prefixes)) if (seen.get(`${level}:${p}-${i}-${j}`) !== 1) wrong.push(`${level}:${p}-${i}-${j}`);
+      for (const [level, p] of Object.entries(prefixes))
+        if (seen.get(`${level}:${p}-${i}-${j}`) !== 1) wrong.push(`${level}:${p}-${i}-${j}`);
     }
   }
   t.deepEqual(wrong, [], 'each record exactly once');
@@ -116,14 +141,20 @@ test('pino-transport.mjs writes its 101 ndjson lines', async (t) => {
   const dir = tmp();
   await runExample('pino-transport.mjs', ['--dir', dir]);
   const lines = logLines(dir, 'app.log').map((l) => JSON.parse(l));
-  t.deepEqual(lines.map((l) => l.msg), [...Array.from({ length: 100 }, (_, n) => `hello ${n}`), 'done']);
+  t.deepEqual(
+    lines.map((l) => l.msg),
+    [...Array.from({ length: 100 }, (_, n) => `hello ${n}`), 'done'],
+  );
 });
 
 test('winston.mjs writes its 101 json lines', async (t) => {
   const dir = tmp();
   await runExample('winston.mjs', ['--dir', dir]);
   const lines = logLines(dir, 'app.log').map((l) => JSON.parse(l));
-  t.deepEqual(lines.map((l) => l.message), [...Array.from({ length: 100 }, (_, n) => `hello ${n}`), 'done']);
+  t.deepEqual(
+    lines.map((l) => l.message),
+    [...Array.from({ length: 100 }, (_, n) => `hello ${n}`), 'done'],
+  );
   t.true(lines.every((l) => typeof l.timestamp === 'string'));
 });
 
@@ -136,13 +167,18 @@ test('log4js.mjs writes its 101 pattern-layout lines', async (t) => {
   t.regex(lines[100], /\[WARN\] example - done$/);
 });
 
-test('log4js-file.mjs keeps log4js\'s file options: three gzipped app.N.log, the newest records in order', async (t) => {
+test("log4js-file.mjs keeps log4js's file options: three gzipped app.N.log, the newest records in order", async (t) => {
   const dir = tmp();
   await runExample('log4js-file.mjs', ['--dir', dir]);
-  const names = readdirSync(dir).filter((f) => !f.startsWith('.')).sort();
+  const names = readdirSync(dir)
+    .filter((f) => !f.startsWith('.'))
+    .sort();
   t.deepEqual(names, ['app.1.log.gz', 'app.2.log.gz', 'app.3.log.gz', 'app.log']);
-  const text = (n) => (n.endsWith('.gz') ? gunzipSync(readFileSync(join(dir, n))) : readFileSync(join(dir, n))).toString('utf8');
-  const lines = ['app.3.log.gz', 'app.2.log.gz', 'app.1.log.gz', 'app.log'].flatMap((n) => text(n).split('\n').slice(0, -1));
+  const text = (n) =>
+    (n.endsWith('.gz') ? gunzipSync(readFileSync(join(dir, n))) : readFileSync(join(dir, n))).toString('utf8');
+  const lines = ['app.3.log.gz', 'app.2.log.gz', 'app.1.log.gz', 'app.log'].flatMap((n) =>
+    text(n).split('\n').slice(0, -1),
+  );
   for (const n of names) t.true(Buffer.byteLength(text(n)) <= 4096, n);
   const msgs = lines.map((l) => /\] example - (.*)$/.exec(l)[1]);
   t.is(msgs.at(-1), 'done');

@@ -25,14 +25,23 @@ function follow(args) {
 }
 
 function writer(file, ms, options = {}) {
-  return new Promise((res, rej) => execFile(process.execPath, [WRITER, file, String(ms), JSON.stringify(options)], (err, stdout) => (err ? rej(err) : res(Number(stdout.trim())))));
+  return new Promise((res, rej) =>
+    execFile(process.execPath, [WRITER, file, String(ms), JSON.stringify(options)], (err, stdout) =>
+      err ? rej(err) : res(Number(stdout.trim())),
+    ),
+  );
 }
 
 /**
  * Line numbers printed, in print order. A follower SIGKILLed in the middle of a write to its pipe
  * leaves the consumer a cut last line: only whole lines count (the restart prints that one again).
  */
-const numbers = (text) => text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map((l) => Number(/^line-(\d+) x+$/.exec(l)?.[1] ?? NaN));
+const numbers = (text) =>
+  text
+    .slice(0, text.lastIndexOf('\n') + 1)
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => Number(/^line-(\d+) x+$/.exec(l)?.[1] ?? NaN));
 
 /** Waits until `cond()` or `ms` pass. */
 async function until(cond, ms) {
@@ -77,10 +86,16 @@ test('follow: from a base file that does not exist yet, across rotations, gzip a
   kill(f, 'SIGTERM');
   t.is((await f.done).code, 0);
   const got = numbers(f.out());
-  t.true(readdirSync(dir).some((x) => x.endsWith('.gz')), 'rotated files were compressed');
+  t.true(
+    readdirSync(dir).some((x) => x.endsWith('.gz')),
+    'rotated files were compressed',
+  );
   t.true(readdirSync(dir).filter((x) => x.startsWith('app.log.')).length >= 3, 'it rotated at least 3 times');
   t.is(got.length, n, 'no line lost or repeated');
-  t.deepEqual([...new Set(got)].sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i));
+  t.deepEqual(
+    [...new Set(got)].sort((a, b) => a - b),
+    Array.from({ length: n }, (_, i) => i),
+  );
 });
 
 test('follow: a timed handler with maxBytes, across its parts and its own 1.5 s stall, every line once', async (t) => {
@@ -99,10 +114,16 @@ test('follow: a timed handler with maxBytes, across its parts and its own 1.5 s 
   await sleep(300);
   kill(f, 'SIGTERM');
   t.is((await f.done).code, 0);
-  t.true(readdirSync(dir).filter((x) => /^app\.log\..+\.\d+$/.test(x)).length >= 3, 'the base file was split into parts');
+  t.true(
+    readdirSync(dir).filter((x) => /^app\.log\..+\.\d+$/.test(x)).length >= 3,
+    'the base file was split into parts',
+  );
   const got = numbers(f.out());
   t.is(got.length, n, 'no line lost or repeated');
-  t.deepEqual([...new Set(got)].sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i));
+  t.deepEqual(
+    [...new Set(got)].sort((a, b) => a - b),
+    Array.from({ length: n }, (_, i) => i),
+  );
 });
 
 test('follow: the size handler (base.1 newest, shifted at each rotation), gzip, across its own 1.5 s stall, every line once', async (t) => {
@@ -123,10 +144,16 @@ test('follow: the size handler (base.1 newest, shifted at each rotation), gzip, 
   await sleep(300);
   kill(f, 'SIGTERM');
   t.is((await f.done).code, 0);
-  t.true(readdirSync(dir).filter((x) => /^app\.log\.\d+\.gz$/.test(x)).length >= 3, 'rotated and compressed several times');
+  t.true(
+    readdirSync(dir).filter((x) => /^app\.log\.\d+\.gz$/.test(x)).length >= 3,
+    'rotated and compressed several times',
+  );
   const got = numbers(f.out());
   t.is(got.length, n, 'no line lost or repeated');
-  t.deepEqual([...new Set(got)].sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i));
+  t.deepEqual(
+    [...new Set(got)].sort((a, b) => a - b),
+    Array.from({ length: n }, (_, i) => i),
+  );
 });
 
 test('follow: SIGKILL, then a restart from the checkpoint: nothing lost, repeats only past the checkpoint', async (t) => {
@@ -165,7 +192,7 @@ test('follow: SIGKILL, then a restart from the checkpoint: nothing lost, repeats
   t.log(`first run ${first.length}, second ${second.length}, written ${n}, repeated ${repeated}`);
 });
 
-test('rotation is a rename: the rotated file is the base file\'s inode, never a copy', async (t) => {
+test("rotation is a rename: the rotated file is the base file's inode, never a copy", async (t) => {
   const dir = tempDir();
   const T0 = Date.UTC(2025, 5, 15, 12, 0, 0);
   const h = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), { when: 'S', utc: true, delay: true });
@@ -181,12 +208,21 @@ test('rotation is a rename: the rotated file is the base file\'s inode, never a 
 test('compressDelay: 1 keeps the newest rotated file plain; a bad value is a ConfigError naming it', async (t) => {
   const dir = tempDir();
   const T0 = Date.UTC(2025, 5, 15, 12, 0, 0);
-  const h = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), { when: 'S', utc: true, delay: true, compress: 'gzip', compressDelay: 1 });
+  const h = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), {
+    when: 'S',
+    utc: true,
+    delay: true,
+    compress: 'gzip',
+    compressDelay: 1,
+  });
   for (let s = 0; s < 4; s++) h.write(`r${s}\n`, T0 + s * 1000 + 100);
   await h.close();
-  t.deepEqual(readdirSync(dir).filter((x) => x.startsWith('app.log.')).sort(), [
-    'app.log.2025-06-15_12-00-00.gz', 'app.log.2025-06-15_12-00-01.gz', 'app.log.2025-06-15_12-00-02',
-  ]);
+  t.deepEqual(
+    readdirSync(dir)
+      .filter((x) => x.startsWith('app.log.'))
+      .sort(),
+    ['app.log.2025-06-15_12-00-00.gz', 'app.log.2025-06-15_12-00-01.gz', 'app.log.2025-06-15_12-00-02'],
+  );
   const err = t.throws(() => new ConcurrentTimedRotatingFileHandler(join(dir, 'b.log'), { compressDelay: -1 }));
   t.is(err.option, 'compressDelay');
   t.regex(err.message, /compressDelay.*-1/);
@@ -205,7 +241,7 @@ test('follow without --from-start prints only lines written after it started; ba
   h.write('new-1\n');
   h.write('new-2\n');
   await h.close();
-  await until(() => f.out().includes("new-2"), 30_000);
+  await until(() => f.out().includes('new-2'), 30_000);
   kill(f, 'SIGTERM');
   t.is((await f.done).code, 0);
   t.is(f.out(), 'new-1\nnew-2\n');
@@ -247,8 +283,14 @@ test('follow started at boot, before the application and its folder exist, no --
   // the repeats are exactly the second run's first lines, all among the first run's last ones.
   const repeated = first.length + second.length - n;
   const firstSet = new Set(first);
-  t.deepEqual(second.slice(0, repeated).filter((x) => !firstSet.has(x)), []);
-  t.true(second.slice(repeated).every((x) => !firstSet.has(x)), 'nothing repeated after the checkpoint\'s place');
+  t.deepEqual(
+    second.slice(0, repeated).filter((x) => !firstSet.has(x)),
+    [],
+  );
+  t.true(
+    second.slice(repeated).every((x) => !firstSet.has(x)),
+    "nothing repeated after the checkpoint's place",
+  );
   t.log(`first run ${first.length}, second ${second.length}, written ${n}, repeated ${repeated}`);
 });
 

@@ -12,10 +12,12 @@ import { ConcurrentTimedRotatingFileHandler, Schedule } from 'concurrent-log';
 import { simulateEmitScenario } from '../dist/esm/tools/cli/conformance.js';
 import { tempDir, ROOT, lockOf } from './helpers/core.mjs';
 
-const vectors = JSON.parse(gunzipSync(readFileSync(resolve(ROOT, 'test/fixtures/oracle/rollover_vectors.json.gz'))).toString('utf8'));
+const vectors = JSON.parse(
+  gunzipSync(readFileSync(resolve(ROOT, 'test/fixtures/oracle/rollover_vectors.json.gz'))).toString('utf8'),
+);
 
 function atTimeOf(v) {
-  return v == null ? null : typeof v === 'string' ? v : v.time ?? v;
+  return v == null ? null : typeof v === 'string' ? v : (v.time ?? v);
 }
 
 async function replay(s) {
@@ -54,7 +56,13 @@ for (const s of vectors.emitScenarios.filter((x) => x.namer == null)) {
     const got = await replay(s);
     const expected = { files: s.expect.files, rolloverAt: s.expect.rolloverAt };
     if (JSON.stringify(got) === JSON.stringify(expected)) return t.pass();
-    const schedule = Schedule.create({ when: s.when, interval: s.interval, utc: s.utc, atTime: atTimeOf(s.atTime), timezone: s.tz });
+    const schedule = Schedule.create({
+      when: s.when,
+      interval: s.interval,
+      utc: s.utc,
+      atTime: atTimeOf(s.atTime),
+      timezone: s.tz,
+    });
     const cpython = simulateEmitScenario(schedule, s, vectors.base, false);
     t.deepEqual(cpython.result, expected, 'the simulator reproduces CPython');
     t.true(cpython.skipped > 0, `expected ${JSON.stringify(expected)}\n     got ${JSON.stringify(got)}`);

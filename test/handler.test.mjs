@@ -8,8 +8,12 @@ import { tempDir } from './helpers/core.mjs';
 // 2025-06-15 12:00:00 UTC: a fixed instant, so file names are known in advance.
 const T0 = Date.UTC(2025, 5, 15, 12, 0, 0);
 const read = (p) => readFileSync(p, 'utf8');
-const open = (dir, options = {}) => new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), { when: 'S', utc: true, delay: true, ...options });
-const rotated = (dir) => readdirSync(dir).filter((f) => f.startsWith('app.log.')).sort();
+const open = (dir, options = {}) =>
+  new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), { when: 'S', utc: true, delay: true, ...options });
+const rotated = (dir) =>
+  readdirSync(dir)
+    .filter((f) => f.startsWith('app.log.'))
+    .sort();
 
 test('a record is on disk when flush() resolves', async (t) => {
   const dir = tempDir();
@@ -34,7 +38,7 @@ test('records land in the file of their own second, named like CPython', async (
   t.is(read(join(dir, 'app.log')), 'd\n');
 });
 
-test('a late record goes to its own period\'s rotated file, not the current one', async (t) => {
+test("a late record goes to its own period's rotated file, not the current one", async (t) => {
   const dir = tempDir();
   const h = open(dir);
   h.write('first\n', T0 + 100);
@@ -160,7 +164,12 @@ test('write() after close() is refused and reported, not thrown', async (t) => {
 
 test('mkdir: false: a missing folder is reported with its path, and records are written once it exists', async (t) => {
   const dir = join(tempDir(), 'not-yet');
-  const h = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), { when: 'S', utc: true, delay: true, mkdir: false });
+  const h = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), {
+    when: 'S',
+    utc: true,
+    delay: true,
+    mkdir: false,
+  });
   const errors = [];
   h.on('error', (e) => errors.push(e));
   h.write('waiting\n', T0);
@@ -258,7 +267,14 @@ test('compress: a rotated file left uncompressed by a crash is compressed by the
   // state still listing the file as waiting.
   writeFileSync(plain, 'survived\n');
   writeFileSync(plain + '.gz.tmp', Buffer.from([0x1f, 0x8b, 0x08]));
-  const state = { v: 1, rolloverAt: Math.trunc(T0 / 1000) + 1, start: Math.trunc(T0 / 1000), gen: 1, history: [], compress: [plain] };
+  const state = {
+    v: 1,
+    rolloverAt: Math.trunc(T0 / 1000) + 1,
+    start: Math.trunc(T0 / 1000),
+    gen: 1,
+    history: [],
+    compress: [plain],
+  };
   writeFileSync(join(dir, '.app.log.lock'), JSON.stringify(state));
   const h = open(dir, { compress: 'gzip' });
   h.write('next\n', T0 + 100);

@@ -7,14 +7,32 @@ import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writ
 import { join } from 'node:path';
 import { tempDir, ROOT } from './helpers/core.mjs';
 
-const npm = (args, cwd) => execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' } });
+const npm = (args, cwd) =>
+  execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+  });
 
 /** Packs a copy of the package (so its build does not touch this checkout's build/) and installs it. */
 function installPacked() {
   const work = tempDir('cl-pack-');
   const copy = join(work, 'package');
   mkdirSync(copy);
-  for (const f of ['package.json', 'tsconfig.json', 'tsconfig.cjs.json', 'README.md', 'LICENSE', 'dist', 'bin', 'native', 'src', 'scripts', 'prebuilds']) cpSync(join(ROOT, f), join(copy, f), { recursive: true });
+  for (const f of [
+    'package.json',
+    'tsconfig.json',
+    'tsconfig.cjs.json',
+    'README.md',
+    'LICENSE',
+    'dist',
+    'bin',
+    'native',
+    'src',
+    'scripts',
+    'prebuilds',
+  ])
+    cpSync(join(ROOT, f), join(copy, f), { recursive: true });
   symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
   const tarball = npm(['pack', '--pack-destination', work], copy).trim().split('\n').at(-1);
   const app = join(work, 'app');
@@ -64,7 +82,9 @@ test('with no binary for the platform, the constructor throws a NativeAddonError
   cpSync(pkg, bare, { recursive: true });
   rmSync(join(bare, 'prebuilds'), { recursive: true, force: true });
   // The package's own dependencies resolve from the app's node_modules.
-  writeFileSync(join(app, 'bare.mjs'), `
+  writeFileSync(
+    join(app, 'bare.mjs'),
+    `
 import { ConcurrentTimedRotatingFileHandler } from './bare/dist/esm/index.js';
 try {
   new ConcurrentTimedRotatingFileHandler('logs/bare.log');
@@ -72,7 +92,8 @@ try {
 } catch (err) {
   console.log(JSON.stringify({ threw: true, name: err.name, code: err.code, message: err.message }));
 }
-`);
+`,
+  );
   const r = spawnSync(process.execPath, ['bare.mjs'], { cwd: app, encoding: 'utf8' });
   const out = JSON.parse(r.stdout.trim());
   t.true(out.threw, 'a handler that would drop every record must not be made');
@@ -95,14 +116,25 @@ test('the package has no install script, so npm 11 and pnpm 10 install it withou
   // npm and pnpm infer `node-gyp rebuild` as the install script of a package with a binding.gyp at its root.
   t.false(execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').includes('package/binding.gyp'));
   const work = tempDir('cl-pm-');
-  for (const [pm, args] of [['npm', ['install', '--no-audit', '--no-fund', tarball]], ['pnpm', ['add', tarball]]]) {
+  for (const [pm, args] of [
+    ['npm', ['install', '--no-audit', '--no-fund', tarball]],
+    ['pnpm', ['add', tarball]],
+  ]) {
     const app = join(work, pm);
     mkdirSync(app);
     writeFileSync(join(app, 'package.json'), '{ "name": "app", "private": true, "type": "module" }\n');
     const bin = pm === 'npm' ? 'npm' : join(ROOT, 'node_modules', '.bin', 'pnpm');
-    const r = spawnSync(bin, args, { cwd: app, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' } });
+    const r = spawnSync(bin, args, {
+      cwd: app,
+      encoding: 'utf8',
+      env: { ...process.env, npm_config_update_notifier: 'false' },
+    });
     t.is(r.status, 0, `${pm}: ${r.stdout}${r.stderr}`);
-    t.notRegex(r.stdout + r.stderr, /install-scripts|build scripts|approve-builds|concurrent-log.*(install|postinstall)/i, pm);
+    t.notRegex(
+      r.stdout + r.stderr,
+      /install-scripts|build scripts|approve-builds|concurrent-log.*(install|postinstall)/i,
+      pm,
+    );
     writeFileSync(join(app, 'quick.mjs'), QUICK_START);
     execFileSync(process.execPath, ['quick.mjs'], { cwd: app });
     t.is(readFileSync(join(app, 'logs', 'app.log'), 'utf8'), 'service started\n', pm);

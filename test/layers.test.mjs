@@ -18,7 +18,9 @@ function graph(entry) {
     if (files.has(f)) continue;
     files.add(f);
     const src = readFileSync(f, 'utf8');
-    for (const m of src.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s*['"]([^'"]+)['"]/gm)) {
+    for (const m of src.matchAll(
+      /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s*['"]([^'"]+)['"]/gm,
+    )) {
       const spec = m[1] ?? m[2] ?? m[3];
       if (spec.startsWith('.')) todo.push(resolve(dirname(f), spec));
       else if (!spec.startsWith('node:')) packages.add(spec.split('/')[0]);
@@ -55,16 +57,27 @@ const layerOf = (f) => LAYERS.findIndex((l) => f === l || f.startsWith(l));
 test('import "concurrent-log" loads no CLI, verifier, stress or benchmark module, and not piscina', (t) => {
   const { files, packages } = graph(join(DIST, 'index.js'));
   t.true(files.includes('core/file.js'));
-  t.deepEqual(files.filter((f) => f.startsWith('tools/')), []);
+  t.deepEqual(
+    files.filter((f) => f.startsWith('tools/')),
+    [],
+  );
   t.false(packages.includes('piscina'));
 });
 
 test('the bundle import resolves to holds the same: no tool, no piscina; each adapter without the logging layer', (t) => {
   const { modules, packages } = bundled('index');
   t.true(modules.includes('core/file.js'));
-  t.deepEqual(modules.filter((f) => f.startsWith('tools/')), []);
+  t.deepEqual(
+    modules.filter((f) => f.startsWith('tools/')),
+    [],
+  );
   t.false(packages.includes('piscina'));
-  for (const name of ['pino', 'winston', 'log4js']) t.deepEqual(bundled(name).modules.filter((f) => f.startsWith('logging/')), [], name);
+  for (const name of ['pino', 'winston', 'log4js'])
+    t.deepEqual(
+      bundled(name).modules.filter((f) => f.startsWith('logging/')),
+      [],
+      name,
+    );
   // And it is what the package's `import` condition names.
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   t.is(pkg.exports['.'].import.default, './dist/bundle/index.js');
@@ -74,7 +87,11 @@ test('each adapter loads the core, not the Python-style logging layer', (t) => {
   for (const name of ['pino', 'winston', 'log4js']) {
     const { files } = graph(join(DIST, 'adapters', `${name}.js`));
     t.true(files.includes('core/file.js'), name);
-    t.deepEqual(files.filter((f) => f.startsWith('logging/')), [], name);
+    t.deepEqual(
+      files.filter((f) => f.startsWith('logging/')),
+      [],
+      name,
+    );
   }
 });
 

@@ -57,13 +57,16 @@ test('getEffectiveLevel is the first level set up the hierarchy', (t) => {
   t.is(child.getEffectiveLevel(), CRITICAL);
 });
 
-test('setLevel rejects unknown names and non-integers with Python\'s errors', (t) => {
+test("setLevel rejects unknown names and non-integers with Python's errors", (t) => {
   const logger = getLogger(fresh());
   t.throws(() => logger.setLevel('LOUD'), { instanceOf: logging.ValueError, message: "Unknown level: 'LOUD'" });
-  t.throws(() => logger.setLevel(1.5), { instanceOf: TypeError, message: 'Level not an integer or a valid string: 1.5' });
+  t.throws(() => logger.setLevel(1.5), {
+    instanceOf: TypeError,
+    message: 'Level not an integer or a valid string: 1.5',
+  });
 });
 
-test('records propagate to ancestors\' handlers unless propagate is false', (t) => {
+test("records propagate to ancestors' handlers unless propagate is false", (t) => {
   const base = fresh();
   const parent = getLogger(base);
   parent.propagate = false;
@@ -88,7 +91,7 @@ test('a disabled logger drops every record', (t) => {
   t.deepEqual(h.lines, []);
 });
 
-test('a handler\'s level filters records below it', (t) => {
+test("a handler's level filters records below it", (t) => {
   const { logger, h } = setup();
   h.setLevel('WARNING');
   logger.info('no');
@@ -121,7 +124,16 @@ test('every level method emits its level; warn and fatal are aliases; log takes 
   logger.critical('c');
   logger.fatal('f');
   logger.log(25, 'custom');
-  t.deepEqual(h.lines, ['DEBUG:10:d', 'INFO:20:i', 'WARNING:30:w', 'WARNING:30:w2', 'ERROR:40:e', 'CRITICAL:50:c', 'CRITICAL:50:f', 'Level 25:25:custom']);
+  t.deepEqual(h.lines, [
+    'DEBUG:10:d',
+    'INFO:20:i',
+    'WARNING:30:w',
+    'WARNING:30:w2',
+    'ERROR:40:e',
+    'CRITICAL:50:c',
+    'CRITICAL:50:f',
+    'Level 25:25:custom',
+  ]);
   t.throws(() => logger.log('INFO', 'x'), { instanceOf: TypeError, message: 'level must be an integer' });
 });
 
@@ -136,7 +148,7 @@ test('addLevelName names a level for getLevelName and %(levelname)s', (t) => {
   t.deepEqual(h.lines, ['VERBOSE v']);
 });
 
-test('messages are formatted as Python\'s msg % args: %s %d %i %f %r %%', (t) => {
+test("messages are formatted as Python's msg % args: %s %d %i %f %r %%", (t) => {
   const { logger, h } = setup();
   logger.info('%s|%d|%i|%f|%r|%%|%5.2f|%-4d|%x', 'str', 3.9, -2.5, 1.5, 'q', 3.14159, 7, 255);
   t.deepEqual(h.lines, ["str|3|-2|1.500000|'q'|%| 3.14|7   |ff"]);
@@ -154,14 +166,17 @@ test('a message without arguments is used as is, % signs included', (t) => {
   t.deepEqual(h.lines, ['100% done %s']);
 });
 
-test('a message whose arguments do not match is reported through handleError with Python\'s TypeError', (t) => {
+test("a message whose arguments do not match is reported through handleError with Python's TypeError", (t) => {
   const { logger, h } = setup();
   const errors = [];
   h.on('error', (err) => errors.push(err));
   logger.info('%s %s', 'only one');
   logger.info('none here', 'extra');
   t.deepEqual(h.lines, []);
-  t.deepEqual(errors.map((e) => e.message), ['not enough arguments for format string', 'not all arguments converted during string formatting']);
+  t.deepEqual(
+    errors.map((e) => e.message),
+    ['not enough arguments for format string', 'not all arguments converted during string formatting'],
+  );
 });
 
 test('Formatter fields take widths and flags: %(levelname)-8s, %(lineno)5d, %(msecs)03d', (t) => {
@@ -191,12 +206,17 @@ test('the { and $ styles format the same fields', (t) => {
 });
 
 test('a format without any field is rejected as in Python', (t) => {
-  t.throws(() => new Formatter('plain text'), { instanceOf: logging.ValueError, message: "Invalid format 'plain text' for '%' style" });
+  t.throws(() => new Formatter('plain text'), {
+    instanceOf: logging.ValueError,
+    message: "Invalid format 'plain text' for '%' style",
+  });
   t.throws(() => new Formatter('%(message)s', null, '!'), { message: 'Style must be one of: %,{,$' });
 });
 
-test('pathname, filename, module, lineno and funcName are the caller\'s', (t) => {
+test("pathname, filename, module, lineno and funcName are the caller's", (t) => {
   const { logger, h } = setup('%(pathname)s|%(filename)s|%(module)s|%(lineno)d|%(funcName)s');
+  // Each logging call shares its line with what reads that line number: kept so by prettier-ignore.
+  // prettier-ignore
   function callerFunction() {
     logger.info('x'); const line = Number(new Error().stack.split('\n')[1].split(':').at(-2));
     return line;
@@ -214,6 +234,7 @@ test('callers are exact through the per-call-site cache: one site hit often, and
   const { logger, h } = setup('%(pathname)s|%(lineno)d|%(funcName)s|%(module)s');
   // One call site called from two lines: each record names the helper's own line (the call site
   // that calls the logger), whichever line called the helper.
+  // prettier-ignore
   function helper(msg) {
     logger.info(msg); return lineHere();
   }
@@ -226,6 +247,7 @@ test('callers are exact through the per-call-site cache: one site hit often, and
   const helperLine = first();
   t.is(second(), helperLine);
   // Two call sites in one function, and a hot loop so V8 optimizes (and may inline) the caller.
+  // prettier-ignore
   function twoSites(i) {
     if (i % 2) {
       logger.debug('odd'); return lineHere();
@@ -235,10 +257,14 @@ test('callers are exact through the per-call-site cache: one site hit often, and
   const lines = [];
   for (let i = 0; i < 20_000; i++) lines.push(twoSites(i));
   t.is(h.lines.length, 2 + 20_000);
-  t.deepEqual(h.lines.slice(0, 2), [`${THIS_FILE}|${helperLine}|helper|logging.test`, `${THIS_FILE}|${helperLine}|helper|logging.test`]);
+  t.deepEqual(h.lines.slice(0, 2), [
+    `${THIS_FILE}|${helperLine}|helper|logging.test`,
+    `${THIS_FILE}|${helperLine}|helper|logging.test`,
+  ]);
   for (let i = 0; i < 20_000; i++) {
     const got = h.lines[2 + i];
-    if (got !== `${THIS_FILE}|${lines[i]}|twoSites|logging.test`) return t.fail(`record ${i}: ${got}, expected line ${lines[i]}`);
+    if (got !== `${THIS_FILE}|${lines[i]}|twoSites|logging.test`)
+      return t.fail(`record ${i}: ${got}, expected line ${lines[i]}`);
   }
   t.not(lines[0], lines[1]);
 });
@@ -272,7 +298,7 @@ test('the caller is looked up once a formatter that uses it is attached', (t) =>
   t.true(h.records[1].lineno > 0);
 });
 
-test('exception() writes the error\'s stack after the message', (t) => {
+test("exception() writes the error's stack after the message", (t) => {
   const { logger, h } = setup('%(levelname)s: %(message)s');
   const err = new Error('boom');
   logger.exception('failed %s', 'job-1', err);
@@ -283,13 +309,13 @@ test('exception() writes the error\'s stack after the message', (t) => {
   t.is(h.records[0].excInfo, err);
 });
 
-test('exception(err) logs the error\'s message, then its stack', (t) => {
+test("exception(err) logs the error's message, then its stack", (t) => {
   const { logger, h } = setup('%(message)s');
   logger.exception(new TypeError('bad type'));
   t.true(h.lines[0].startsWith('bad type\nTypeError: bad type\n'));
 });
 
-test('a trailing Error that no placeholder consumes becomes the record\'s exception at any level', (t) => {
+test("a trailing Error that no placeholder consumes becomes the record's exception at any level", (t) => {
   const { logger, h } = setup('%(message)s');
   logger.warning('retrying %s', 'x', new Error('e1'));
   logger.warning('value: %s', new Error('e2'));
@@ -378,7 +404,7 @@ test('a Logger made with new (outside getLogger) works on its own', (t) => {
   t.deepEqual(h.lines, ['yes']);
 });
 
-test('%e, %g, %x and the + 0 # flags format as Python\'s % operator does', (t) => {
+test("%e, %g, %x and the + 0 # flags format as Python's % operator does", (t) => {
   const { logger, h } = setup();
   logger.info('%e|%g|%g|%.3g|%#x|%+d|%05d|%G|%c', 12345.678, 0.00001234, 123456789, 3.14159, 255, 5, -42, 1e-10, 65);
   t.deepEqual(h.lines, ['1.234568e+04|1.234e-05|1.23457e+08|3.14|0xff|+5|-0042|1E-10|A']);

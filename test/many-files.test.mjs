@@ -15,7 +15,11 @@ test('50 files written from the main thread and 3 workers are served by one flus
   const files = Array.from({ length: 50 }, (_, i) => join(dir, `f${i}`, 'app.log'));
   const handlers = files.map((f) => new ConcurrentTimedRotatingFileHandler(f));
   const before = threads();
-  const workers = Array.from({ length: 3 }, (_, w) => new Worker(`
+  const workers = Array.from(
+    { length: 3 },
+    (_, w) =>
+      new Worker(
+        `
     const { workerData, parentPort } = require('node:worker_threads');
     const { ConcurrentTimedRotatingFileHandler } = require('concurrent-log');
     (async () => {
@@ -24,13 +28,21 @@ test('50 files written from the main thread and 3 workers are served by one flus
       await Promise.all(hs.map((h) => h.close()));
       parentPort.postMessage('done');
     })();
-  `, { eval: true, workerData: { files } }));
+  `,
+        { eval: true, workerData: { files } },
+      ),
+  );
   const exited = workers.map((w) => new Promise((r) => w.once('exit', r)));
   for (let i = 0; i < 100; i++) handlers.forEach((h, k) => h.write(`main ${k} ${i}\n`));
-  await Promise.all(workers.map((w) => new Promise((resolve, reject) => {
-    w.once('message', resolve);
-    w.once('error', reject);
-  })));
+  await Promise.all(
+    workers.map(
+      (w) =>
+        new Promise((resolve, reject) => {
+          w.once('message', resolve);
+          w.once('error', reject);
+        }),
+    ),
+  );
   // The main thread's handlers, the flusher, and the three workers still winding down: no
   // flusher per file.
   const during = threads() - before;

@@ -47,23 +47,28 @@ test('a log on a local disk is not reported', (t) => {
   t.is(networkFsOf(join(tempDir(), 'app.log')), null);
 });
 
-test('parseMountinfo reads this machine\'s /proc/self/mountinfo, escapes and optional fields; mountOf takes the longest prefix', (t) => {
+test("parseMountinfo reads this machine's /proc/self/mountinfo, escapes and optional fields; mountOf takes the longest prefix", (t) => {
   const real = parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8'));
   t.true(real.some((m) => m.mountPoint === '/'));
   t.is(mountOf('/proc/self', real)?.fsType, 'proc');
-  const crafted = parseMountinfo([
-    '27 1 254:0 / / rw,relatime - ext4 /dev/vda rw',
-    '36 27 0:50 / /mnt/nfs rw,relatime shared:7 master:1 - nfs4 server:/export rw,vers=4.2',
-    '37 36 0:51 / /mnt/nfs/my\\040share rw - cifs //host/share rw',
-    '38 27 0:52 / /mnt/nfsx rw - fuse.sshfs user@host: rw',
-    'garbage line',
-  ].join('\n'));
-  t.deepEqual(crafted.map((m) => [m.mountPoint, m.fsType, m.source]), [
-    ['/', 'ext4', '/dev/vda'],
-    ['/mnt/nfs', 'nfs4', 'server:/export'],
-    ['/mnt/nfs/my share', 'cifs', '//host/share'],
-    ['/mnt/nfsx', 'fuse.sshfs', 'user@host:'],
-  ]);
+  const crafted = parseMountinfo(
+    [
+      '27 1 254:0 / / rw,relatime - ext4 /dev/vda rw',
+      '36 27 0:50 / /mnt/nfs rw,relatime shared:7 master:1 - nfs4 server:/export rw,vers=4.2',
+      '37 36 0:51 / /mnt/nfs/my\\040share rw - cifs //host/share rw',
+      '38 27 0:52 / /mnt/nfsx rw - fuse.sshfs user@host: rw',
+      'garbage line',
+    ].join('\n'),
+  );
+  t.deepEqual(
+    crafted.map((m) => [m.mountPoint, m.fsType, m.source]),
+    [
+      ['/', 'ext4', '/dev/vda'],
+      ['/mnt/nfs', 'nfs4', 'server:/export'],
+      ['/mnt/nfs/my share', 'cifs', '//host/share'],
+      ['/mnt/nfsx', 'fuse.sshfs', 'user@host:'],
+    ],
+  );
   t.is(mountOf('/mnt/nfs/logs', crafted)?.fsType, 'nfs4');
   t.is(mountOf('/mnt/nfs/my share/app', crafted)?.fsType, 'cifs');
   t.is(mountOf('/mnt/nfsx/a', crafted)?.fsType, 'fuse.sshfs', '/mnt/nfs is not a prefix of /mnt/nfsx');

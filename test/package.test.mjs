@@ -17,15 +17,25 @@ test('the package loads through both import and require with the same export nam
   t.not(cjs.Handler, esm.Handler);
 });
 
-test('npm pack ships a LICENSE, the three prebuilt binaries, and every source map\'s sources are in the package', (t) => {
+test("npm pack ships a LICENSE, the three prebuilt binaries, and every source map's sources are in the package", (t) => {
   const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' });
   const files = new Set(JSON.parse(out)[0].files.map((f) => f.path));
   t.true(files.has('LICENSE'));
-  t.regex(readFileSync(join(ROOT, 'LICENSE'), 'utf8'), /^MIT License\n\nCopyright \(c\) 2026 the concurrent-log authors\n/);
-  for (const bin of ['linux-x64/concurrent-log.glibc.node', 'linux-x64/concurrent-log.musl.node', 'linux-arm64/concurrent-log.glibc.node']) {
+  t.regex(
+    readFileSync(join(ROOT, 'LICENSE'), 'utf8'),
+    /^MIT License\n\nCopyright \(c\) 2026 the concurrent-log authors\n/,
+  );
+  for (const bin of [
+    'linux-x64/concurrent-log.glibc.node',
+    'linux-x64/concurrent-log.musl.node',
+    'linux-arm64/concurrent-log.glibc.node',
+  ]) {
     t.true(files.has(`prebuilds/${bin}`), `prebuilds/${bin} is packed`);
   }
-  t.false([...files].some((f) => f.startsWith('build/')), 'no build from source of this machine in the package');
+  t.false(
+    [...files].some((f) => f.startsWith('build/')),
+    'no build from source of this machine in the package',
+  );
   const maps = [...files].filter((f) => f.endsWith('.map'));
   t.true(maps.length > 0);
   const missing = [];

@@ -9,12 +9,19 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ROOT, tempDir } from './helpers/core.mjs';
 
-const sha256 = (file) => createHash('sha256').update(readFileSync(join(ROOT, file))).digest('hex');
+const sha256 = (file) =>
+  createHash('sha256')
+    .update(readFileSync(join(ROOT, file)))
+    .digest('hex');
 const manifest = JSON.parse(readFileSync(join(ROOT, 'prebuilds', 'MANIFEST.json'), 'utf8'));
 
 test('the committed prebuilds were built from the current native/flock.c and native/binding.gyp', (t) => {
   for (const [file, hash] of Object.entries(manifest.sources)) {
-    t.is(sha256(file), hash, `${file} changed since the prebuilds were made: run npm run prebuilds and commit prebuilds/`);
+    t.is(
+      sha256(file),
+      hash,
+      `${file} changed since the prebuilds were made: run npm run prebuilds and commit prebuilds/`,
+    );
   }
   t.deepEqual(Object.keys(manifest.sources).sort(), ['native/binding.gyp', 'native/flock.c']);
 });
@@ -41,9 +48,16 @@ test('the linux-x64 glibc prebuild loads and excludes another process', (t) => {
   const fd = openSync(lockPath, 'w');
   t.true(addon.flock(fd, addon.LOCK_EX | addon.LOCK_NB));
   const other = (op) =>
-    spawnSync(process.execPath, ['-e', `
+    spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `
 const a = require(${JSON.stringify(file)}); const fd = require('fs').openSync(${JSON.stringify(lockPath)}, 'r');
-process.stdout.write(String(a.flock(fd, a.${op} | a.LOCK_NB)));`], { encoding: 'utf8' }).stdout;
+process.stdout.write(String(a.flock(fd, a.${op} | a.LOCK_NB)));`,
+      ],
+      { encoding: 'utf8' },
+    ).stdout;
   t.is(other('LOCK_EX'), 'false', 'held here, so another process cannot take it');
   t.true(addon.flock(fd, addon.LOCK_UN));
   t.is(other('LOCK_EX'), 'true', 'released, another process takes it');

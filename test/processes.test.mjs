@@ -8,7 +8,9 @@ const TASKS = 8;
 const N = 500; // 8 x 500 x 5 = 20,000 lines
 
 async function forkPools(base, procs, threads, mode) {
-  const runs = deal(TASKS, procs).map((tasks) => runChild('pool-proc.mjs', [base, tasks, String(N), String(threads), mode]));
+  const runs = deal(TASKS, procs).map((tasks) =>
+    runChild('pool-proc.mjs', [base, tasks, String(N), String(threads), mode]),
+  );
   return Promise.all(runs);
 }
 

@@ -13,7 +13,12 @@ const NAME = /^app\.log(\.\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2})?$/;
 
 function clocked(dir) {
   let now = T0;
-  const h = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), { when: 'S', utc: true, delay: true, clock: () => now });
+  const h = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), {
+    when: 'S',
+    utc: true,
+    delay: true,
+    clock: () => now,
+  });
   const errors = [];
   h.on('error', (e) => errors.push(e));
   let i = 0;
@@ -28,10 +33,13 @@ function clocked(dir) {
   return { h, errors, at, count: () => i };
 }
 
-const files = (dir) => readdirSync(dir).filter((f) => f !== '.app.log.lock').sort();
+const files = (dir) =>
+  readdirSync(dir)
+    .filter((f) => f !== '.app.log.lock')
+    .sort();
 const read = (dir, f) => readFileSync(join(dir, f), 'utf8');
 
-test('a clock jumping back puts records in their own period\'s file and keeps what rotated files held', async (t) => {
+test("a clock jumping back puts records in their own period's file and keeps what rotated files held", async (t) => {
   const dir = tempDir();
   const { h, errors, at } = clocked(dir);
   const a = await at(T0 + 100);
@@ -68,7 +76,13 @@ test('a clock jumping forward an hour and a day, then back, rotates once per jum
 test('a clock flapping between two times on every record loses nothing and misplaces nothing', async (t) => {
   const dir = tempDir();
   let now = T0;
-  const h = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), { when: 'S', utc: true, delay: true, clock: () => now, ringSize: 64 * 1024 });
+  const h = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), {
+    when: 'S',
+    utc: true,
+    delay: true,
+    clock: () => now,
+    ringSize: 64 * 1024,
+  });
   const errors = [];
   h.on('error', (e) => errors.push(e));
   const n = 6000;
@@ -85,10 +99,13 @@ test('a clock flapping between two times on every record loses nothing and mispl
   t.deepEqual(log.violations, []);
   t.deepEqual(missingOf(log.seen, 'f', [{ thread: 0, n }]), []);
   t.is(log.lines, n);
-  t.true(files(dir).every((f) => NAME.test(f)), files(dir).join(' '));
+  t.true(
+    files(dir).every((f) => NAME.test(f)),
+    files(dir).join(' '),
+  );
 });
 
-test('records written with explicit times far out of order land in their own seconds\' files', async (t) => {
+test("records written with explicit times far out of order land in their own seconds' files", async (t) => {
   const dir = tempDir();
   const h = new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), { when: 'S', utc: true, delay: true });
   const n = 2000;

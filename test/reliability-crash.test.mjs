@@ -31,10 +31,19 @@ test('the chaos checker finds torn, duplicated, misplaced and missing records', 
   t.true(sealed.violations.length > 0);
 });
 
-test('writers SIGKILLed at random moments leave no torn or duplicated line (a killed writer\'s record at most cut short, on a line of its own) and the survivors lose nothing', async (t) => {
+test("writers SIGKILLed at random moments leave no torn or duplicated line (a killed writer's record at most cut short, on a line of its own) and the survivors lose nothing", async (t) => {
   let kills = 0;
   for (let round = 0; round < 3; round++) {
-    const res = await chaosRound({ base: join(tempDir(), 'app.log'), round, procs: 3, threads: 2, ms: 1200, burst: 100, killMinMs: 20, killMaxMs: 400 });
+    const res = await chaosRound({
+      base: join(tempDir(), 'app.log'),
+      round,
+      procs: 3,
+      threads: 2,
+      ms: 1200,
+      burst: 100,
+      killMinMs: 20,
+      killMaxMs: 400,
+    });
     t.deepEqual(res.violations, [], `round ${round}`);
     t.true(res.survivorRecords > 0);
     t.is(res.lost + res.torn + res.duplicated + res.misplaced, 0);

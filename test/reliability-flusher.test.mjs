@@ -16,7 +16,9 @@ function run(dir, deaths) {
   const markers = join(dir, 'markers');
   mkdirSync(markers);
   return new Promise((resolve) => {
-    const child = fork(DIES, [file, markers, String(deaths), '6', '2000'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child = fork(DIES, [file, markers, String(deaths), '6', '2000'], {
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
     let stderr = '';
     let report = null;
     child.stderr.on('data', (d) => (stderr += d));

@@ -7,7 +7,8 @@ import { ConcurrentTimedRotatingFileHandler, ConfigError } from 'concurrent-log'
 import { tempDir } from './helpers/core.mjs';
 
 const T0 = Date.UTC(2025, 5, 15, 12, 0, 0);
-const make = (options, filename = join(tempDir(), 'app.log')) => new ConcurrentTimedRotatingFileHandler(filename, { when: 'S', utc: true, delay: true, ...options });
+const make = (options, filename = join(tempDir(), 'app.log')) =>
+  new ConcurrentTimedRotatingFileHandler(filename, { when: 'S', utc: true, delay: true, ...options });
 
 for (const [option, value, shown] of [
   ['backupCount', -3, '-3'],
@@ -65,14 +66,18 @@ for (const [option, value, shown] of [
 
 for (const filename of [42, null, '', { path: 'a.log' }, Buffer.from('a.log')]) {
   test(`filename ${JSON.stringify(filename)} is refused, naming the filename option`, (t) => {
-    const err = t.throws(() => new ConcurrentTimedRotatingFileHandler(filename, { delay: true }), { instanceOf: ConfigError });
+    const err = t.throws(() => new ConcurrentTimedRotatingFileHandler(filename, { delay: true }), {
+      instanceOf: ConfigError,
+    });
     t.is(err.option, 'filename');
     t.regex(err.message, /filename/);
   });
 }
 
 test('options that are not an object are refused', (t) => {
-  const err = t.throws(() => new ConcurrentTimedRotatingFileHandler(join(tempDir(), 'a.log'), 'S'), { instanceOf: ConfigError });
+  const err = t.throws(() => new ConcurrentTimedRotatingFileHandler(join(tempDir(), 'a.log'), 'S'), {
+    instanceOf: ConfigError,
+  });
   t.is(err.option, 'options');
   t.regex(err.message, /"S"/);
 });

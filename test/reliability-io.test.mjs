@@ -2,7 +2,16 @@
 // from write() and never fatal; records wait in the ring and are written once the fault clears;
 // records dropped because the ring filled up during a fault are counted and reported; no torn line.
 import test from 'ava';
-import { mkdirSync, rmSync, writeFileSync, readFileSync, symlinkSync, readdirSync, existsSync, statSync } from 'node:fs';
+import {
+  mkdirSync,
+  rmSync,
+  writeFileSync,
+  readFileSync,
+  symlinkSync,
+  readdirSync,
+  existsSync,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { ConcurrentTimedRotatingFileHandler } from 'concurrent-log';
 import { tempDir, lockOf } from './helpers/core.mjs';
@@ -16,7 +25,13 @@ import { smallFs, freeBytes } from './fixtures/chaos/smallfs.mjs';
 const T0 = (Math.floor(Date.now() / 1000) + 60) * 1000;
 
 function open(file, options = {}) {
-  const h = new ConcurrentTimedRotatingFileHandler(file, { when: 'S', utc: true, delay: true, clock: () => T0 + 1000, ...options });
+  const h = new ConcurrentTimedRotatingFileHandler(file, {
+    when: 'S',
+    utc: true,
+    delay: true,
+    clock: () => T0 + 1000,
+    ...options,
+  });
   const errors = [];
   h.on('error', (e) => errors.push(e));
   return { h, errors };
@@ -28,7 +43,8 @@ async function reported(errors, match, ms = 5000) {
   for (;;) {
     const e = errors.find(match);
     if (e) return e;
-    if (Date.now() > deadline) throw new Error(`not reported within ${ms} ms; got: ${errors.map((x) => x.message).join(' | ') || 'nothing'}`);
+    if (Date.now() > deadline)
+      throw new Error(`not reported within ${ms} ms; got: ${errors.map((x) => x.message).join(' | ') || 'nothing'}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -106,7 +122,10 @@ test('a base path that is a folder is reported as EISDIR, never rotated, and its
   await new Promise((r) => setTimeout(r, 300));
   t.true(statSync(file).isDirectory());
   t.is(readFileSync(join(file, 'keep'), 'utf8'), 'inside');
-  t.deepEqual(readdirSync(dir).filter((f) => f.startsWith('app.log.')), []);
+  t.deepEqual(
+    readdirSync(dir).filter((f) => f.startsWith('app.log.')),
+    [],
+  );
   rmSync(file, { recursive: true });
   await h.close();
   const log = readLog(file);
@@ -219,13 +238,18 @@ test('records dropped while the ring is full during a fault are counted and repo
   t.true(drop.dropped >= 1 && drop.dropped <= refused);
   t.regex(drop.message, /dropped/);
   t.regex(drop.message, new RegExp(file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
-  const reportedTotal = Math.max(...errors.filter((e) => e.code === 'ERR_CONCURRENT_LOG_DROPPED').map((e) => e.dropped));
+  const reportedTotal = Math.max(
+    ...errors.filter((e) => e.code === 'ERR_CONCURRENT_LOG_DROPPED').map((e) => e.dropped),
+  );
   t.true(reportedTotal * 2 > refused, `the reports keep up with the drops (${reportedTotal} of ${refused})`);
   rmSync(lockOf(file), { recursive: true });
   await h.close();
   const log = readLog(file);
   t.deepEqual(log.violations, []);
   t.is(log.lines, accepted.length);
-  t.deepEqual(accepted.filter((i) => !log.seen.has(`x 0 ${i}`)), []);
+  t.deepEqual(
+    accepted.filter((i) => !log.seen.has(`x 0 ${i}`)),
+    [],
+  );
   t.false(existsSync(join(dir, 'app.log.2025-06-15_12-00-00')));
 });

@@ -33,7 +33,13 @@ async function terminatedMidBurst(t, options) {
   const errors = [];
   h.on('error', (e) => errors.push(e));
   // Three threads killed at different points of their bursts, while this thread writes too.
-  const killed = Promise.all([['a', 3], ['b', 17], ['c', 40]].map(([tag, after]) => burstThenTerminate(file, tag, after, options)));
+  const killed = Promise.all(
+    [
+      ['a', 3],
+      ['b', 17],
+      ['c', 40],
+    ].map(([tag, after]) => burstThenTerminate(file, tag, after, options)),
+  );
   let mine = 0;
   for (; mine < 3000; mine++) {
     h.write(recordLine('main', 0, mine, T0 + 200), T0 + 200);
@@ -51,7 +57,11 @@ async function terminatedMidBurst(t, options) {
   for (const r of results) {
     t.true(r.n > 0);
     t.deepEqual(r.problems, [], `thread ${r.tag} had no refused write and no error`);
-    t.deepEqual(missingOf(log.seen, r.tag, [{ thread: 0, n: r.n }]), [], `thread ${r.tag}: every record counted before it was terminated is on disk`);
+    t.deepEqual(
+      missingOf(log.seen, r.tag, [{ thread: 0, n: r.n }]),
+      [],
+      `thread ${r.tag}: every record counted before it was terminated is on disk`,
+    );
   }
   t.deepEqual(errors, []);
   t.is(h.dropped, 0);
@@ -66,7 +76,8 @@ test('a thread terminated before its records were flushed loses nothing, however
   const file = join(tempDir(), 'app.log');
   const h = new ConcurrentTimedRotatingFileHandler(file, { when: 'S', utc: true, delay: true, flushInterval: 1000 });
   const results = [];
-  for (let round = 0; round < 6; round++) results.push(await burstThenTerminate(file, `r${round}`, 1 + round * 5, { flushInterval: 1000 }));
+  for (let round = 0; round < 6; round++)
+    results.push(await burstThenTerminate(file, `r${round}`, 1 + round * 5, { flushInterval: 1000 }));
   await h.close();
   const log = readLog(file);
   t.deepEqual(log.violations, []);

@@ -67,7 +67,10 @@ test('a rotated file is named for the start of its period', (t) => {
   const s = Schedule.create({ when: 'D', timezone: NY });
   const rolloverAt = 1768453200; // 2026-01-15T00:00:00-05:00
   t.is(s.periodStart(rolloverAt), rolloverAt - DAY);
-  t.is(defaultRotationName('/var/log/app.log', s.rotationSuffix(rolloverAt, rolloverAt)), '/var/log/app.log.2026-01-14');
+  t.is(
+    defaultRotationName('/var/log/app.log', s.rotationSuffix(rolloverAt, rolloverAt)),
+    '/var/log/app.log.2026-01-14',
+  );
 });
 
 test('int(time.time()) decides: a rollover is due only from the whole second on', (t) => {
@@ -120,7 +123,9 @@ test('W6, New York fall back: the week with the change is an hour long', (t) => 
 
 test('H across fall back: the repeated hour gets the same name twice (CPython)', (t) => {
   const s = Schedule.create({ when: 'H', timezone: NY });
-  const names = chain(s, 1762057800, 3).slice(1).map(([name]) => name);
+  const names = chain(s, 1762057800, 3)
+    .slice(1)
+    .map(([name]) => name);
   t.deepEqual(names, ['2025-11-02_00', '2025-11-02_00', '2025-11-02_01']);
 });
 
@@ -191,7 +196,7 @@ test('atTime as "HH:MM[:SS[.ffffff]]" equals the object form', (t) => {
   t.is(s.computeRollover(1768395600), o.computeRollover(1768395600));
 });
 
-test('atTime equal to the current second is tomorrow\'s rollover (CPython 3.13; 3.11 rolled over at once)', (t) => {
+test("atTime equal to the current second is tomorrow's rollover (CPython 3.13; 3.11 rolled over at once)", (t) => {
   const s = Schedule.create({ when: 'MIDNIGHT', atTime: '00:00', utc: true });
   t.is(s.computeRollover(1767225600), 1767225600 + DAY);
   t.is(s.nextRollover(1767225600), 1767225600 + DAY);
@@ -225,7 +230,10 @@ test('without timezone the process zone (TZ) is used, read when the schedule is 
 
 test('gmtime and strftime: the C-locale directives Python has', (t) => {
   const tm = gmtime(1772425845.9); // 2026-03-02T04:30:45Z, a Monday
-  t.is(strftime('%Y-%m-%d %H:%M:%S %y %j %a %A %b %B %p %I %Z %z %%', tm), '2026-03-02 04:30:45 26 061 Mon Monday Mar March AM 04 UTC +0000 %');
+  t.is(
+    strftime('%Y-%m-%d %H:%M:%S %y %j %a %A %b %B %p %I %Z %z %%', tm),
+    '2026-03-02 04:30:45 26 061 Mon Monday Mar March AM 04 UTC +0000 %',
+  );
   t.is(strftime('%I %p', gmtime(1772425845 + 9 * HOUR)), '01 PM');
 });
 
@@ -276,7 +284,15 @@ test('an unknown timezone is refused, naming the option and the value', (t) => {
 
 // ------------------------------------------------------------------ filesToDelete --
 
-const FILES = ['test.log', 'test.log.2026-01-03', 'test.log.2026-01-01', 'test.log.2026-01-02.gz', 'test.log.bak', 'other.log.2026-01-01', 'test.2026-01-04.log'];
+const FILES = [
+  'test.log',
+  'test.log.2026-01-03',
+  'test.log.2026-01-01',
+  'test.log.2026-01-02.gz',
+  'test.log.bak',
+  'other.log.2026-01-01',
+  'test.2026-01-04.log',
+];
 
 test('filesToDelete: the oldest rotated files beyond backupCount, as full sorted paths', (t) => {
   const s = Schedule.create({ when: 'D' });
@@ -290,13 +306,15 @@ test('filesToDelete with backupCount 0 lists every candidate (CPython; doRollove
   t.is(filesToDelete('/logs/test.log', 0, s, null, FILES).length, 2);
 });
 
-test('filesToDelete without a namer takes exactly <base>.<date>: not .gz, not another log\'s <base>.b.<date> (CPython 3.13, GH-93205)', (t) => {
+test("filesToDelete without a namer takes exactly <base>.<date>: not .gz, not another log's <base>.b.<date> (CPython 3.13, GH-93205)", (t) => {
   const s = Schedule.create({ when: 'D' });
   const names = ['test.log.2026-01-01', 'test.log.2026-01-02.gz', 'test.log.b.2026-01-03', 'test.log.2026-01-04.1'];
   t.deepEqual(filesToDelete('/logs/test.log', 0, s, null, names), ['/logs/test.log.2026-01-01']);
   // Our own names, when the handler makes them: gzipped (compress) and numbered parts (maxBytes).
   t.deepEqual(filesToDelete('/logs/test.log', 0, s, null, names, { compressed: true, parts: true }), [
-    '/logs/test.log.2026-01-01', '/logs/test.log.2026-01-02.gz', '/logs/test.log.2026-01-04.1',
+    '/logs/test.log.2026-01-01',
+    '/logs/test.log.2026-01-02.gz',
+    '/logs/test.log.2026-01-04.1',
   ]);
 });
 
@@ -304,16 +322,23 @@ test('filesToDelete with a namer takes the names the namer gives for a date, and
   const s = Schedule.create({ when: 'MIDNIGHT' });
   const dateBeforeExt = (p) => p.replace(/\.log\.([^/]*)$/, '.$1.log');
   t.deepEqual(filesToDelete('/logs/test.log', 0, s, dateBeforeExt, FILES), ['/logs/test.2026-01-04.log']);
-  t.deepEqual(filesToDelete('/logs/test.log', 0, s, (p) => `${p}.gz`, FILES), ['/logs/test.log.2026-01-02.gz']);
+  t.deepEqual(
+    filesToDelete('/logs/test.log', 0, s, (p) => `${p}.gz`, FILES),
+    ['/logs/test.log.2026-01-02.gz'],
+  );
 });
 
 test('filesToDelete refuses a namer that is not a function or null (the 3.11-era boolean), naming the option', (t) => {
-  const err = t.throws(() => filesToDelete('/logs/test.log', 0, Schedule.create({ when: 'D' }), true, FILES), { instanceOf: ConfigError });
+  const err = t.throws(() => filesToDelete('/logs/test.log', 0, Schedule.create({ when: 'D' }), true, FILES), {
+    instanceOf: ConfigError,
+  });
   t.is(err.option, 'namer');
   t.regex(err.message, /must be a function or null, got true/);
 });
 
 test('filesToDelete matches the suffix pattern of the schedule: H ignores daily names', (t) => {
   const s = Schedule.create({ when: 'H' });
-  t.deepEqual(filesToDelete('/logs/test.log', 0, s, null, ['test.log.2026-01-01', 'test.log.2026-01-01_05']), ['/logs/test.log.2026-01-01_05']);
+  t.deepEqual(filesToDelete('/logs/test.log', 0, s, null, ['test.log.2026-01-01', 'test.log.2026-01-01_05']), [
+    '/logs/test.log.2026-01-01_05',
+  ]);
 });

@@ -5,7 +5,18 @@
 // where a non-root user matters the child runs as `nobody` in a 1777 folder.
 import test from 'ava';
 import {
-  chmodSync, chownSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync,
+  chmodSync,
+  chownSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -45,7 +56,13 @@ function child(fixture, args, { uid, prefix, via = [], timeout = 20_000 } = {}) 
   const argv = [...via, process.execPath, join(FIXTURES, fixture), ...args];
   const [cmd, cmdArgs] = prefix ? ['sh', ['-c', `${prefix} exec "$@"`, 'sh', ...argv]] : [argv[0], argv.slice(1)];
   return new Promise((resolve, reject) => {
-    const c = spawn(cmd, cmdArgs, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], timeout, killSignal: 'SIGKILL', ...(uid === undefined ? {} : { uid, gid: uid }) });
+    const c = spawn(cmd, cmdArgs, {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout,
+      killSignal: 'SIGKILL',
+      ...(uid === undefined ? {} : { uid, gid: uid }),
+    });
     let out = '';
     let err = '';
     c.stdout.on('data', (d) => (out += d));
@@ -70,7 +87,8 @@ async function reported(errors, match, ms = 5000) {
   for (;;) {
     const e = errors.find(match);
     if (e) return e;
-    if (Date.now() > deadline) throw new Error(`not reported within ${ms} ms; got: ${errors.map((x) => x.message).join(' | ') || 'nothing'}`);
+    if (Date.now() > deadline)
+      throw new Error(`not reported within ${ms} ms; got: ${errors.map((x) => x.message).join(' | ') || 'nothing'}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -116,7 +134,9 @@ test('a lock file swapped for a link mid-run is refused at the next batch; the t
   rmSync(lockOf(file));
   await h.close();
   // The new lock file has no state: the base file of an earlier second is rotated first, as at a restart.
-  const all = readdirSync(dir).filter((f) => f.startsWith('app.log')).flatMap((f) => lines(join(dir, f)));
+  const all = readdirSync(dir)
+    .filter((f) => f.startsWith('app.log'))
+    .flatMap((f) => lines(join(dir, f)));
   t.deepEqual(all.sort(), ['before', 'during']);
 });
 
@@ -142,7 +162,14 @@ test("another user's lock file, with a state naming a file of the attacker's cho
   const file = join(dir, 'app.log');
   const victim = join(tempDir(), 'victim');
   writeFileSync(victim, 'victim\n', { mode: 0o600 });
-  const state = { v: 1, rolloverAt: T0 / 1000 + 1, start: T0 / 1000, gen: 0, history: [[0, T0 / 1000, victim]], compress: [victim] };
+  const state = {
+    v: 1,
+    rolloverAt: T0 / 1000 + 1,
+    start: T0 / 1000,
+    gen: 0,
+    history: [[0, T0 / 1000, victim]],
+    compress: [victim],
+  };
   writeFileSync(lockOf(file), JSON.stringify(state));
   chownSync(lockOf(file), NOBODY, NOBODY);
   const err = t.throws(() => new ConcurrentTimedRotatingFileHandler(file, { when: 'S', compress: 'gzip' }));
@@ -164,7 +191,14 @@ test('a state of our own naming files outside this log is reported and those ent
   writeFileSync(victim, 'victim\n');
   const other = join(dir, 'other.log.2025-06-15_11-59-00');
   writeFileSync(other, 'other log\n');
-  const state = { v: 1, rolloverAt: T0 / 1000 + 1, start: T0 / 1000, gen: 0, history: [[0, T0 / 1000, victim]], compress: [other, victim] };
+  const state = {
+    v: 1,
+    rolloverAt: T0 / 1000 + 1,
+    start: T0 / 1000,
+    gen: 0,
+    history: [[0, T0 / 1000, victim]],
+    compress: [other, victim],
+  };
   writeFileSync(lockOf(file), JSON.stringify(state));
   const { h, errors } = open(file, { when: 'S', utc: true, compress: 'gzip', clock: () => T0 });
   h.write('late\n', T0 - 10_000);
@@ -172,7 +206,10 @@ test('a state of our own naming files outside this log is reported and those ent
   await reported(errors, (e) => e.code === 'ERR_CONCURRENT_LOG_STATE' && e.message.includes(other));
   await h.close();
   const reports = errors.filter((e) => e.code === 'ERR_CONCURRENT_LOG_STATE');
-  t.deepEqual(reports.map((e) => e.reason), ['foreign path', 'foreign path']);
+  t.deepEqual(
+    reports.map((e) => e.reason),
+    ['foreign path', 'foreign path'],
+  );
   t.regex(reports.map((e) => e.message).join(), new RegExp(`${victim}.*${other}|${other}.*${victim}`));
   t.is(readFileSync(victim, 'utf8'), 'victim\n');
   t.is(readFileSync(other, 'utf8'), 'other log\n');
@@ -181,10 +218,16 @@ test('a state of our own naming files outside this log is reported and those ent
 });
 
 test("the lock file takes the handler's mode whatever the umask, never writable by others", async (t) => {
-  for (const [mode, expected] of [[0o640, 0o640], [undefined, 0o644], [0o666, 0o644]]) {
+  for (const [mode, expected] of [
+    [0o640, 0o640],
+    [undefined, 0o644],
+    [0o666, 0o644],
+  ]) {
     const dir = sharedDir();
     const file = join(dir, 'app.log');
-    const out = await child('writer.mjs', [JSON.stringify({ file, options: { when: 'S', mode }, n: 3 })], { prefix: 'umask 000;' });
+    const out = await child('writer.mjs', [JSON.stringify({ file, options: { when: 'S', mode }, n: 3 })], {
+      prefix: 'umask 000;',
+    });
     t.deepEqual(out.errors, []);
     t.is(statSync(lockOf(file)).mode & 0o777, expected, `mode ${mode?.toString(8)}`);
   }
@@ -251,13 +294,19 @@ test('a folder at the next rotated name: the log carries on under the next free 
     t.is(n, 3180);
     t.is(h.dropped, 0);
     t.true(statSync(folder).isDirectory());
-    t.deepEqual(lines(file), Array.from({ length: 530 }, (_, i) => `s5 ${i}`));
+    t.deepEqual(
+      lines(file),
+      Array.from({ length: 530 }, (_, i) => `s5 ${i}`),
+    );
     const kept = readdirSync(dir).filter((f) => f.startsWith('app.log') && statSync(join(dir, f)).isFile());
     const all = kept.flatMap((f) => lines(join(dir, f)));
     if (backupCount === 0) {
       t.is(all.length, 3180, kept.join(' '));
       t.is(new Set(all).size, 3180);
-      t.deepEqual(lines(`${folder}.1`), Array.from({ length: 530 }, (_, i) => `s1 ${i}`));
+      t.deepEqual(
+        lines(`${folder}.1`),
+        Array.from({ length: 530 }, (_, i) => `s1 ${i}`),
+      );
     } else {
       // The newest two rotated files and the base file: the last three seconds.
       t.is(all.length, 3 * 530, kept.join(' '));
@@ -291,7 +340,9 @@ test('as a user who may not write the folder: delay false throws at construction
   t.is(eager.threw?.name, 'LogFileError');
   t.is(eager.threw?.code, 'EACCES');
   t.is(eager.threw?.path, file);
-  const delayed = await child('writer.mjs', [JSON.stringify({ file, options: { when: 'S', delay: true }, n: 1000 })], { uid: NOBODY });
+  const delayed = await child('writer.mjs', [JSON.stringify({ file, options: { when: 'S', delay: true }, n: 1000 })], {
+    uid: NOBODY,
+  });
   t.is(delayed.accepted, 1000);
   t.is(delayed.dropped, 1000);
   t.true(delayed.errors.some((e) => e.code === 'EACCES'));
@@ -304,7 +355,9 @@ test('as a user who may not write the folder: delay false throws at construction
 test("write(line, 1e19) with when 'S' is written under the current time, reported, and close() returns", async (t) => {
   const dir = tempDir();
   const file = join(dir, 'app.log');
-  const out = await child('writer.mjs', [JSON.stringify({ file, options: { when: 'S' }, n: 1, time: 1e19 })], { timeout: 15_000 });
+  const out = await child('writer.mjs', [JSON.stringify({ file, options: { when: 'S' }, n: 1, time: 1e19 })], {
+    timeout: 15_000,
+  });
   t.is(out.accepted, 1);
   t.is(out.errors.length, 1);
   t.is(out.errors[0].code, 'ERR_CONCURRENT_LOG_TIME');
@@ -323,24 +376,50 @@ test('a record stamped far in the future does not freeze the base file: later re
     h.write(`s${s}\n`);
   }
   await h.close();
-  t.deepEqual(errors.map((e) => e.code), ['ERR_CONCURRENT_LOG_TIME', 'ERR_CONCURRENT_LOG_TIME']);
-  t.deepEqual(errors.map((e) => e.value), [T0 + 10 * 86_400_000, -5]);
+  t.deepEqual(
+    errors.map((e) => e.code),
+    ['ERR_CONCURRENT_LOG_TIME', 'ERR_CONCURRENT_LOG_TIME'],
+  );
+  t.deepEqual(
+    errors.map((e) => e.value),
+    [T0 + 10 * 86_400_000, -5],
+  );
   t.deepEqual(lines(file), ['s5']);
-  t.deepEqual(readdirSync(dir).filter((f) => !f.startsWith('.')).sort(), ['app.log', 'app.log.2025-06-15_12-00-03', 'app.log.2025-06-15_12-00-04']);
+  t.deepEqual(
+    readdirSync(dir)
+      .filter((f) => !f.startsWith('.'))
+      .sort(),
+    ['app.log', 'app.log.2025-06-15_12-00-03', 'app.log.2025-06-15_12-00-04'],
+  );
 });
 
 test('a clock that throws or returns NaN is reported and replaced: write() never throws, no file is named NaN', async (t) => {
-  for (const clock of [() => { throw new Error('clock broke'); }, () => NaN, () => 'soon']) {
+  for (const clock of [
+    () => {
+      throw new Error('clock broke');
+    },
+    () => NaN,
+    () => 'soon',
+  ]) {
     const dir = tempDir();
     const file = join(dir, 'app.log');
     const { h, errors } = open(file, { when: 'S', utc: true, clock });
     for (let i = 0; i < 10; i++) t.true(h.write(`r${i}\n`));
     await h.close();
     // Reported at 1, 2, 4 and 8 refusals.
-    t.deepEqual(errors.map((e) => [e.code, e.occurrences]), [1, 2, 4, 8].map((n) => ['ERR_CONCURRENT_LOG_TIME', n]));
+    t.deepEqual(
+      errors.map((e) => [e.code, e.occurrences]),
+      [1, 2, 4, 8].map((n) => ['ERR_CONCURRENT_LOG_TIME', n]),
+    );
     const all = readdirSync(dir).filter((f) => !f.startsWith('.'));
-    t.false(all.some((f) => f.includes('NaN')), all.join(' '));
-    t.is(all.reduce((n, f) => n + lines(join(dir, f)).length, 0), 10);
+    t.false(
+      all.some((f) => f.includes('NaN')),
+      all.join(' '),
+    );
+    t.is(
+      all.reduce((n, f) => n + lines(join(dir, f)).length, 0),
+      10,
+    );
   }
 });
 
@@ -349,19 +428,28 @@ test('a clock that throws or returns NaN is reported and replaced: write() never
 test('600 handlers under ulimit -n 1024: every accepted record is on disk or counted in dropped, and the fault is reported', async (t) => {
   const dir = tempDir();
   const out = await child('many.mjs', [dir, '600', '2000', 'nodelay'], { prefix: 'ulimit -n 1024;', timeout: 60_000 });
-  const written = readdirSync(dir).filter((f) => f.endsWith('.log')).reduce((n, f) => n + lines(join(dir, f)).length, 0);
+  const written = readdirSync(dir)
+    .filter((f) => f.endsWith('.log'))
+    .reduce((n, f) => n + lines(join(dir, f)).length, 0);
   t.is(written + out.dropped, out.accepted, JSON.stringify(out));
-  t.true(Object.keys(out.codes).some((c) => c.includes('EMFILE')), JSON.stringify(out.codes));
+  t.true(
+    Object.keys(out.codes).some((c) => c.includes('EMFILE')),
+    JSON.stringify(out.codes),
+  );
   if (out.dropped > 0) t.true(out.codes.ERR_CONCURRENT_LOG_DROPPED > 0);
 });
 
 test('two containers, both pid 1, with different schedules: the second is told of the first (ScheduleConflictError)', async (t) => {
   const dir = tempDir();
   const file = join(dir, 'app.log');
-  const container = (when, ms, n) => child('writer.mjs', [JSON.stringify({ file, options: { when, utc: true }, n, ms, every: 100 })], { via: ['unshare', '--pid', '--fork', '--mount-proc'] });
+  const container = (when, ms, n) =>
+    child('writer.mjs', [JSON.stringify({ file, options: { when, utc: true }, n, ms, every: 100 })], {
+      via: ['unshare', '--pid', '--fork', '--mount-proc'],
+    });
   const first = container('S', 3000, 5);
   // The second starts once the first has joined the state (under load a process may take a while to start).
-  while (!(existsSync(lockOf(file)) && readFileSync(lockOf(file), 'utf8').includes('"writers"'))) await new Promise((r) => setTimeout(r, 20));
+  while (!(existsSync(lockOf(file)) && readFileSync(lockOf(file), 'utf8').includes('"writers"')))
+    await new Promise((r) => setTimeout(r, 20));
   const second = await container('M', 300, 5);
   const a = await first;
   t.is(a.pid, 1);
@@ -372,7 +460,11 @@ test('two containers, both pid 1, with different schedules: the second is told o
 });
 
 test('an unreadable or future-version state is reported once, then rebuilt', async (t) => {
-  for (const [text, reason] of [['{"v":1,"rolloverAt":', 'unreadable'], ['{"v":99,"rolloverAt":1,"format":"next"}', 'version'], ['{"v":1,"rolloverAt":1e19,"start":0,"gen":0,"history":[]}', 'unreadable']]) {
+  for (const [text, reason] of [
+    ['{"v":1,"rolloverAt":', 'unreadable'],
+    ['{"v":99,"rolloverAt":1,"format":"next"}', 'version'],
+    ['{"v":1,"rolloverAt":1e19,"start":0,"gen":0,"history":[]}', 'unreadable'],
+  ]) {
     const dir = tempDir();
     const file = join(dir, 'app.log');
     writeFileSync(lockOf(file), text);
@@ -383,8 +475,17 @@ test('an unreadable or future-version state is reported once, then rebuilt', asy
     }
     await reported(errors, (e) => e.code === 'ERR_CONCURRENT_LOG_STATE');
     await h.close();
-    t.deepEqual(errors.map((e) => [e.name, e.code, e.reason]), [['StateError', 'ERR_CONCURRENT_LOG_STATE', reason]], text);
-    t.is(readdirSync(dir).filter((f) => f.startsWith('app.log')).flatMap((f) => lines(join(dir, f))).length, 5);
+    t.deepEqual(
+      errors.map((e) => [e.name, e.code, e.reason]),
+      [['StateError', 'ERR_CONCURRENT_LOG_STATE', reason]],
+      text,
+    );
+    t.is(
+      readdirSync(dir)
+        .filter((f) => f.startsWith('app.log'))
+        .flatMap((f) => lines(join(dir, f))).length,
+      5,
+    );
     t.is(JSON.parse(readFileSync(lockOf(file), 'utf8')).v, 1);
   }
 });

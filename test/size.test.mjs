@@ -6,7 +6,14 @@ import { appendFileSync, existsSync, readdirSync, readFileSync, statSync } from 
 import { gunzipSync } from 'node:zlib';
 import { join, dirname } from 'node:path';
 import {
-  ConcurrentRotatingFileHandler, ConcurrentTimedRotatingFileHandler, ConfigError, LogFileHandler, handlers, dictConfig, getLogger, shutdown,
+  ConcurrentRotatingFileHandler,
+  ConcurrentTimedRotatingFileHandler,
+  ConfigError,
+  LogFileHandler,
+  handlers,
+  dictConfig,
+  getLogger,
+  shutdown,
 } from 'concurrent-log';
 import { tempDir, runChild, lockOf } from './helpers/core.mjs';
 import { parseRecord } from '../bench/chaos/records.mjs';
@@ -22,7 +29,8 @@ async function run(base, options, records) {
 
 function folder(dir) {
   const out = {};
-  for (const name of readdirSync(dir).sort()) if (!name.startsWith('.')) out[name] = readFileSync(join(dir, name), 'utf8');
+  for (const name of readdirSync(dir).sort())
+    if (!name.startsWith('.')) out[name] = readFileSync(join(dir, name), 'utf8');
   return out;
 }
 
@@ -62,7 +70,8 @@ test('sizes are the bytes of the encoded record (CPython counts characters: the 
   const base0 = join(tempDir('cl-size-'), 'l.log');
   const latin1 = await run(base0, { maxBytes: 15, backupCount: 9, encoding: 'latin-1' }, records);
   t.deepEqual(Object.keys(latin1), ['l.log', 'l.log.1'], '5 + 5 < 15, 10 + 5 >= 15');
-  for (const name of ['l.log', 'l.log.1']) t.deepEqual(readFileSync(join(dirname(base0), name)), Buffer.from('éééé\n'.repeat(2), 'latin1'));
+  for (const name of ['l.log', 'l.log.1'])
+    t.deepEqual(readFileSync(join(dirname(base0), name)), Buffer.from('éééé\n'.repeat(2), 'latin1'));
 });
 
 test('the decision is made from the file on disk: bytes another writer appended count, with no estimate of our own', async (t) => {
@@ -89,7 +98,7 @@ test('default options: the folder is made and the file created at once (delay fa
   t.is(h.filename, base);
 });
 
-test('a handler made again in the same process rotates by its own maxBytes (a new limit, then 0), not the closed one\'s', async (t) => {
+test("a handler made again in the same process rotates by its own maxBytes (a new limit, then 0), not the closed one's", async (t) => {
   const base = join(tempDir('cl-size-'), 'app.log');
   const record = (limit, i) => `${String(limit).padStart(6, '0')} ${String(i).padStart(2, '0')}\n`; // 10 bytes
   const sizes = {};
@@ -97,20 +106,31 @@ test('a handler made again in the same process rotates by its own maxBytes (a ne
     const h = new ConcurrentRotatingFileHandler(base, { maxBytes, backupCount: 20 });
     for (let i = 0; i < 20; i++) h.write(record(maxBytes, i));
     await h.close();
-    sizes[maxBytes] = Object.fromEntries(Object.entries(folder(dirname(base))).map(([name, text]) => [name, text.length]));
+    sizes[maxBytes] = Object.fromEntries(
+      Object.entries(folder(dirname(base))).map(([name, text]) => [name, text.length]),
+    );
   }
   // maxBytes 30: 200 bytes in files of 20 bytes (the third record would reach 30).
   t.is(Object.keys(sizes[30]).length, 10);
-  t.true(Object.values(sizes[30]).every((n) => n === 20), JSON.stringify(sizes[30]));
+  t.true(
+    Object.values(sizes[30]).every((n) => n === 20),
+    JSON.stringify(sizes[30]),
+  );
   // maxBytes 100: the next 200 bytes in files of up to 90 bytes, so fewer files, each larger than 30.
-  t.true(Object.values(sizes[100]).some((n) => n > 30), JSON.stringify(sizes[100]));
-  t.true(Object.values(sizes[100]).every((n) => n < 100), JSON.stringify(sizes[100]));
+  t.true(
+    Object.values(sizes[100]).some((n) => n > 30),
+    JSON.stringify(sizes[100]),
+  );
+  t.true(
+    Object.values(sizes[100]).every((n) => n < 100),
+    JSON.stringify(sizes[100]),
+  );
   // maxBytes 0: no rotation at all, every record of this handler in the base file.
   t.deepEqual(Object.keys(sizes[0]), Object.keys(sizes[100]));
   t.is(sizes[0]['app.log'], sizes[100]['app.log'] + 200);
 });
 
-test('a timed handler made again in the same process follows its own when, not the closed one\'s', async (t) => {
+test("a timed handler made again in the same process follows its own when, not the closed one's", async (t) => {
   const dir = tempDir('cl-size-');
   const base = join(dir, 'app.log');
   const first = new ConcurrentTimedRotatingFileHandler(base, { when: 'D' });
@@ -125,24 +145,45 @@ test('a timed handler made again in the same process follows its own when, not t
   // By the second: a record a second later rotated the file, which the daily schedule never would.
   t.is(files['app.log'], 'b\n', JSON.stringify(files));
   // (The first two may fall in two seconds, so in one or two rotated files.)
-  t.deepEqual(Object.entries(files).filter(([name]) => name !== 'app.log').flatMap(([, text]) => text.split('\n').filter(Boolean)), ['day', 'a'], JSON.stringify(files));
+  t.deepEqual(
+    Object.entries(files)
+      .filter(([name]) => name !== 'app.log')
+      .flatMap(([, text]) => text.split('\n').filter(Boolean)),
+    ['day', 'a'],
+    JSON.stringify(files),
+  );
 });
 
 test('options are validated: a ConfigError naming the option and its value', (t) => {
   const file = join(tempDir('cl-size-'), 'app.log');
   for (const [options, option] of [
-    [{ maxBytes: -1 }, 'maxBytes'], [{ maxBytes: 1.5 }, 'maxBytes'], [{ maxBytes: '10M' }, 'maxBytes'], [{ maxBytes: Infinity }, 'maxBytes'],
-    [{ backupCount: -2 }, 'backupCount'], [{ encoding: 'klingon' }, 'encoding'], [{ delay: 'yes' }, 'delay'],
-    [{ compress: 'zip' }, 'compress'], [{ ringSize: 1000 }, 'ringSize'], [{ namer: 'x' }, 'namer'],
+    [{ maxBytes: -1 }, 'maxBytes'],
+    [{ maxBytes: 1.5 }, 'maxBytes'],
+    [{ maxBytes: '10M' }, 'maxBytes'],
+    [{ maxBytes: Infinity }, 'maxBytes'],
+    [{ backupCount: -2 }, 'backupCount'],
+    [{ encoding: 'klingon' }, 'encoding'],
+    [{ delay: 'yes' }, 'delay'],
+    [{ compress: 'zip' }, 'compress'],
+    [{ ringSize: 1000 }, 'ringSize'],
+    [{ namer: 'x' }, 'namer'],
     // A schedule is not an option of the size handler: refused, not silently ignored.
-    [{ when: 'midnight' }, 'when'], [{ maxSize: 10 }, 'maxSize'],
+    [{ when: 'midnight' }, 'when'],
+    [{ maxSize: 10 }, 'maxSize'],
   ]) {
-    const err = t.throws(() => new ConcurrentRotatingFileHandler(file, options), { instanceOf: ConfigError }, JSON.stringify(options));
+    const err = t.throws(
+      () => new ConcurrentRotatingFileHandler(file, options),
+      { instanceOf: ConfigError },
+      JSON.stringify(options),
+    );
     t.is(err.option, option);
     t.deepEqual(err.value, Object.values(options)[0]);
     t.true(err.message.includes(option), err.message);
   }
-  t.regex(t.throws(() => new ConcurrentRotatingFileHandler(file, { when: 'H' })).message, /ConcurrentTimedRotatingFileHandler/);
+  t.regex(
+    t.throws(() => new ConcurrentRotatingFileHandler(file, { when: 'H' })).message,
+    /ConcurrentTimedRotatingFileHandler/,
+  );
 });
 
 test("exported under Python's names: handlers.RotatingFileHandler and dictConfig's logging.handlers.RotatingFileHandler / concurrent_log.ConcurrentRotatingFileHandler", async (t) => {
@@ -154,8 +195,23 @@ test("exported under Python's names: handlers.RotatingFileHandler and dictConfig
     version: 1,
     formatters: { plain: { format: '%(name)s %(message)s' } },
     handlers: {
-      python: { class: 'logging.handlers.RotatingFileHandler', filename: join(dir, 'py.log'), maxBytes: 40, backupCount: 2, mode: 'a', encoding: 'utf-8', delay: false, formatter: 'plain' },
-      ours: { class: 'concurrent_log.ConcurrentRotatingFileHandler', filename: join(dir, 'ours.log'), maxBytes: 40, backupCount: 1, formatter: 'plain' },
+      python: {
+        class: 'logging.handlers.RotatingFileHandler',
+        filename: join(dir, 'py.log'),
+        maxBytes: 40,
+        backupCount: 2,
+        mode: 'a',
+        encoding: 'utf-8',
+        delay: false,
+        formatter: 'plain',
+      },
+      ours: {
+        class: 'concurrent_log.ConcurrentRotatingFileHandler',
+        filename: join(dir, 'ours.log'),
+        maxBytes: 40,
+        backupCount: 1,
+        formatter: 'plain',
+      },
     },
     loggers: { app: { handlers: ['python', 'ours'], level: 'INFO' } },
   });
@@ -166,7 +222,14 @@ test("exported under Python's names: handlers.RotatingFileHandler and dictConfig
   t.deepEqual(Object.keys(files), ['ours.log', 'ours.log.1', 'py.log', 'py.log.1', 'py.log.2']);
   t.is(files['py.log.2'], 'app message 0\napp message 1\n');
   t.is(files['ours.log'], 'app message 4\napp message 5\n');
-  t.throws(() => dictConfig({ version: 1, handlers: { h: { class: 'logging.handlers.RotatingFileHandler', filename: join(dir, 'x.log'), when: 'H' } } }), { message: /when/ });
+  t.throws(
+    () =>
+      dictConfig({
+        version: 1,
+        handlers: { h: { class: 'logging.handlers.RotatingFileHandler', filename: join(dir, 'x.log'), when: 'H' } },
+      }),
+    { message: /when/ },
+  );
 });
 
 test("compress: 'gzip': rotated files become base.N.gz and are shifted along, compressed or not yet", async (t) => {
@@ -178,9 +241,15 @@ test("compress: 'gzip': rotated files become base.N.gz and are shifted along, co
     if (i % 3 === 0) await h.flush(); // rotations land between and during compressions
   }
   await h.close();
-  const names = readdirSync(dirname(base)).filter((n) => !n.startsWith('.')).sort();
+  const names = readdirSync(dirname(base))
+    .filter((n) => !n.startsWith('.'))
+    .sort();
   t.deepEqual(names, ['app.log', 'app.log.1.gz', 'app.log.2.gz', 'app.log.3.gz', 'app.log.4.gz']);
-  const text = (n) => (n.endsWith('.gz') ? gunzipSync(readFileSync(join(dirname(base), n))) : readFileSync(join(dirname(base), n))).toString();
+  const text = (n) =>
+    (n.endsWith('.gz')
+      ? gunzipSync(readFileSync(join(dirname(base), n)))
+      : readFileSync(join(dirname(base), n))
+    ).toString();
   // Oldest first: the last 5 files' records, in order, each file whole.
   const kept = ['app.log.4.gz', 'app.log.3.gz', 'app.log.2.gz', 'app.log.1.gz', 'app.log'].map(text);
   t.is(kept.join(''), records.slice(-kept.join('').length / 10).join(''));
@@ -195,7 +264,7 @@ test('2 processes x 3 worker threads (+ main), default options: every record onc
   const base = await processes(t, { n, options });
   const { files, bytes } = assertRotated(t, base, { maxBytes: options.maxBytes, expected: 2 * 4 * n });
   t.true(files.length > bytes / options.maxBytes, `${files.length} files for ${bytes} bytes`);
-  t.true(files.length < 2 * bytes / options.maxBytes + 1, 'no more files than the size allows');
+  t.true(files.length < (2 * bytes) / options.maxBytes + 1, 'no more files than the size allows');
   t.is(processes.rotations, files.length - 1, "one 'rotate' event per rotated file, summed over both processes");
   t.log(`${files.length} files, ${bytes} bytes`);
 });
@@ -212,16 +281,23 @@ test('processes x threads with compress: every rotated file gzipped, shifted, no
   const { files } = assertRotated(t, base, { maxBytes: options.maxBytes, expected: 2 * 3 * 1000, ignore: /\.tmp$/ });
   t.true(files.length > 5);
   const left = readdirSync(dirname(base));
-  t.deepEqual(left.filter((f) => /\.\d+$/.test(f)), [], 'nothing left uncompressed');
+  t.deepEqual(
+    left.filter((f) => /\.\d+$/.test(f)),
+    [],
+    'nothing left uncompressed',
+  );
   // A flusher thread killed by process.exit mid-compression may leave its .tmp, never renamed into
   // place since its plain file is gone; the next compression removes it.
-  for (const tmp of left.filter((f) => f.endsWith('.tmp'))) t.false(existsSync(join(dirname(base), tmp.replace(/\.gz\..*$/, ''))), tmp);
+  for (const tmp of left.filter((f) => f.endsWith('.tmp')))
+    t.false(existsSync(join(dirname(base), tmp.replace(/\.gz\..*$/, ''))), tmp);
 });
 
 test('a small backupCount across processes keeps exactly backupCount files besides the base, each within maxBytes', async (t) => {
   const options = { maxBytes: 1024, backupCount: 3 };
   const base = await processes(t, { threads: 2, n: 500, options });
-  const names = readdirSync(dirname(base)).filter((f) => !f.startsWith('.')).sort();
+  const names = readdirSync(dirname(base))
+    .filter((f) => !f.startsWith('.'))
+    .sort();
   t.deepEqual(names, ['app.log', 'app.log.1', 'app.log.2', 'app.log.3']);
   for (const name of names) {
     const text = readFileSync(join(dirname(base), name), 'utf8');
@@ -235,11 +311,22 @@ test('a size writer joining a live timed writer follows its schedule and reports
   const timed = new ConcurrentTimedRotatingFileHandler(base, { when: 'D' });
   timed.write('timed\n');
   await timed.flush();
-  const r = await runChild('size-proc.mjs', [base, JSON.stringify({ maxBytes: 200, backupCount: 3 }), 'p0', '1', '100', '10']);
+  const r = await runChild('size-proc.mjs', [
+    base,
+    JSON.stringify({ maxBytes: 200, backupCount: 3 }),
+    'p0',
+    '1',
+    '100',
+    '10',
+  ]);
   await timed.close();
   t.is(r.code, 0, r.stderr);
   t.regex(r.stderr, /ScheduleConflictError: .*"when":"D"/);
-  t.deepEqual(readdirSync(dirname(base)).filter((f) => !f.startsWith('.')), ['app.log'], 'no rotation by size while the timed writer lives');
+  t.deepEqual(
+    readdirSync(dirname(base)).filter((f) => !f.startsWith('.')),
+    ['app.log'],
+    'no rotation by size while the timed writer lives',
+  );
   t.is(readFileSync(base, 'utf8').split('\n').length - 1, 1 + 2 * 100);
 });
 
@@ -253,7 +340,9 @@ test('a timed writer joining a live size writer follows the size rotation and re
   await sized.close();
   t.is(r.code, 0, r.stderr);
   t.regex(r.stdout, /"name":"ScheduleConflictError".*maxBytes/);
-  const names = readdirSync(dirname(base)).filter((f) => !f.startsWith('.')).sort();
+  const names = readdirSync(dirname(base))
+    .filter((f) => !f.startsWith('.'))
+    .sort();
   // 266 bytes: 'sized' + other 0-10 (95), other 11-21 (99), other 22-29 (72).
   t.deepEqual(names, ['app.log', 'app.log.1', 'app.log.2'], 'rotated by size, not by second');
   const all = ['app.log.2', 'app.log.1', 'app.log'].map((n) => readFileSync(join(dirname(base), n), 'utf8')).join('');

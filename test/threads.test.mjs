@@ -15,7 +15,10 @@ const linesOf = (path) => (existsSync(path) ? readFileSync(path, 'utf8').split('
 test('workers started after the handler attach to its buffer', async (t) => {
   const file = join(tempDir(), 'app.log');
   const h = new ConcurrentTimedRotatingFileHandler(file, { when: 'H', delay: true });
-  const workers = [writer({ file, count: 500, tag: 'w1', after: 'close' }), writer({ file, count: 500, tag: 'w2', after: 'close' })];
+  const workers = [
+    writer({ file, count: 500, tag: 'w1', after: 'close' }),
+    writer({ file, count: 500, tag: 'w2', after: 'close' }),
+  ];
   await Promise.all(workers.map((w) => once(w, 'exit')));
   // Every record of both workers went through the buffer this handler sees.
   t.is(h.stats().accepted, 1000);
@@ -59,23 +62,30 @@ test('a file made while the flusher is still booting is served, though its threa
 });
 
 // Serial: alone in the process, so that the flusher really ends with the opener and the worker starts the next.
-test.serial('a file made in another thread while a worker-started flusher boots is served, though every thread then spins', async (t) => {
-  const dir = tempDir();
-  // The main thread's handler makes the process hub, so workers started from now on share it; once
-  // it is closed the flusher lets its file go and ends, and the next handler, in a worker, starts one.
-  const opener = new ConcurrentTimedRotatingFileHandler(join(dir, 'opener.log'), { when: 'H', delay: true });
-  await opener.close();
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  const w = writer({ file: join(dir, 'worker.log'), count: 1, tag: 'w', after: 'spin', spinMs: 6000 });
-  await once(w, 'message');
-  const file = join(dir, 'main.log');
-  const h = new ConcurrentTimedRotatingFileHandler(file, { when: 'H', delay: true });
-  h.write('main\n');
-  t.is(spinUntilLines(file, 1, 4000), 1);
-  t.is(spinUntilLines(join(dir, 'worker.log'), 1, 4000), 1, "the worker's file is handed over to the main thread's flusher");
-  await w.terminate();
-  await h.close();
-});
+test.serial(
+  'a file made in another thread while a worker-started flusher boots is served, though every thread then spins',
+  async (t) => {
+    const dir = tempDir();
+    // The main thread's handler makes the process hub, so workers started from now on share it; once
+    // it is closed the flusher lets its file go and ends, and the next handler, in a worker, starts one.
+    const opener = new ConcurrentTimedRotatingFileHandler(join(dir, 'opener.log'), { when: 'H', delay: true });
+    await opener.close();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const w = writer({ file: join(dir, 'worker.log'), count: 1, tag: 'w', after: 'spin', spinMs: 6000 });
+    await once(w, 'message');
+    const file = join(dir, 'main.log');
+    const h = new ConcurrentTimedRotatingFileHandler(file, { when: 'H', delay: true });
+    h.write('main\n');
+    t.is(spinUntilLines(file, 1, 4000), 1);
+    t.is(
+      spinUntilLines(join(dir, 'worker.log'), 1, 4000),
+      1,
+      "the worker's file is handed over to the main thread's flusher",
+    );
+    await w.terminate();
+    await h.close();
+  },
+);
 
 test('a worker terminated right after write() returned loses nothing', async (t) => {
   const file = join(tempDir(), 'app.log');
@@ -93,15 +103,22 @@ test('when the flusher thread dies another takes over, losing and repeating noth
   const dir = tempDir();
   const file = join(dir, 'app.log');
   const marker = join(dir, 'died');
-  const child = fork(join(FIXTURES, 'flusher-dies.mjs'), [file, marker], { env: { ...process.env, CL_DIE_MARKER: marker } });
+  const child = fork(join(FIXTURES, 'flusher-dies.mjs'), [file, marker], {
+    env: { ...process.env, CL_DIE_MARKER: marker },
+  });
   const [msg] = await once(child, 'message');
   t.true(msg.died, 'the flusher thread really died');
-  const all = readdirSync(dir).filter((f) => f.startsWith('app.log') && !f.endsWith('.lock')).flatMap((f) => linesOf(join(dir, f)));
+  const all = readdirSync(dir)
+    .filter((f) => f.startsWith('app.log') && !f.endsWith('.lock'))
+    .flatMap((f) => linesOf(join(dir, f)));
   t.is(all.length, msg.total);
   t.is(new Set(all).size, msg.total);
   for (let s = 0; s < 4; s++) {
     const rotatedFile = join(dir, `app.log.2025-06-15_12-00-0${s}`);
-    t.true(linesOf(rotatedFile).every((l) => l.startsWith(`s${s} `)), `second ${s} holds only its own records`);
+    t.true(
+      linesOf(rotatedFile).every((l) => l.startsWith(`s${s} `)),
+      `second ${s} holds only its own records`,
+    );
   }
 });
 

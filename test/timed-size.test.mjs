@@ -14,12 +14,20 @@ const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
 const rec = (n, p) => [`rec ${n} s${p}\n`, T0 + p * 1000 + n];
 
 function open(dir, options = {}) {
-  return new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), { when: 'S', utc: true, maxBytes: 30, delay: true, shared: false, ...options });
+  return new ConcurrentTimedRotatingFileHandler(join(dir, 'app.log'), {
+    when: 'S',
+    utc: true,
+    maxBytes: 30,
+    delay: true,
+    shared: false,
+    ...options,
+  });
 }
 
 function folder(dir) {
   const out = {};
-  for (const name of readdirSync(dir).sort()) if (!name.startsWith('.')) out[name] = readFileSync(join(dir, name), 'utf8');
+  for (const name of readdirSync(dir).sort())
+    if (!name.startsWith('.')) out[name] = readFileSync(join(dir, name), 'utf8');
   return out;
 }
 
@@ -39,7 +47,7 @@ test("a period's base file that would reach maxBytes becomes <base>.<suffix>.1, 
   });
 });
 
-test('late records go to their period\'s last file, and start a new part of that period rather than pass maxBytes', async (t) => {
+test("late records go to their period's last file, and start a new part of that period rather than pass maxBytes", async (t) => {
   const dir = tempDir('cl-tsize-');
   const h = open(dir);
   for (let n = 0; n < 3; n++) h.write(...rec(n, 0));
@@ -75,7 +83,7 @@ test('late records drained in one batch fill new parts of their period in turn, 
   });
 });
 
-test('records older than the handler\'s first period (no journal entry) fill their own period\'s parts too, none past maxBytes', async (t) => {
+test("records older than the handler's first period (no journal entry) fill their own period's parts too, none past maxBytes", async (t) => {
   const dir = tempDir('cl-tsize-');
   const h = open(dir);
   h.write(...rec(0, 5)); // the base file's period starts at second 5
@@ -107,7 +115,12 @@ test('a rotated part is never renamed again, and backupCount counts the parts as
   h.write(...rec(0, 2));
   await h.close();
   // 6 rotated files were made; the 3 newest are kept, oldest deleted first.
-  t.deepEqual(Object.keys(folder(dir)), ['app.log', 'app.log.2026-01-01_00-00-01.1', 'app.log.2026-01-01_00-00-01.2', 'app.log.2026-01-01_00-00-01.3']);
+  t.deepEqual(Object.keys(folder(dir)), [
+    'app.log',
+    'app.log.2026-01-01_00-00-01.1',
+    'app.log.2026-01-01_00-00-01.2',
+    'app.log.2026-01-01_00-00-01.3',
+  ]);
   // CPython 3.13's rule takes only the exact <base>.<date>; with maxBytes our parts count too.
   const names = ['app.log.2026-01-01_00-00-00.1', 'app.log.2026-01-01_00-00-00', 'app.log.x'];
   const s = Schedule.create({ when: 'S', utc: true });
@@ -118,17 +131,22 @@ test('a rotated part is never renamed again, and backupCount counts the parts as
 test('maxBytes is validated on the timed handler too', (t) => {
   const file = join(tempDir('cl-tsize-'), 'app.log');
   for (const maxBytes of [-1, 0.5, '1M', NaN]) {
-    const err = t.throws(() => new ConcurrentTimedRotatingFileHandler(file, { when: 'H', maxBytes }), { instanceOf: ConfigError });
+    const err = t.throws(() => new ConcurrentTimedRotatingFileHandler(file, { when: 'H', maxBytes }), {
+      instanceOf: ConfigError,
+    });
     t.is(err.option, 'maxBytes');
   }
 });
 
-test('2 processes x 3 worker threads (+ main), when S + maxBytes: every record once, whole, in its own second\'s file, no file over maxBytes unless alone', async (t) => {
+test("2 processes x 3 worker threads (+ main), when S + maxBytes: every record once, whole, in its own second's file, no file over maxBytes unless alone", async (t) => {
   const options = { when: 'S', utc: true, maxBytes: 3000 };
   const n = 1500;
   const base = await processes(t, { n, options });
   const { files, bytes } = assertRotated(t, base, { maxBytes: options.maxBytes, expected: 2 * 4 * n, timed: true });
-  t.true(files.some((f) => f.part > 1), 'some second was split into parts');
+  t.true(
+    files.some((f) => f.part > 1),
+    'some second was split into parts',
+  );
   t.log(`${files.length} files, ${bytes} bytes`);
 });
 

@@ -6,17 +6,49 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ROOT } from './helpers/core.mjs';
 
-test('the package\'s types accept CPython\'s when values and typed error listeners, and refuse the rest', (t) => {
+test("the package's types accept CPython's when values and typed error listeners, and refuse the rest", (t) => {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const r = spawnSync(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022',
-    '--types', 'node', '--skipLibCheck', join(ROOT, 'test/fixtures/types/usage.ts')], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [
+      tsc,
+      '--noEmit',
+      '--strict',
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--target',
+      'es2022',
+      '--types',
+      'node',
+      '--skipLibCheck',
+      join(ROOT, 'test/fixtures/types/usage.ts'),
+    ],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
   t.is(r.status, 0, r.stdout + r.stderr);
 });
 
 test('the published types compile under TypeScript 7 with its defaults (no @types loaded unless asked), no lib check skipped', (t) => {
   // TypeScript 6+ defaults `types` to []: our .d.ts files must ask for Node's types themselves.
   const tsc = join(ROOT, 'node_modules/typescript7/bin/tsc');
-  const r = spawnSync(process.execPath, [tsc, '--ignoreConfig', '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext',
-    '--target', 'es2022', join(ROOT, 'test/fixtures/types/usage.ts')], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [
+      tsc,
+      '--ignoreConfig',
+      '--noEmit',
+      '--strict',
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--target',
+      'es2022',
+      join(ROOT, 'test/fixtures/types/usage.ts'),
+    ],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
   t.is(r.status, 0, r.stdout + r.stderr);
 });

@@ -63,7 +63,10 @@ async function agree(t, base, flags = [], env = {}) {
   const counts = JSON.parse(pyJson.stdout.split('\n')[0]);
   if (Object.keys(env).length === 0) {
     // The library gives the same counts (in this process's zone, so only without env overrides).
-    const opt = (name) => { const j = flags.indexOf(`--${name}`); return j >= 0 ? flags[j + 1] : undefined; };
+    const opt = (name) => {
+      const j = flags.indexOf(`--${name}`);
+      return j >= 0 ? flags[j + 1] : undefined;
+    };
     const lib = await verifyRun(base, {
       tasks: opt('tasks') ? Number(opt('tasks')) : undefined,
       n: opt('n') ? Number(opt('n')) : undefined,
@@ -87,7 +90,17 @@ test('clean run across rotated files', async (t) => {
     'other.log': 'not ours\n',
   });
   const c = await agree(t, base, ['--tasks', '3', '--n', '4']);
-  t.like(c, { files: 3, rotated: 2, lines: 60, expected: 60, unique: 60, missing: 0, duplicated: 0, torn: 0, misplaced: 0 });
+  t.like(c, {
+    files: 3,
+    rotated: 2,
+    lines: 60,
+    expected: 60,
+    unique: 60,
+    missing: 0,
+    duplicated: 0,
+    torn: 0,
+    misplaced: 0,
+  });
 });
 
 test('a lost line and a duplicated line', async (t) => {
@@ -100,7 +113,11 @@ test('a lost line and a duplicated line', async (t) => {
 
 test('records outside the counted range still count as duplicates', async (t) => {
   const lines = records(1, 2, '2026-11-24 10:00:00');
-  lines.push(text('2026-11-24 10:00:00', 0, 7, 0), text('2026-11-24 10:00:00', 0, 7, 0), text('2026-11-24 10:00:00', 0, 0, 9));
+  lines.push(
+    text('2026-11-24 10:00:00', 0, 7, 0),
+    text('2026-11-24 10:00:00', 0, 7, 0),
+    text('2026-11-24 10:00:00', 0, 0, 9),
+  );
   lines.push(text('2026-11-24 10:00:00', 0, '123456789012345678901234567890', 0).repeat(2));
   const c = await agree(t, craft({ 'app.log': lines }), ['--tasks', '1', '--n', '2']);
   t.like(c, { unique: 10, duplicated: 2, missing: 0 });
@@ -110,7 +127,9 @@ test('torn lines: interleaved, missing final newline, invalid UTF-8, BOM, surrog
   const good = records(1, 3, '2026-11-24 10:00:00');
   const torn = Buffer.concat([
     Buffer.from(good.slice(0, 5).join('')),
-    Buffer.from('2026-11-24 10:00:00,1 - 1-T - x[line:1] - INFO: inf2026-11-24 10:00:00,2 - 1-T - x[line:1] - INFO: info-0-9\n'),
+    Buffer.from(
+      '2026-11-24 10:00:00,1 - 1-T - x[line:1] - INFO: inf2026-11-24 10:00:00,2 - 1-T - x[line:1] - INFO: info-0-9\n',
+    ),
     Buffer.from('garbage with \'quotes\' and "double"\n'),
     Buffer.from([0x32, 0x30, 0xff, 0xfe, 0x27, 0x5c, 0x0d, 0x0a]), // invalid UTF-8, repr'd as bytes
     Buffer.from([0xed, 0xa0, 0x80, 0x0a]), // an encoded surrogate is not UTF-8 either
@@ -143,7 +162,8 @@ test('JSON lines (pino, winston shapes), with misplaced and torn JSON', async (t
   const at = Date.UTC(2026, 10, 24, 10, 0, 0);
   const json = (o) => JSON.stringify(o) + '\n';
   const body = [];
-  for (let i = 0; i < 3; i++) for (let k = 0; k < 5; k++) body.push(json({ level: 30, time: at + 10 * i, pid: 1, msg: `${LEVELS[k]}-0-${i}` }));
+  for (let i = 0; i < 3; i++)
+    for (let k = 0; k < 5; k++) body.push(json({ level: 30, time: at + 10 * i, pid: 1, msg: `${LEVELS[k]}-0-${i}` }));
   body.push(json({ level: 'info', message: 'pre info-1-0', timestamp: '2026-11-24T10:00:00Z' })); // no numeric time
   body.push(json({ msg: 'debug-1-1\n', time: at + 5000 })); // $ before a final newline; misplaced
   body.push(json({ msg: 'debug-1-2', time: true })); // bool is an int to Python; misplaced
@@ -151,7 +171,10 @@ test('JSON lines (pino, winston shapes), with misplaced and torn JSON', async (t
   body.push(json({ msg: ['info-1-1'] }));
   body.push('{"msg": "info-1-1", "time": 1\n'); // cut JSON
   body.push('{"msg": "info-1-1", "time": 1}{"msg"\n');
-  const base = craft({ 'app.log.2026-11-24_10-00-00': body, 'app.log': [json({ msg: 'info-1-2', time: at + 100000 })] });
+  const base = craft({
+    'app.log.2026-11-24_10-00-00': body,
+    'app.log': [json({ msg: 'info-1-2', time: at + 100000 })],
+  });
   const flags = ['--tasks', '2', '--n', '3', '--utc'];
   const c = await agree(t, base, flags);
   t.like(c, { misplaced: 2, torn: 4 });
@@ -167,7 +190,8 @@ test('--when M/H/D/MIDNIGHT and --interval name and bound rotated files the same
     'app.log': records(1, 1, '2026-11-25 00:00:00'),
   });
   for (const when of ['S', 'M', 'H', 'D', 'MIDNIGHT', 'm']) {
-    for (const interval of ['1', '5']) await agree(t, base, ['--tasks', '1', '--n', '2', '--when', when, '--interval', interval]);
+    for (const interval of ['1', '5'])
+      await agree(t, base, ['--tasks', '1', '--n', '2', '--when', when, '--interval', interval]);
   }
 });
 
@@ -186,15 +210,18 @@ test('local time follows TZ (summer and winter offsets), and --utc does not', as
   }
 });
 
-test('--all reads peers\' own rotated names, skips .lock and .json, and checks no placement', async (t) => {
-  const base = craft({
-    'stress.log': records(2, 2, '2026-11-24 10:00:00', (k, task) => task !== 0),
-    'stress-2026-11-24-10-00-00.log': records(2, 2, '2026-11-24 10:00:05', (k, task) => task !== 1),
-    'stress.log.1': [text('2026-11-24 10:00:00', 0, 0, 0)],
-    'stress.log.lock': 'lock\n',
-    'stress-audit.json': '{}\n',
-    'other.log': records(2, 2, '2026-11-24 10:00:00'),
-  }, 'stress.log');
+test("--all reads peers' own rotated names, skips .lock and .json, and checks no placement", async (t) => {
+  const base = craft(
+    {
+      'stress.log': records(2, 2, '2026-11-24 10:00:00', (k, task) => task !== 0),
+      'stress-2026-11-24-10-00-00.log': records(2, 2, '2026-11-24 10:00:05', (k, task) => task !== 1),
+      'stress.log.1': [text('2026-11-24 10:00:00', 0, 0, 0)],
+      'stress.log.lock': 'lock\n',
+      'stress-audit.json': '{}\n',
+      'other.log': records(2, 2, '2026-11-24 10:00:00'),
+    },
+    'stress.log',
+  );
   mkdirSync(join(dirname(base), 'stress.dir'));
   const c = await agree(t, base, ['--tasks', '2', '--n', '2', '--all']);
   t.like(c, { files: 3, rotated: 2, duplicated: 1, misplaced: 0, missing: 0 });
@@ -208,7 +235,16 @@ test('an empty folder: everything is lost', async (t) => {
 
 test('the CLI: exit 2 with the usage text on bad arguments, 0 with it on --help', (t) => {
   const base = craft({ 'app.log': records(1, 1, '2026-11-24 10:00:00') });
-  for (const bad of [[], ['--tasks', 'x', base], ['--nope', base], [base, 'extra'], ['--when', 'X', base], ['--n'], ['--json=1', base], [join(scratch, 'nowhere', 'app.log')]]) {
+  for (const bad of [
+    [],
+    ['--tasks', 'x', base],
+    ['--nope', base],
+    [base, 'extra'],
+    ['--when', 'X', base],
+    ['--n'],
+    ['--json=1', base],
+    [join(scratch, 'nowhere', 'app.log')],
+  ]) {
     const r = run(process.execPath, [BIN, 'verify', ...bad]);
     t.is(r.code, 2, `args ${JSON.stringify(bad)}`);
     t.regex(r.stderr, /usage: concurrent-log verify BASEFILE/);
@@ -216,7 +252,10 @@ test('the CLI: exit 2 with the usage text on bad arguments, 0 with it on --help'
   }
   const h = run(process.execPath, [BIN, 'verify', '--help']);
   t.is(h.code, 0);
-  t.regex(h.stdout, /usage: concurrent-log verify BASEFILE \[--when S\] \[--interval 1\] \[--tasks 100\] \[--n 1000\] \[--utc\] \[--all\] \[--json\]/);
+  t.regex(
+    h.stdout,
+    /usage: concurrent-log verify BASEFILE \[--when S\] \[--interval 1\] \[--tasks 100\] \[--n 1000\] \[--utc\] \[--all\] \[--json\]/,
+  );
   const ok = run(process.execPath, [BIN, 'verify', base, '--tasks=1', '--n=1']);
   t.is(ok.code, 0);
   t.regex(ok.stdout, /^OK lost=0 dup=0 torn=0 misplaced=0$/m);

@@ -79,21 +79,33 @@ function logSize(value: unknown): number {
     const n = value.slice(0, -1).trim();
     if (unit !== undefined && /^\d+$/.test(n) && Number(n) > 0) return Number(n) * unit;
   }
-  throw new ConfigError('maxLogSize', value, `maxLogSize must be a whole number of bytes > 0 or a size such as '10M', '512K', '1G', got ${describe(value)}`);
+  throw new ConfigError(
+    'maxLogSize',
+    value,
+    `maxLogSize must be a whole number of bytes > 0 or a size such as '10M', '512K', '1G', got ${describe(value)}`,
+  );
 }
 
 /** The schedule a log4js date pattern rolls at: its finest unit (date-format's tokens; `hh` is 0-23). */
 function patternSchedule(pattern: unknown): 'S' | 'M' | 'H' | 'midnight' {
   if (typeof pattern === 'string') {
     if (/SSS/.test(pattern)) {
-      throw new ConfigError('pattern', pattern, `pattern ${describe(pattern)} rolls every millisecond: no schedule does (the finest is seconds, 'ss')`);
+      throw new ConfigError(
+        'pattern',
+        pattern,
+        `pattern ${describe(pattern)} rolls every millisecond: no schedule does (the finest is seconds, 'ss')`,
+      );
     }
     if (/ss/.test(pattern)) return 'S';
     if (/mm/.test(pattern)) return 'M';
     if (/hh/i.test(pattern)) return 'H';
     if (/dd/.test(pattern)) return 'midnight';
   }
-  throw new ConfigError('pattern', pattern, `pattern must be a log4js date pattern rolling daily ('yyyy-MM-dd'), hourly ('yyyy-MM-dd-hh'), each minute or second, got ${describe(pattern)} (monthly and yearly files have no schedule here)`);
+  throw new ConfigError(
+    'pattern',
+    pattern,
+    `pattern must be a log4js date pattern rolling daily ('yyyy-MM-dd'), hourly ('yyyy-MM-dd-hh'), each minute or second, got ${describe(pattern)} (monthly and yearly files have no schedule here)`,
+  );
 }
 
 /**
@@ -109,7 +121,11 @@ function keepFileExtNamer(name: string): string {
 /** One value under either of two names (log4js's and the handler's, or log4js's two spellings). */
 function either<T>(config: Record<string, unknown>, a: string, b: string): T | undefined {
   if (config[a] !== undefined && config[b] !== undefined && config[a] !== config[b]) {
-    throw new ConfigError(a, config[a], `${a} (${describe(config[a])}) and ${b} (${describe(config[b])}) name the same setting: give one`);
+    throw new ConfigError(
+      a,
+      config[a],
+      `${a} (${describe(config[a])}) and ${b} (${describe(config[b])}) name the same setting: give one`,
+    );
   }
   return (config[a] ?? config[b]) as T | undefined;
 }
@@ -119,9 +135,21 @@ function either<T>(config: Record<string, unknown>, a: string, b: string): T | u
  * handler's own, or both. log4js's defaults come with its names: `backups` 5 with `maxLogSize`,
  * `numBackups` 1 with `pattern`. What cannot be honoured is refused, naming the option and value.
  */
-export function handlerOptions(config: Omit<Log4jsAppenderConfig, 'filename' | 'type' | 'layout' | 'eol' | 'timezoneOffset'>): HandlerOptions {
+export function handlerOptions(
+  config: Omit<Log4jsAppenderConfig, 'filename' | 'type' | 'layout' | 'eol' | 'timezoneOffset'>,
+): HandlerOptions {
   const {
-    maxLogSize, backups, numBackups, daysToKeep, keepFileExt, compress, pattern, alwaysIncludePattern, fileNameSep, flags, removeColor: _removeColor,
+    maxLogSize,
+    backups,
+    numBackups,
+    daysToKeep,
+    keepFileExt,
+    compress,
+    pattern,
+    alwaysIncludePattern,
+    fileNameSep,
+    flags,
+    removeColor: _removeColor,
     ...options
   } = config;
   const c = config as Record<string, unknown>;
@@ -132,16 +160,22 @@ export function handlerOptions(config: Omit<Log4jsAppenderConfig, 'filename' | '
   }
   if (pattern !== undefined) {
     const when = patternSchedule(pattern);
-    if (options.when !== undefined && String(options.when).toLowerCase() !== when.toLowerCase()) either(c, 'pattern', 'when');
+    if (options.when !== undefined && String(options.when).toLowerCase() !== when.toLowerCase())
+      either(c, 'pattern', 'when');
     out.when = when;
   }
   const kept = either<number>(c, 'numBackups', 'daysToKeep') ?? backups;
-  if (backups !== undefined && (numBackups ?? daysToKeep) !== undefined) either(c, 'backups', numBackups !== undefined ? 'numBackups' : 'daysToKeep');
+  if (backups !== undefined && (numBackups ?? daysToKeep) !== undefined)
+    either(c, 'backups', numBackups !== undefined ? 'numBackups' : 'daysToKeep');
   if (kept !== undefined) {
     const name = backups !== undefined ? 'backups' : numBackups !== undefined ? 'numBackups' : 'daysToKeep';
     if (options.backupCount !== undefined) either(c, name, 'backupCount');
     if (!Number.isSafeInteger(kept) || kept < 1) {
-      throw new ConfigError(name, kept, `${name} must be a whole number >= 1, got ${describe(kept)} (log4js's 0 keeps no rotated file; here backupCount 0 keeps them all)`);
+      throw new ConfigError(
+        name,
+        kept,
+        `${name} must be a whole number >= 1, got ${describe(kept)} (log4js's 0 keeps no rotated file; here backupCount 0 keeps them all)`,
+      );
     }
     out.backupCount = kept;
   } else if (options.backupCount === undefined) {
@@ -152,19 +186,40 @@ export function handlerOptions(config: Omit<Log4jsAppenderConfig, 'filename' | '
   else if (compress === false) out.compress = null;
   else if (compress !== undefined) out.compress = compress;
   if (keepFileExt === true) {
-    if (options.namer != null) throw new ConfigError('keepFileExt', keepFileExt, 'keepFileExt (true) names the rotated files itself: give it or a namer, not both');
+    if (options.namer != null)
+      throw new ConfigError(
+        'keepFileExt',
+        keepFileExt,
+        'keepFileExt (true) names the rotated files itself: give it or a namer, not both',
+      );
     out.namer = keepFileExtNamer;
   } else if (keepFileExt !== undefined && keepFileExt !== false) {
-    throw new ConfigError('keepFileExt', keepFileExt, `keepFileExt must be true or false, got ${describe(keepFileExt)}`);
+    throw new ConfigError(
+      'keepFileExt',
+      keepFileExt,
+      `keepFileExt must be true or false, got ${describe(keepFileExt)}`,
+    );
   }
   if (alwaysIncludePattern !== undefined && alwaysIncludePattern !== false) {
-    throw new ConfigError('alwaysIncludePattern', alwaysIncludePattern, `alwaysIncludePattern: only false is supported (the file written is always the filename; rotated files carry the date), got ${describe(alwaysIncludePattern)}`);
+    throw new ConfigError(
+      'alwaysIncludePattern',
+      alwaysIncludePattern,
+      `alwaysIncludePattern: only false is supported (the file written is always the filename; rotated files carry the date), got ${describe(alwaysIncludePattern)}`,
+    );
   }
   if (fileNameSep !== undefined && fileNameSep !== '.') {
-    throw new ConfigError('fileNameSep', fileNameSep, `fileNameSep: only '.' is supported (the rotated names are CPython's), got ${describe(fileNameSep)}`);
+    throw new ConfigError(
+      'fileNameSep',
+      fileNameSep,
+      `fileNameSep: only '.' is supported (the rotated names are CPython's), got ${describe(fileNameSep)}`,
+    );
   }
   if (flags !== undefined && flags !== 'a') {
-    throw new ConfigError('flags', flags, `flags: only 'a' is supported (a shared log is only ever appended to), got ${describe(flags)}`);
+    throw new ConfigError(
+      'flags',
+      flags,
+      `flags: only 'a' is supported (a shared log is only ever appended to), got ${describe(flags)}`,
+    );
   }
   return out;
 }
@@ -185,7 +240,10 @@ export function configure(config: Log4jsAppenderConfig, layouts?: Log4jsLayouts)
     handler.write((removeColor === true ? text.replace(COLOR, '') : text) + eol, Number.isFinite(t) ? t : undefined);
   }) as Log4jsAppender;
   appender.shutdown = (callback) => {
-    handler.close().then(() => callback(), (err: Error) => callback(err));
+    handler.close().then(
+      () => callback(),
+      (err: Error) => callback(err),
+    );
   };
   appender.handler = handler;
   return appender;

@@ -86,15 +86,21 @@ export class ConcurrentLogPinoStream extends Writable {
 
   constructor(options: PinoTransportOptions) {
     super({ decodeStrings: false });
-    if (options === null || typeof options !== 'object') throw new TypeError('concurrent-log/pino: options must be an object with a filename');
+    if (options === null || typeof options !== 'object')
+      throw new TypeError('concurrent-log/pino: options must be an object with a filename');
     const { filename, timeKey = 'time', ...rest } = options;
     if (timeKey !== null && (typeof timeKey !== 'string' || timeKey === '')) {
-      throw new ConfigError('timeKey', timeKey, `concurrent-log/pino: timeKey must be a field name or null, got ${describe(timeKey)}`);
+      throw new ConfigError(
+        'timeKey',
+        timeKey,
+        `concurrent-log/pino: timeKey must be a field name or null, got ${describe(timeKey)}`,
+      );
     }
     this.timeKey = timeKey;
     // pino adds its own keys to the options ($context, pinoWillSendConfig): not the handler's.
     const handlerOptions: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(rest)) if (!k.startsWith('$') && k !== 'pinoWillSendConfig') handlerOptions[k] = v;
+    for (const [k, v] of Object.entries(rest))
+      if (!k.startsWith('$') && k !== 'pinoWillSendConfig') handlerOptions[k] = v;
     this.handler = openLogFile(filename, handlerOptions as HandlerOptions);
   }
 
@@ -118,7 +124,10 @@ export class ConcurrentLogPinoStream extends Writable {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.handler.close().then(() => callback(error), () => callback(error));
+    this.handler.close().then(
+      () => callback(error),
+      () => callback(error),
+    );
   }
 
   /** Resolves once every line written so far is in the file. */

@@ -30,8 +30,21 @@ export class ConcurrentLogTransport extends TransportStream {
   private readonly eol: string;
 
   constructor(options: ConcurrentLogTransportOptions) {
-    if (options === null || typeof options !== 'object') throw new TypeError('concurrent-log/winston: options must be an object with a filename');
-    const { filename, eol = '\n', format, level, silent, handleExceptions, handleRejections, log: _log, logv: _logv, close: _close, ...rest } = options;
+    if (options === null || typeof options !== 'object')
+      throw new TypeError('concurrent-log/winston: options must be an object with a filename');
+    const {
+      filename,
+      eol = '\n',
+      format,
+      level,
+      silent,
+      handleExceptions,
+      handleRejections,
+      log: _log,
+      logv: _logv,
+      close: _close,
+      ...rest
+    } = options;
     super({ format, level, silent, handleExceptions, handleRejections });
     this.eol = eol;
     this.handler = openLogFile(filename, rest);

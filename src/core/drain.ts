@@ -93,7 +93,12 @@ export class Drainer {
     const deadline = Date.now() + timeoutMs;
     while (!this.ring.isDrained(target)) {
       if (this.drainOnce() === 'busy') {
-        if (Date.now() > deadline) throw new LogFileError('write', this.appender.options.filename, new Error('timed out waiting for another thread to finish writing'));
+        if (Date.now() > deadline)
+          throw new LogFileError(
+            'write',
+            this.appender.options.filename,
+            new Error('timed out waiting for another thread to finish writing'),
+          );
         sleep(1);
       }
     }

@@ -32,13 +32,29 @@ function plainFields(err: Error): Record<string, unknown> {
 
 export function errorToMessage(err: Error, seq: number, occurrences: number): ErrorMessage {
   const e = err as Error & { code?: string; path?: string; syscall?: string };
-  return { type: 'error', name: e.name, message: e.message, code: e.code, path: e.path, syscall: e.syscall, stack: e.stack, seq, occurrences, fields: plainFields(err) };
+  return {
+    type: 'error',
+    name: e.name,
+    message: e.message,
+    code: e.code,
+    path: e.path,
+    syscall: e.syscall,
+    stack: e.stack,
+    seq,
+    occurrences,
+    fields: plainFields(err),
+  };
 }
 
 /** The reported error, with `occurrences` (and the count in its message when over 1). */
 export function messageToError(m: ErrorMessage): Error & { occurrences: number } {
   const message = m.occurrences > 1 ? `${m.message} (${m.occurrences} times so far)` : m.message;
-  const err = Object.assign(new Error(message), m.fields) as unknown as Error & { code?: string; path?: string; syscall?: string; occurrences: number };
+  const err = Object.assign(new Error(message), m.fields) as unknown as Error & {
+    code?: string;
+    path?: string;
+    syscall?: string;
+    occurrences: number;
+  };
   err.occurrences = m.occurrences;
   err.name = m.name;
   if (m.code !== undefined) err.code = m.code;
@@ -52,7 +68,25 @@ export function messageToError(m: ErrorMessage): Error & { occurrences: number }
  * Error codes as small numbers, so the thread that hits a fault can tell every other thread its
  * cause through one Int32 slot of the shared buffer (FAULT). 0 means no fault.
  */
-const FAULT_CODES = ['', 'ERR_CONCURRENT_LOG_IO', 'ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'ENOSPC', 'EDQUOT', 'EROFS', 'EMFILE', 'ENFILE', 'EIO', 'EBADF', 'EFBIG', 'ERR_CONCURRENT_LOG_UNSAFE_FILE', 'ELOOP'];
+const FAULT_CODES = [
+  '',
+  'ERR_CONCURRENT_LOG_IO',
+  'ENOENT',
+  'ENOTDIR',
+  'EISDIR',
+  'EACCES',
+  'EPERM',
+  'ENOSPC',
+  'EDQUOT',
+  'EROFS',
+  'EMFILE',
+  'ENFILE',
+  'EIO',
+  'EBADF',
+  'EFBIG',
+  'ERR_CONCURRENT_LOG_UNSAFE_FILE',
+  'ELOOP',
+];
 
 export function faultNumber(err: unknown): number {
   const i = FAULT_CODES.indexOf((err as NodeJS.ErrnoException)?.code ?? '');

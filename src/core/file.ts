@@ -1,13 +1,35 @@
 import { checkNetworkFs } from './netfs.js';
 import { EventEmitter } from 'node:events';
 import { BroadcastChannel } from 'node:worker_threads';
-import { HandlerClosedError, PermissionModelError, RecordTimeError, RecordsDroppedError, type ScheduleConflictError } from '../errors.js';
+import {
+  HandlerClosedError,
+  PermissionModelError,
+  RecordTimeError,
+  RecordsDroppedError,
+  type ScheduleConflictError,
+} from '../errors.js';
 import { FRAME_HEADER_BYTES, writeHeader } from './frame.js';
 import { Drainer, sleep } from './drain.js';
 import { FileAppender, checkOpens } from './rotation.js';
 import { flockAddon } from './filelock.js';
-import { appenderOptions, hookOption, resolveOptions, usableTime, type HandlerOptions, type ResolvedOptions, type SizeHandlerOptions } from './options.js';
-import { channelName, ensureFlusher, isServed, privateFile, reannounce, sharedFileFor, type SharedFile } from './shared.js';
+import {
+  appenderOptions,
+  hookOption,
+  resolveOptions,
+  usableTime,
+  type HandlerOptions,
+  type ResolvedOptions,
+  type SizeHandlerOptions,
+} from './options.js';
+import {
+  channelName,
+  ensureFlusher,
+  isServed,
+  privateFile,
+  reannounce,
+  sharedFileFor,
+  type SharedFile,
+} from './shared.js';
 import { faultCode, messageToError, type ErrorMessage, type EventMessage } from './errors.js';
 import type { RemoveEvent, RotateEvent, RotationEvent } from './policy.js';
 
@@ -128,10 +150,14 @@ export class LogFile extends EventEmitter<LogFileEvents> {
   constructor(filename: string, options: SizeHandlerOptions | undefined, kind: 'size');
   constructor(filename: string, options: HandlerOptions | SizeHandlerOptions = {}, kind: 'time' | 'size' = 'time') {
     super();
-    const resolved = kind === 'size' ? resolveOptions(filename, options as SizeHandlerOptions, 'size') : resolveOptions(filename, options as HandlerOptions);
+    const resolved =
+      kind === 'size'
+        ? resolveOptions(filename, options as SizeHandlerOptions, 'size')
+        : resolveOptions(filename, options as HandlerOptions);
     checkPermissions(resolved.shared);
     // CPython's handlers open the file in their constructor unless `delay`: one that cannot be opened raises there.
-    if (!resolved.config.delay && (options as Record<symbol, unknown>)[DEFER_OPEN_ERRORS] !== true) checkOpens(resolved.config);
+    if (!resolved.config.delay && (options as Record<symbol, unknown>)[DEFER_OPEN_ERRORS] !== true)
+      checkOpens(resolved.config);
     this.options = resolved;
     this.filename = resolved.config.filename;
     this.timeWindow = resolved.schedule === null ? SIZE_TIME_WINDOW_MS : resolved.schedule.interval * 1000;
@@ -212,10 +238,12 @@ export class LogFile extends EventEmitter<LogFileEvents> {
    * would freeze the base file in a far period, is never handed to the schedule.
    */
   private recordTime(ms: unknown): number {
-    if (typeof ms !== 'number' || !(ms >= 0)) return this.timeRefused('a record time before 1970 or not a number', ms, this.now());
+    if (typeof ms !== 'number' || !(ms >= 0))
+      return this.timeRefused('a record time before 1970 or not a number', ms, this.now());
     if (ms > this.clockRead + this.timeWindow) {
       const now = this.now();
-      if (ms > now + this.timeWindow) return this.timeRefused('a record time more than one rotation period ahead of the clock', ms, now);
+      if (ms > now + this.timeWindow)
+        return this.timeRefused('a record time more than one rotation period ahead of the clock', ms, now);
     }
     return ms;
   }
@@ -407,7 +435,11 @@ export class LogFile extends EventEmitter<LogFileEvents> {
 
   private ownDrainer(): Drainer {
     if (this.drainer === null) {
-      const appender = new FileAppender(appenderOptions(this.file.config), (err) => this.report(err), (e) => this.announce(e));
+      const appender = new FileAppender(
+        appenderOptions(this.file.config),
+        (err) => this.report(err),
+        (e) => this.announce(e),
+      );
       this.drainer = new Drainer(this.file.control, this.file.ring, this.file.hub, appender);
     }
     return this.drainer;

@@ -1,4 +1,16 @@
-import { closeSync, constants, fdatasyncSync, fstatSync, lstatSync, mkdirSync, openSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fdatasyncSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
 import { UnsafeFileError } from '../errors.js';
 import { dirname } from 'node:path';
 

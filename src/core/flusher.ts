@@ -45,7 +45,15 @@ interface Served {
   retryMs: number;
 }
 
-const { hub: hubSab, token, files } = workerData as { hub: SharedArrayBuffer; token: number; files: Array<{ sab: SharedArrayBuffer; config: FlusherConfig }> };
+const {
+  hub: hubSab,
+  token,
+  files,
+} = workerData as {
+  hub: SharedArrayBuffer;
+  token: number;
+  files: Array<{ sab: SharedArrayBuffer; config: FlusherConfig }>;
+};
 const hub = new Hub(hubViewsOf(hubSab));
 const served = new Map<string, Served>();
 let retiring = 0;
@@ -86,10 +94,27 @@ function adopt(sab: SharedArrayBuffer, config: FlusherConfig): void {
   const ring = new SharedRing(views);
   const channel = new BroadcastChannel(channelName(config.filename));
   channel.unref();
-  const f: Served = { key: config.filename, sab, config, control, ring, channel, faulted: false, locked: false, opening: !config.delay, retryAt: 0, retryMs: RETRY_MIN_MS, drainer: null! };
+  const f: Served = {
+    key: config.filename,
+    sab,
+    config,
+    control,
+    ring,
+    channel,
+    faulted: false,
+    locked: false,
+    opening: !config.delay,
+    retryAt: 0,
+    retryMs: RETRY_MIN_MS,
+    drainer: null!,
+  };
   // Rotations and deletions are announced like reports: the one handler of the file that claims
   // the sequence number emits them, so each happens once as an event, in this process only.
-  const appender = new FileAppender(appenderOptions(config), (err) => report(f, err), (e) => f.channel.postMessage({ ...e, seq: f.control.nextReport() } satisfies EventMessage));
+  const appender = new FileAppender(
+    appenderOptions(config),
+    (err) => report(f, err),
+    (e) => f.channel.postMessage({ ...e, seq: f.control.nextReport() } satisfies EventMessage),
+  );
   f.drainer = new Drainer(control, ring, hub, appender, token);
   served.set(f.key, f);
   control.serve(token);
@@ -156,10 +181,14 @@ for (const f of files) adopt(f.sab, f.config);
 // The process's registrar: a thread that has no hub, or no buffer for a file, asks here (shared.ts
 // sharedFileFor). This thread's event loop is free whenever it is not writing, which no writer's is.
 joinHub(hub);
-const closeRegistry = answerQuestions((m) => answer(hub, m, (filename) => {
-  const f = served.get(filename);
-  return f === undefined ? null : { sab: f.sab, config: f.config };
-}), false);
+const closeRegistry = answerQuestions(
+  (m) =>
+    answer(hub, m, (filename) => {
+      const f = served.get(filename);
+      return f === undefined ? null : { sab: f.sab, config: f.config };
+    }),
+  false,
+);
 hub.listening(token);
 announcements.postMessage({ type: 'hello', token } satisfies HubMessage);
 
@@ -175,7 +204,8 @@ async function handOver(): Promise<void> {
     const left = [...served.values()].filter((f) => f.control.servedBy() !== next);
     if (next === 0 || left.length === 0 || Date.now() > deadline) return;
     if (hub.awaitListening(next, 0)) {
-      for (const f of left) announcements.postMessage({ type: 'file', sab: f.sab, config: f.config, hub: hubSab } satisfies HubMessage);
+      for (const f of left)
+        announcements.postMessage({ type: 'file', sab: f.sab, config: f.config, hub: hubSab } satisfies HubMessage);
       hub.wake();
     }
     await new Promise((resolve) => setTimeout(resolve, HANDOVER_POLL_MS));

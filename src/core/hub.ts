@@ -1,6 +1,15 @@
 import {
-  HUB_EXITED, HUB_FLUSHER, HUB_FLUSHER_BEAT, HUB_ID, HUB_LISTENING, HUB_NEXT_TOKEN, HUB_NO_FLUSHER_UNTIL,
-  HUB_REGISTRY, HUB_REGISTRY_AT, HUB_WAKE, type HubViews,
+  HUB_EXITED,
+  HUB_FLUSHER,
+  HUB_FLUSHER_BEAT,
+  HUB_ID,
+  HUB_LISTENING,
+  HUB_NEXT_TOKEN,
+  HUB_NO_FLUSHER_UNTIL,
+  HUB_REGISTRY,
+  HUB_REGISTRY_AT,
+  HUB_WAKE,
+  type HubViews,
 } from './layout.js';
 
 /**
@@ -122,7 +131,11 @@ export class Hub {
     const token = Atomics.sub(this.c, HUB_NEXT_TOKEN, 1);
     for (;;) {
       const holder = Atomics.compareExchange(this.c, HUB_REGISTRY, 0, token);
-      if (holder === 0 || (Date.now() - this.times[HUB_REGISTRY_AT]! > REGISTRY_STALE_MS && Atomics.compareExchange(this.c, HUB_REGISTRY, holder, token) === holder)) {
+      if (
+        holder === 0 ||
+        (Date.now() - this.times[HUB_REGISTRY_AT]! > REGISTRY_STALE_MS &&
+          Atomics.compareExchange(this.c, HUB_REGISTRY, holder, token) === holder)
+      ) {
         this.times[HUB_REGISTRY_AT] = Date.now();
         return token;
       }

@@ -6,7 +6,13 @@ import type { RotatedEntry, RotationState } from './rotation.js';
 const HISTORY_LENGTH = 64;
 
 /** Adds a rotation to the journal: numbered after the last one, the oldest forgotten past HISTORY_LENGTH. */
-export function journal(state: RotationState, start: number, end: number, file: string, entry: Omit<RotatedEntry, 'seq'>): void {
+export function journal(
+  state: RotationState,
+  start: number,
+  end: number,
+  file: string,
+  entry: Omit<RotatedEntry, 'seq'>,
+): void {
   state.seq = (state.seq ?? 0) + 1;
   state.history.push([start, end, file, { seq: state.seq, ...entry }]);
   if (state.history.length > HISTORY_LENGTH) state.history.splice(0, state.history.length - HISTORY_LENGTH);

@@ -97,7 +97,9 @@ export function viewsOf(sab: SharedArrayBuffer): SharedViews {
 
 /** Whether `sab` was laid out by this version of the package (a buffer from another is not used). */
 export function isCurrentLayout(sab: SharedArrayBuffer): boolean {
-  return sab.byteLength > RING_OFFSET && Atomics.load(new Int32Array(sab, 0, CONTROL_SLOTS), VERSION) === LAYOUT_VERSION;
+  return (
+    sab.byteLength > RING_OFFSET && Atomics.load(new Int32Array(sab, 0, CONTROL_SLOTS), VERSION) === LAYOUT_VERSION
+  );
 }
 
 // ---- The process hub: one per process, whatever the number of files -------------------------------
@@ -150,10 +152,17 @@ export function allocateHub(): HubViews {
 }
 
 export function hubViewsOf(sab: SharedArrayBuffer): HubViews {
-  return { sab, control: new Int32Array(sab, 0, HUB_SLOTS), times: new Float64Array(sab, HUB_TIMES_OFFSET, HUB_TIME_SLOTS) };
+  return {
+    sab,
+    control: new Int32Array(sab, 0, HUB_SLOTS),
+    times: new Float64Array(sab, HUB_TIMES_OFFSET, HUB_TIME_SLOTS),
+  };
 }
 
 /** Whether `sab` is a hub laid out by this version of the package. */
 export function isCurrentHub(sab: SharedArrayBuffer): boolean {
-  return sab.byteLength === HUB_TIMES_OFFSET + HUB_TIME_SLOTS * 8 && Atomics.load(new Int32Array(sab, 0, HUB_SLOTS), HUB_VERSION) === LAYOUT_VERSION;
+  return (
+    sab.byteLength === HUB_TIMES_OFFSET + HUB_TIME_SLOTS * 8 &&
+    Atomics.load(new Int32Array(sab, 0, HUB_SLOTS), HUB_VERSION) === LAYOUT_VERSION
+  );
 }

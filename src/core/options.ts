@@ -92,7 +92,10 @@ export interface HandlerOptions extends ScheduleOptions {
  * maxBytes=0, backupCount=0, encoding=None, delay=False)`, plus ours where they apply. No schedule
  * and no clock: a record's time plays no part in rotation by size.
  */
-export interface SizeHandlerOptions extends Omit<HandlerOptions, keyof ScheduleOptions | 'clock' | 'backupCount' | 'maxBytes'> {
+export interface SizeHandlerOptions extends Omit<
+  HandlerOptions,
+  keyof ScheduleOptions | 'clock' | 'backupCount' | 'maxBytes'
+> {
   /**
    * Rotate before a record that would bring the base file to this many bytes or beyond (the
    * record's encoded bytes; CPython counts its characters). 0 (the default) never rotates.
@@ -158,20 +161,69 @@ const MIN_RING = 64 * 1024;
 const MAX_RING = 1024 * 1024 * 1024;
 const DEFAULT_FLUSH_MS = 10;
 
-
 const KNOWN = new Set([
-  'when', 'interval', 'utc', 'atTime', 'timezone', 'backupCount', 'maxBytes', 'maxAge', 'maxTotalSize', 'encoding', 'delay', 'mode', 'namer',
-  'rotator', 'compress', 'compressDelay', 'shared', 'ringSize', 'flushInterval', 'batchBytes', 'onError', 'clock', 'lockFile', 'mkdir', 'fsync', 'allowNetworkFs',
+  'when',
+  'interval',
+  'utc',
+  'atTime',
+  'timezone',
+  'backupCount',
+  'maxBytes',
+  'maxAge',
+  'maxTotalSize',
+  'encoding',
+  'delay',
+  'mode',
+  'namer',
+  'rotator',
+  'compress',
+  'compressDelay',
+  'shared',
+  'ringSize',
+  'flushInterval',
+  'batchBytes',
+  'onError',
+  'clock',
+  'lockFile',
+  'mkdir',
+  'fsync',
+  'allowNetworkFs',
 ]);
 /** The size handler's: no schedule, no clock (unknown names are refused, so a `when` is not silently ignored). */
 const KNOWN_SIZE = new Set([
-  'maxBytes', 'backupCount', 'maxAge', 'maxTotalSize', 'encoding', 'delay', 'mode', 'namer', 'rotator', 'compress', 'compressDelay',
-  'shared', 'ringSize', 'flushInterval', 'batchBytes', 'onError', 'lockFile', 'mkdir', 'fsync', 'allowNetworkFs',
+  'maxBytes',
+  'backupCount',
+  'maxAge',
+  'maxTotalSize',
+  'encoding',
+  'delay',
+  'mode',
+  'namer',
+  'rotator',
+  'compress',
+  'compressDelay',
+  'shared',
+  'ringSize',
+  'flushInterval',
+  'batchBytes',
+  'onError',
+  'lockFile',
+  'mkdir',
+  'fsync',
+  'allowNetworkFs',
 ]);
 
 export function resolveOptions(filename: unknown, options?: HandlerOptions, kind?: 'time'): ResolvedOptions;
-export function resolveOptions(filename: unknown, options: SizeHandlerOptions | undefined, kind: 'size'): ResolvedOptions;
-export function resolveOptions(filename: unknown, options: HandlerOptions | SizeHandlerOptions = {}, kind: RotationKind = 'time'): ResolvedOptions {
+export function resolveOptions(
+  filename: unknown,
+  options: SizeHandlerOptions | undefined,
+  kind: 'size',
+): ResolvedOptions;
+export function resolveOptions(
+  filename: unknown,
+  options: HandlerOptions | SizeHandlerOptions = {},
+  kind: RotationKind = 'time',
+): ResolvedOptions {
   if (typeof filename !== 'string' || filename.length === 0) {
     throw new ConfigError('filename', filename, `filename must be a non-empty string, got ${describe(filename)}`);
   }
@@ -180,19 +232,42 @@ export function resolveOptions(filename: unknown, options: HandlerOptions | Size
   }
   const known = kind === 'size' ? KNOWN_SIZE : KNOWN;
   for (const key of Object.keys(options)) {
-    if (!known.has(key)) throw new ConfigError(key, (options as Record<string, unknown>)[key], `unknown option '${key}'${kind === 'size' ? ' (ConcurrentRotatingFileHandler rotates by size: use ConcurrentTimedRotatingFileHandler to rotate by time)' : ''}`);
+    if (!known.has(key))
+      throw new ConfigError(
+        key,
+        (options as Record<string, unknown>)[key],
+        `unknown option '${key}'${kind === 'size' ? ' (ConcurrentRotatingFileHandler rotates by size: use ConcurrentTimedRotatingFileHandler to rotate by time)' : ''}`,
+      );
   }
   const schedule = kind === 'time' ? Schedule.create(options as HandlerOptions) : null;
   const maxBytes = options.maxBytes ?? 0;
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
-    throw new ConfigError('maxBytes', maxBytes, `maxBytes must be a whole number of bytes >= 0, got ${describe(maxBytes)}`);
+    throw new ConfigError(
+      'maxBytes',
+      maxBytes,
+      `maxBytes must be a whole number of bytes >= 0, got ${describe(maxBytes)}`,
+    );
   }
-  const maxAge = parseAmount('maxAge', options.maxAge, DURATION_UNITS, "a number of ms or a duration such as '14d', '12h', '30m'");
-  const maxTotalSize = parseAmount('maxTotalSize', options.maxTotalSize, SIZE_UNITS, "a number of bytes or a size such as '500M', '2G'");
+  const maxAge = parseAmount(
+    'maxAge',
+    options.maxAge,
+    DURATION_UNITS,
+    "a number of ms or a duration such as '14d', '12h', '30m'",
+  );
+  const maxTotalSize = parseAmount(
+    'maxTotalSize',
+    options.maxTotalSize,
+    SIZE_UNITS,
+    "a number of bytes or a size such as '500M', '2G'",
+  );
   const policy = schedule ? new TimedPolicy(schedule, maxBytes) : new SizePolicy(maxBytes, options.backupCount ?? 0);
   const backupCount = options.backupCount ?? 0;
   if (!Number.isSafeInteger(backupCount) || backupCount < 0) {
-    throw new ConfigError('backupCount', backupCount, `backupCount must be a whole number >= 0, got ${describe(backupCount)}`);
+    throw new ConfigError(
+      'backupCount',
+      backupCount,
+      `backupCount must be a whole number >= 0, got ${describe(backupCount)}`,
+    );
   }
   const encoding = resolveEncoding(options.encoding);
   const mode = options.mode ?? 0o666;
@@ -201,19 +276,32 @@ export function resolveOptions(filename: unknown, options: HandlerOptions | Size
   }
   const ringSize = options.ringSize ?? DEFAULT_RING;
   if (!Number.isInteger(ringSize) || ringSize < MIN_RING || ringSize > MAX_RING || (ringSize & (ringSize - 1)) !== 0) {
-    throw new ConfigError('ringSize', ringSize, `ringSize must be a power of two from ${MIN_RING} to ${MAX_RING}, got ${describe(ringSize)}`);
+    throw new ConfigError(
+      'ringSize',
+      ringSize,
+      `ringSize must be a power of two from ${MIN_RING} to ${MAX_RING}, got ${describe(ringSize)}`,
+    );
   }
   const flushInterval = options.flushInterval ?? DEFAULT_FLUSH_MS;
   if (typeof flushInterval !== 'number' || !(flushInterval > 0) || !Number.isFinite(flushInterval)) {
-    throw new ConfigError('flushInterval', flushInterval, `flushInterval must be a positive number of ms, got ${describe(flushInterval)}`);
+    throw new ConfigError(
+      'flushInterval',
+      flushInterval,
+      `flushInterval must be a positive number of ms, got ${describe(flushInterval)}`,
+    );
   }
   const batchBytes = options.batchBytes ?? ringSize / 8;
   if (!Number.isInteger(batchBytes) || batchBytes < 1 || batchBytes > ringSize) {
-    throw new ConfigError('batchBytes', batchBytes, `batchBytes must be a whole number from 1 to ringSize, got ${describe(batchBytes)}`);
+    throw new ConfigError(
+      'batchBytes',
+      batchBytes,
+      `batchBytes must be a whole number from 1 to ringSize, got ${describe(batchBytes)}`,
+    );
   }
   for (const key of ['delay', 'shared', 'mkdir', 'allowNetworkFs'] as const) {
     const v = options[key];
-    if (v !== undefined && typeof v !== 'boolean') throw new ConfigError(key, v, `${key} must be a boolean, got ${describe(v)}`);
+    if (v !== undefined && typeof v !== 'boolean')
+      throw new ConfigError(key, v, `${key} must be a boolean, got ${describe(v)}`);
   }
   if (options.onError != null && typeof options.onError !== 'function') {
     throw new ConfigError('onError', options.onError, `onError must be a function, got ${describe(options.onError)}`);
@@ -226,17 +314,33 @@ export function resolveOptions(filename: unknown, options: HandlerOptions | Size
     throw new ConfigError('fsync', options.fsync, `fsync must be 'batch' or false, got ${describe(options.fsync)}`);
   }
   if (options.compress != null && options.compress !== 'gzip') {
-    throw new ConfigError('compress', options.compress, `compress must be 'gzip' or null, got ${describe(options.compress)}`);
+    throw new ConfigError(
+      'compress',
+      options.compress,
+      `compress must be 'gzip' or null, got ${describe(options.compress)}`,
+    );
   }
   const compressDelay = options.compressDelay ?? 0;
   if (!Number.isSafeInteger(compressDelay) || compressDelay < 0) {
-    throw new ConfigError('compressDelay', compressDelay, `compressDelay must be a whole number >= 0, got ${describe(compressDelay)}`);
+    throw new ConfigError(
+      'compressDelay',
+      compressDelay,
+      `compressDelay must be a whole number >= 0, got ${describe(compressDelay)}`,
+    );
   }
   if (options.lockFile != null && (typeof options.lockFile !== 'string' || options.lockFile.length === 0)) {
-    throw new ConfigError('lockFile', options.lockFile, `lockFile must be a non-empty path, got ${describe(options.lockFile)}`);
+    throw new ConfigError(
+      'lockFile',
+      options.lockFile,
+      `lockFile must be a non-empty path, got ${describe(options.lockFile)}`,
+    );
   }
   if (options.lockFile != null && resolve(options.lockFile) === resolve(filename)) {
-    throw new ConfigError('lockFile', options.lockFile, `lockFile must not be the log file itself, got ${describe(options.lockFile)}`);
+    throw new ConfigError(
+      'lockFile',
+      options.lockFile,
+      `lockFile must not be the log file itself, got ${describe(options.lockFile)}`,
+    );
   }
   const clock = clockOption ?? Date.now;
   const namer = hookOption('namer', options.namer);
@@ -328,7 +432,14 @@ export function lockFilePath(filename: string, lockFile?: string | null): string
   return join(dirname(abs), `.${basename(abs)}.lock`);
 }
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+const DURATION_UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 7 * 86_400_000,
+};
 const SIZE_UNITS: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
 
 /** A retention limit: a number (ms or bytes) or a string with a unit (`'14d'`, `'500M'`, `'2GB'`); 0 or absent: none. */
@@ -341,7 +452,8 @@ function parseAmount(option: string, value: unknown, units: Record<string, numbe
     const unit = m ? m[2]!.toLowerCase().replace(/(?<=.)i?b$/, '') : '';
     if (m && (unit === '' || units[unit] !== undefined)) n = Number(m[1]) * (units[unit] ?? 1);
   }
-  if (!Number.isFinite(n) || n < 0) throw new ConfigError(option, value, `${option} must be ${what}, got ${describe(value)}`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new ConfigError(option, value, `${option} must be ${what}, got ${describe(value)}`);
   return Math.round(n);
 }
 
@@ -361,13 +473,18 @@ function resolveEncoding(value: string | null | undefined): BufferEncoding {
  */
 export function hookOption(name: 'namer' | 'rotator', value: unknown): { fn: unknown; source: string } | null {
   if (value == null) return null;
-  if (typeof value !== 'function') throw new ConfigError(name, value, `${name} must be a function, got ${describe(value)}`);
+  if (typeof value !== 'function')
+    throw new ConfigError(name, value, `${name} must be a function, got ${describe(value)}`);
   const source = value.toString();
   let revived: (...a: unknown[]) => unknown;
   try {
     revived = reviveHook(source);
   } catch (err) {
-    throw new ConfigError(name, value, `${name} must be a self-contained function (it runs in the flusher thread): ${(err as Error).message}`);
+    throw new ConfigError(
+      name,
+      value,
+      `${name} must be a self-contained function (it runs in the flusher thread): ${(err as Error).message}`,
+    );
   }
   if (name === 'namer') {
     const sample = resolve('concurrent-log-sample.log.2026-01-01_00-00-00');
@@ -375,7 +492,11 @@ export function hookOption(name: 'namer' | 'rotator', value: unknown): { fn: unk
     try {
       b = revived(sample);
     } catch (err) {
-      throw new ConfigError(name, value, `namer must be a self-contained function (it runs in the flusher thread): ${(err as Error).message}`);
+      throw new ConfigError(
+        name,
+        value,
+        `namer must be a self-contained function (it runs in the flusher thread): ${(err as Error).message}`,
+      );
     }
     let a = b;
     try {
@@ -385,7 +506,11 @@ export function hookOption(name: 'namer' | 'rotator', value: unknown): { fn: unk
       // which an ES module does not define.
     }
     if (a !== b || typeof a !== 'string') {
-      throw new ConfigError(name, value, 'namer must be a self-contained function returning a string (it runs in the flusher thread)');
+      throw new ConfigError(
+        name,
+        value,
+        'namer must be a self-contained function returning a string (it runs in the flusher thread)',
+      );
     }
   }
   // Every thread runs the revived copy, so the function sees the same scope wherever it runs.

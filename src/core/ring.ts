@@ -1,7 +1,4 @@
-import {
-  MUTEX, MUTEX_SEQ, HEAD, TAIL, SPACE, RECORDS,
-  type SharedViews,
-} from './layout.js';
+import { MUTEX, MUTEX_SEQ, HEAD, TAIL, SPACE, RECORDS, type SharedViews } from './layout.js';
 
 /** Spins before sleeping: the critical section is a memcpy, usually shorter than a futex call. */
 const SPIN_TRIES = 64;

@@ -1,15 +1,42 @@
 import {
-  closeSync, constants, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readSync, renameSync,
-  unlinkSync, writeSync, readFileSync, readlinkSync,
+  closeSync,
+  constants,
+  fdatasyncSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+  readFileSync,
+  readlinkSync,
 } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { FileLock } from './filelock.js';
 import { LogFileError, ScheduleConflictError, StateError, UnsafeFileError } from '../errors.js';
-import { NOFOLLOW, distrust, lstatOrNull, openCreating, openTrusted, statOrNull, trustedOrFree, writeFileSyncing } from './files.js';
+import {
+  NOFOLLOW,
+  distrust,
+  lstatOrNull,
+  openCreating,
+  openTrusted,
+  statOrNull,
+  trustedOrFree,
+  writeFileSyncing,
+} from './files.js';
 import { FRAME_HEADER_BYTES, frameTime, payloadLength } from './frame.js';
-import { policyFromKey, type RemoveReason, type RotationEvent, type RotationFiles, type RotationPolicy } from './policy.js';
+import {
+  policyFromKey,
+  type RemoveReason,
+  type RotationEvent,
+  type RotationFiles,
+  type RotationPolicy,
+} from './policy.js';
 import { STATE_VERSION } from './timed-policy.js';
 
 /**
@@ -181,7 +208,11 @@ export class FileAppender implements RotationFiles {
     this.options.rotator = hooks.rotator;
   }
 
-  constructor(options: AppenderOptions, onConflict: (err: Error) => void, onEvent: (e: RotationEvent) => void = () => {}) {
+  constructor(
+    options: AppenderOptions,
+    onConflict: (err: Error) => void,
+    onEvent: (e: RotationEvent) => void = () => {},
+  ) {
     this.options = options;
     this.onEvent = onEvent;
     this.policy = options.policy;
@@ -245,7 +276,13 @@ export class FileAppender implements RotationFiles {
       if (err instanceof UnsafeFileError) throw err;
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !this.options.mkdir) {
         // The user asked for no folder to be made: the error names their log, not our lock file.
-        throw new LogFileError('open', this.options.filename, Object.assign(new Error(`its folder ${dirname(this.lock.path)} does not exist (mkdir: false)`), { code: 'ENOENT' }));
+        throw new LogFileError(
+          'open',
+          this.options.filename,
+          Object.assign(new Error(`its folder ${dirname(this.lock.path)} does not exist (mkdir: false)`), {
+            code: 'ENOENT',
+          }),
+        );
       }
       throw new LogFileError('lock', this.lock.path, err);
     }
@@ -315,7 +352,8 @@ export class FileAppender implements RotationFiles {
     try {
       const onDisk = this.readState(lockFd);
       const mine = this.options.policy;
-      const policy = onDisk?.schedule !== undefined && onDisk.schedule !== mine.key ? policyFromKey(onDisk.schedule) : mine;
+      const policy =
+        onDisk?.schedule !== undefined && onDisk.schedule !== mine.key ? policyFromKey(onDisk.schedule) : mine;
       return policy.shouldRollover(onDisk ?? mine.initialState(seconds, [], this), seconds, bytes, this);
     } finally {
       this.lock.release();
@@ -336,7 +374,10 @@ export class FileAppender implements RotationFiles {
     const now = Date.now() / 1000;
     if (state === null) {
       this.policy = mine;
-      return { state: joined({ ...mine.initialState(nowSeconds, [], this), opening: this.options.openId }, [], now), changed: true };
+      return {
+        state: joined({ ...mine.initialState(nowSeconds, [], this), opening: this.options.openId }, [], now),
+        changed: true,
+      };
     }
     const procs = writersOf(state);
     if (state.schedule === undefined || state.schedule === mine.key) {
@@ -369,12 +410,22 @@ export class FileAppender implements RotationFiles {
     if (others.length === 0) {
       this.policy = mine;
       // The history and its rotation count carry over, so followers keep their place.
-      return { state: joined({ ...mine.initialState(nowSeconds, state.history, this), seq: state.seq }, [], now), changed: true };
+      return {
+        state: joined({ ...mine.initialState(nowSeconds, state.history, this), seq: state.seq }, [], now),
+        changed: true,
+      };
     }
     if (this.policy.key !== state.schedule) this.policy = policyFromKey(state.schedule);
     if (this.reportedConflict !== state.schedule) {
       this.reportedConflict = state.schedule;
-      this.onConflict(new ScheduleConflictError(this.options.filename, state.schedule, mine.key, others.map((w) => w.pid)));
+      this.onConflict(
+        new ScheduleConflictError(
+          this.options.filename,
+          state.schedule,
+          mine.key,
+          others.map((w) => w.pid),
+        ),
+      );
     }
     return { state, changed: false };
   }
@@ -594,13 +645,16 @@ export class FileAppender implements RotationFiles {
     // Closing forces a look at the state: rotations made by the process's flusher thread are not
     // known to this thread's appender, and the flusher may be gone before it compresses them.
     if (force) this.compressPending = true;
-    for (let pass = 0; pass < COMPRESS_PASSES && this.options.compress && this.compressPending; pass++) this.compressPass();
+    for (let pass = 0; pass < COMPRESS_PASSES && this.options.compress && this.compressPending; pass++)
+      this.compressPass();
   }
 
   private compressPass(): void {
     this.compressPending = false;
     // The newest `compressDelay` entries wait (the list is oldest first): a later rotation releases them.
-    const pending = this.withState((state) => (state?.compress ?? []).slice(0, Math.max(0, (state?.compress?.length ?? 0) - this.options.compressDelay)));
+    const pending = this.withState((state) =>
+      (state?.compress ?? []).slice(0, Math.max(0, (state?.compress?.length ?? 0) - this.options.compressDelay)),
+    );
     for (const plain of pending) {
       let data: Buffer;
       let ino: number;
@@ -608,7 +662,8 @@ export class FileAppender implements RotationFiles {
         ({ data, ino } = readIdentified(plain));
       } catch (err) {
         if (err instanceof UnsafeFileError) this.reportOnce(err);
-        else if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new LogFileError('read for compression', plain, err);
+        else if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+          throw new LogFileError('read for compression', plain, err);
         this.withState((state) => this.forgetCompressed(state, plain));
         continue;
       }
@@ -806,8 +861,13 @@ export class FileAppender implements RotationFiles {
    * is left out and reported, never acted on.
    */
   private dropForeignPaths(state: RotationState): void {
-    const own = (p: string) => isAbsolute(p) && normalize(p) === p && p !== this.options.filename && p !== this.lock.path &&
-      this.folders.has(dirname(p)) && (this.options.namer !== null || basename(p).startsWith(`${basename(this.options.filename)}.`));
+    const own = (p: string) =>
+      isAbsolute(p) &&
+      normalize(p) === p &&
+      p !== this.options.filename &&
+      p !== this.lock.path &&
+      this.folders.has(dirname(p)) &&
+      (this.options.namer !== null || basename(p).startsWith(`${basename(this.options.filename)}.`));
     const foreign = [...state.history.map(([, , file]) => file), ...(state.compress ?? [])].filter((p) => !own(p));
     if (foreign.length === 0) return;
     for (const p of new Set(foreign)) this.reportOnce(new StateError(this.lock.path, 'foreign path', p));
@@ -907,7 +967,10 @@ export function parseState(text: string): RotationState | null {
 const MAX_SECONDS = 1e11;
 
 /** The state, or null and why (nothing is wrong with an empty file: there is no state yet). */
-export function checkState(text: string): { state: RotationState | null; problem: { reason: 'unreadable' | 'version'; detail: string } | null } {
+export function checkState(text: string): {
+  state: RotationState | null;
+  problem: { reason: 'unreadable' | 'version'; detail: string } | null;
+} {
   if (text.length === 0) return { state: null, problem: null };
   let s: RotationState;
   try {
@@ -915,8 +978,13 @@ export function checkState(text: string): { state: RotationState | null; problem
   } catch (err) {
     return { state: null, problem: { reason: 'unreadable', detail: (err as Error).message } };
   }
-  if (typeof s !== 'object' || s === null) return { state: null, problem: { reason: 'unreadable', detail: 'not an object' } };
-  if (s.v !== STATE_VERSION) return { state: null, problem: { reason: 'version', detail: `version ${describeValue(s.v)}, this package writes ${STATE_VERSION}` } };
+  if (typeof s !== 'object' || s === null)
+    return { state: null, problem: { reason: 'unreadable', detail: 'not an object' } };
+  if (s.v !== STATE_VERSION)
+    return {
+      state: null,
+      problem: { reason: 'version', detail: `version ${describeValue(s.v)}, this package writes ${STATE_VERSION}` },
+    };
   const bad = stateFault(s);
   return bad === null ? { state: s, problem: null } : { state: null, problem: { reason: 'unreadable', detail: bad } };
 }
@@ -926,11 +994,30 @@ function stateFault(s: RotationState): string | null {
   const time = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x >= 0 && x <= MAX_SECONDS;
   const count = (x: unknown) => Number.isSafeInteger(x) && (x as number) >= 0;
   if (!time(s.rolloverAt) || !time(s.start)) return 'rolloverAt and start must be times';
-  if (!count(s.gen) || (s.seq !== undefined && !count(s.seq)) || (s.parts !== undefined && !count(s.parts))) return 'gen, seq and parts must be counts';
-  if (!Array.isArray(s.history) || !s.history.every((h) => Array.isArray(h) && time(h[0]) && time(h[1]) && typeof h[2] === 'string')) return 'history must be [start, end, path] entries';
-  if (s.compress !== undefined && !(Array.isArray(s.compress) && s.compress.every((p) => typeof p === 'string'))) return 'compress must be paths';
-  if (s.writers !== undefined && !(Array.isArray(s.writers) && s.writers.every((p) => Number.isSafeInteger(p) && p > 0))) return 'writers must be pids';
-  if (s.procs !== undefined && !(Array.isArray(s.procs) && s.procs.every((w) => Number.isSafeInteger(w?.pid) && w.pid > 0 && typeof w.ns === 'string' && Number.isFinite(w.seen)))) return 'procs must be writers';
+  if (!count(s.gen) || (s.seq !== undefined && !count(s.seq)) || (s.parts !== undefined && !count(s.parts)))
+    return 'gen, seq and parts must be counts';
+  if (
+    !Array.isArray(s.history) ||
+    !s.history.every((h) => Array.isArray(h) && time(h[0]) && time(h[1]) && typeof h[2] === 'string')
+  )
+    return 'history must be [start, end, path] entries';
+  if (s.compress !== undefined && !(Array.isArray(s.compress) && s.compress.every((p) => typeof p === 'string')))
+    return 'compress must be paths';
+  if (
+    s.writers !== undefined &&
+    !(Array.isArray(s.writers) && s.writers.every((p) => Number.isSafeInteger(p) && p > 0))
+  )
+    return 'writers must be pids';
+  if (
+    s.procs !== undefined &&
+    !(
+      Array.isArray(s.procs) &&
+      s.procs.every(
+        (w) => Number.isSafeInteger(w?.pid) && w.pid > 0 && typeof w.ns === 'string' && Number.isFinite(w.seen),
+      )
+    )
+  )
+    return 'procs must be writers';
   if (s.schedule !== undefined) {
     if (typeof s.schedule !== 'string') return 'schedule must be a policy key';
     try {

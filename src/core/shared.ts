@@ -1,7 +1,21 @@
 import {
-  BroadcastChannel, type MessagePort, Worker, getEnvironmentData, isMainThread, receiveMessageOnPort, setEnvironmentData,
+  BroadcastChannel,
+  type MessagePort,
+  Worker,
+  getEnvironmentData,
+  isMainThread,
+  receiveMessageOnPort,
+  setEnvironmentData,
 } from 'node:worker_threads';
-import { allocate, allocateHub, hubViewsOf, viewsOf, isCurrentHub, isCurrentLayout, type SharedViews } from './layout.js';
+import {
+  allocate,
+  allocateHub,
+  hubViewsOf,
+  viewsOf,
+  isCurrentHub,
+  isCurrentLayout,
+  type SharedViews,
+} from './layout.js';
 import { SharedRing } from './ring.js';
 import { Control } from './control.js';
 import { Hub } from './hub.js';
@@ -96,7 +110,12 @@ export function hubHolders(): number {
  * takes (anything but undefined), while `keepAsking()` and for at most `ms`. The question is repeated,
  * since a thread that answers may open its channel after the first one was posted.
  */
-function ask<T>(question: HubMessage, accept: (m: HubMessage) => T | undefined, ms: number, keepAsking: () => boolean): T | undefined {
+function ask<T>(
+  question: HubMessage,
+  accept: (m: HubMessage) => T | undefined,
+  ms: number,
+  keepAsking: () => boolean,
+): T | undefined {
   const answers = new BroadcastChannel(ANSWER_KEY);
   const questions = new BroadcastChannel(ASK_KEY);
   // Node reads a BroadcastChannel as it does a MessagePort (documented since 15.4); its types do not say so.
@@ -162,11 +181,18 @@ function threadHub(known?: SharedArrayBuffer): ThreadHub {
   let th = g[HUB];
   if (th) return th;
   const offered = known ?? (getEnvironmentData(HUB_KEY) as SharedArrayBuffer | undefined);
-  const candidate = new Hub(offered instanceof SharedArrayBuffer && isCurrentHub(offered) ? hubViewsOf(offered) : allocateHub());
+  const candidate = new Hub(
+    offered instanceof SharedArrayBuffer && isCurrentHub(offered) ? hubViewsOf(offered) : allocateHub(),
+  );
   const id = (flockAddon() as unknown as HubTable).hubEnter(candidate.id());
   let hub = candidate;
   if (id !== candidate.id()) {
-    const sab = ask({ type: 'ask', hub: id, filename: null }, (m) => (m.type === 'hub' && isCurrentHub(m.sab) && new Hub(hubViewsOf(m.sab)).id() === id ? m.sab : undefined), HUB_ASK_MS, () => true);
+    const sab = ask(
+      { type: 'ask', hub: id, filename: null },
+      (m) => (m.type === 'hub' && isCurrentHub(m.sab) && new Hub(hubViewsOf(m.sab)).id() === id ? m.sab : undefined),
+      HUB_ASK_MS,
+      () => true,
+    );
     // Nobody answered: every holder is busy and no flusher runs. A hub of this thread's own still
     // writes every record (each hub's flusher takes the file lock); it only costs a second flusher.
     if (sab !== undefined) hub = new Hub(hubViewsOf(sab));
@@ -227,7 +253,8 @@ export function sharedFileFor(config: FlusherConfig, ringSize: number, onError: 
   const { hub } = threadHub();
   const inherited = getEnvironmentData(key) as EnvEntry | undefined;
   let file: SharedFile | undefined;
-  if (!known && inherited && inherited.sab instanceof SharedArrayBuffer && isCurrentLayout(inherited.sab)) file = inUse(fileOf(key, inherited, hub, false));
+  if (!known && inherited && inherited.sab instanceof SharedArrayBuffer && isCurrentLayout(inherited.sab))
+    file = inUse(fileOf(key, inherited, hub, false));
   file ??= inUse(askFlusher(hub, key, config.filename));
   if (file === undefined) {
     const token = hub.lockRegistry();
@@ -242,7 +269,13 @@ export function sharedFileFor(config: FlusherConfig, ringSize: number, onError: 
         if (ensureFlusher(file, onError) === 'announced') file.control.awaitServed(REGISTRY_HANDOVER_MS);
         // The main thread keeps what workers make (keepFile): it is told even when the flusher was told
         // by workerData.
-        if (!isMainThread) threadHub().channel.postMessage({ type: 'file', sab: file.views.sab, config, hub: hub.sab } satisfies HubMessage);
+        if (!isMainThread)
+          threadHub().channel.postMessage({
+            type: 'file',
+            sab: file.views.sab,
+            config,
+            hub: hub.sab,
+          } satisfies HubMessage);
       }
     } finally {
       hub.unlockRegistry(token);
@@ -329,10 +362,20 @@ if (isMainThread) {
   process.on('exit', () => {
     // Announcements not delivered yet (process.exit() called right after a worker made its file).
     const port = keeper as unknown as MessagePort;
-    for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) heard(m.message as HubMessage);
+    for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port))
+      heard(m.message as HubMessage);
     for (const file of registry().values()) {
       if (file.ring.pending() === 0) continue;
-      const drainer = new Drainer(file.control, file.ring, file.hub, new FileAppender(appenderOptions(file.config), (err) => process.emitWarning(err), () => {}));
+      const drainer = new Drainer(
+        file.control,
+        file.ring,
+        file.hub,
+        new FileAppender(
+          appenderOptions(file.config),
+          (err) => process.emitWarning(err),
+          () => {},
+        ),
+      );
       try {
         drainer.drainAll();
       } catch (err) {
@@ -347,7 +390,15 @@ if (isMainThread) {
 /** A private buffer for `shared: false`: the same machinery, drained by the writing thread itself. */
 export function privateFile(config: FlusherConfig, ringSize: number): SharedFile {
   const views = allocate(ringSize);
-  return { key: KEY_PREFIX + config.filename, views, ring: new SharedRing(views), control: new Control(views), hub: threadHub().hub, config, created: true };
+  return {
+    key: KEY_PREFIX + config.filename,
+    views,
+    ring: new SharedRing(views),
+    control: new Control(views),
+    hub: threadHub().hub,
+    config,
+    created: true,
+  };
 }
 
 /** Whether the process's live flusher has this file in its care. */
@@ -381,8 +432,34 @@ function announce(file: SharedFile): void {
  * on the command line, its module type, a syntax check) and make `new Worker` fail or run something
  * else. Everything else (--require, --import, --conditions, memory limits...) is kept.
  */
-const SCRIPT_FLAGS_WITH_VALUE = new Set(['--input-type', '--eval', '-e', '--print', '-p', '-pe', '--watch-path', '--test-name-pattern', '--test-reporter', '--test-reporter-destination', '--test-concurrency', '--test-shard', '--test-skip-pattern', '--run']);
-const SCRIPT_FLAGS = new Set(['--check', '-c', '--interactive', '-i', '--test', '--watch', '--watch-preserve-output', '--test-only', '--experimental-test-coverage', '--experimental-default-type']);
+const SCRIPT_FLAGS_WITH_VALUE = new Set([
+  '--input-type',
+  '--eval',
+  '-e',
+  '--print',
+  '-p',
+  '-pe',
+  '--watch-path',
+  '--test-name-pattern',
+  '--test-reporter',
+  '--test-reporter-destination',
+  '--test-concurrency',
+  '--test-shard',
+  '--test-skip-pattern',
+  '--run',
+]);
+const SCRIPT_FLAGS = new Set([
+  '--check',
+  '-c',
+  '--interactive',
+  '-i',
+  '--test',
+  '--watch',
+  '--watch-preserve-output',
+  '--test-only',
+  '--experimental-test-coverage',
+  '--experimental-default-type',
+]);
 
 export function workerExecArgv(argv: readonly string[] = process.execArgv): string[] {
   const kept: string[] = [];

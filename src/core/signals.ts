@@ -14,7 +14,8 @@ export interface CloseOnSignalsOptions {
  * listeners. Default signal behaviour is never changed for users who did not call this.
  */
 export function closeOnSignals(options: CloseOnSignalsOptions = {}): () => void {
-  if (!isMainThread) throw new Error('concurrent-log: closeOnSignals() must be called in the main thread (signals are delivered there)');
+  if (!isMainThread)
+    throw new Error('concurrent-log: closeOnSignals() must be called in the main thread (signals are delivered there)');
   const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
   const listeners = new Map<NodeJS.Signals, () => void>();
   const remove = (): void => {

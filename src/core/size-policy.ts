@@ -134,7 +134,10 @@ export class SizePolicy implements RotationPolicy {
 /** The log's folder as listed once, kept up to date as the shift renames and removes in it. */
 class Folder {
   private readonly names: Set<string>;
-  constructor(private readonly dir: string, private readonly files: RotationFiles) {
+  constructor(
+    private readonly dir: string,
+    private readonly files: RotationFiles,
+  ) {
     this.names = new Set(files.listFolder());
   }
 

@@ -1,6 +1,12 @@
 // Rotation by time: CPython's TimedRotatingFileHandler decisions, made once for every process from
 // the shared state and each record's own time, so a record lands in its own period's file.
-import { Schedule, defaultRotationName, filesToDelete, type Namer, type RotatedNameVariants } from '../time/schedule.js';
+import {
+  Schedule,
+  defaultRotationName,
+  filesToDelete,
+  type Namer,
+  type RotatedNameVariants,
+} from '../time/schedule.js';
 import { statOrNull } from './files.js';
 import { basename } from 'node:path';
 import type { RotatedFile, RotationFiles, RotationPolicy } from './policy.js';
@@ -41,8 +47,13 @@ export class TimedPolicy implements RotationPolicy {
     const mtime = st === null || st.size === 0 ? null : Math.trunc(st.mtimeMs / 1000);
     const rolloverAt = schedule.initialRollover(nowSeconds, mtime);
     return {
-      v: STATE_VERSION, rolloverAt, start: schedule.periodStart(rolloverAt), gen: 0, history,
-      schedule: this.key, writers: [process.pid],
+      v: STATE_VERSION,
+      rolloverAt,
+      start: schedule.periodStart(rolloverAt),
+      gen: 0,
+      history,
+      schedule: this.key,
+      writers: [process.pid],
     };
   }
 
@@ -148,7 +159,11 @@ export class TimedPolicy implements RotationPolicy {
       const parts = basename(path).split('.');
       const at = parts.findIndex((p) => this.schedule.suffixTime(p) !== null);
       const part = Number(parts[at + 1]);
-      return { path, time: at < 0 ? null : this.schedule.suffixTime(parts[at]!), order: Number.isInteger(part) ? part : 0 };
+      return {
+        path,
+        time: at < 0 ? null : this.schedule.suffixTime(parts[at]!),
+        order: Number.isInteger(part) ? part : 0,
+      };
     });
   }
 
@@ -161,14 +176,21 @@ export class TimedPolicy implements RotationPolicy {
   private deleteBackups(files: RotationFiles): void {
     const { filename, backupCount, namer, compress } = files.options;
     if (backupCount <= 0) return;
-    for (const victim of this.backupsToDelete(filename, backupCount, namer, compress, files.listFolder())) files.remove(victim, 'backupCount');
+    for (const victim of this.backupsToDelete(filename, backupCount, namer, compress, files.listFolder()))
+      files.remove(victim, 'backupCount');
   }
 
   /**
    * CPython 3.13's getFilesToDelete over `names` (the base file's folder), with our own names
    * (variants below) counted: what backupCount deletes, and what the handlers' getFilesToDelete() says.
    */
-  backupsToDelete(filename: string, backupCount: number, namer: Namer | null, compress: boolean, names: string[]): string[] {
+  backupsToDelete(
+    filename: string,
+    backupCount: number,
+    namer: Namer | null,
+    compress: boolean,
+    names: string[],
+  ): string[] {
     return filesToDelete(filename, backupCount, this.schedule, namer, names, this.variants(compress));
   }
 

@@ -18,7 +18,14 @@ for (const [klass, python, ours] of [
   [ConcurrentTimedRotatingFileHandler, 'TimedRotatingFileHandler', 'ConcurrentTimedRotatingFileHandler'],
   [ConcurrentRotatingFileHandler, 'RotatingFileHandler', 'ConcurrentRotatingFileHandler'],
 ] as const) {
-  for (const name of [`logging.handlers.${ours}`, `logging.handlers.${python}`, `concurrent_log.${ours}`, `concurrent_log.handlers.${ours}`, `concurrent-log.${ours}`, ours]) {
+  for (const name of [
+    `logging.handlers.${ours}`,
+    `logging.handlers.${python}`,
+    `concurrent_log.${ours}`,
+    `concurrent_log.handlers.${ours}`,
+    `concurrent-log.${ours}`,
+    ours,
+  ]) {
     CORE_NAMES.set(name, () => klass as unknown as Ctor);
   }
 }
@@ -33,7 +40,10 @@ const KNOWN: Record<string, () => unknown> = {
   'sys.stderr': () => process.stderr,
 };
 
-const { userNames, namedHandlers } = sharedState('config', () => ({ userNames: new Map<string, unknown>(), namedHandlers: new Map<string, Handler>() }));
+const { userNames, namedHandlers } = sharedState('config', () => ({
+  userNames: new Map<string, unknown>(),
+  namedHandlers: new Map<string, Handler>(),
+}));
 
 /**
  * Makes `name` resolvable in `class`, `()` and `ext://` values of `dictConfig`
@@ -50,7 +60,9 @@ function resolveName(s: string): unknown {
   if (core) return core();
   const known = KNOWN[s];
   if (known) return known();
-  throw new ValueError(`Cannot resolve ${pyRepr(s)}: not a known name (known: ${[...CORE_NAMES.keys(), ...Object.keys(KNOWN), ...userNames.keys()].join(', ')}; add yours with registerConfigName)`);
+  throw new ValueError(
+    `Cannot resolve ${pyRepr(s)}: not a known name (known: ${[...CORE_NAMES.keys(), ...Object.keys(KNOWN), ...userNames.keys()].join(', ')}; add yours with registerConfigName)`,
+  );
 }
 
 /** Handlers configured by name (Python's `logging._handlers`). */
@@ -64,7 +76,9 @@ function isClass(f: unknown): boolean {
 }
 
 function extendsOrIs(klass: unknown, base: unknown): boolean {
-  return typeof klass === 'function' && typeof base === 'function' && (klass === base || klass.prototype instanceof base);
+  return (
+    typeof klass === 'function' && typeof base === 'function' && (klass === base || klass.prototype instanceof base)
+  );
 }
 
 class Configurator {
@@ -97,7 +111,8 @@ class Configurator {
       const key = part.startsWith('.') ? part.slice(1) : part.slice(1, -1);
       const idx = /^\d+$/.test(key) ? Number(key) : key;
       d = (d as Dict | unknown[] | undefined)?.[idx as never];
-      if (d === undefined) throw new ValueError(`Unable to convert ${pyRepr('cfg://' + path)}: ${pyRepr(key)} not found`);
+      if (d === undefined)
+        throw new ValueError(`Unable to convert ${pyRepr('cfg://' + path)}: ${pyRepr(key)} not found`);
     }
     return this.convert(d);
   }
@@ -105,11 +120,14 @@ class Configurator {
   /** Calls a `()` factory (a function, a class, or a registered dotted name) with the config's other keys. */
   callFactory(c: unknown, config: Dict): unknown {
     const factory = typeof c === 'string' ? resolveName(c) : c;
-    if (typeof factory !== 'function') throw new TypeError(`'()' must be a function, a class or a registered name, got ${pyRepr(c)}`);
+    if (typeof factory !== 'function')
+      throw new TypeError(`'()' must be a function, a class or a registered name, got ${pyRepr(c)}`);
     const props = config['.'];
     const kwargs: Dict = {};
     for (const [k, v] of Object.entries(config)) if (k !== '()' && k !== '.') kwargs[k] = this.convert(v);
-    const result = isClass(factory) ? new (factory as new (kw: Dict) => unknown)(kwargs) : (factory as (kw: Dict) => unknown)(kwargs);
+    const result = isClass(factory)
+      ? new (factory as new (kw: Dict) => unknown)(kwargs)
+      : (factory as (kw: Dict) => unknown)(kwargs);
     if (isDict(props) && result && typeof result === 'object') Object.assign(result, this.convert(props));
     return result;
   }
@@ -133,7 +151,8 @@ class Configurator {
   }
 
   addFilters(target: { addFilter(f: FilterLike): void }, names: unknown, what: string): void {
-    if (!Array.isArray(names)) throw new ValueError(`${what}: 'filters' must be a list of filter names, got ${pyRepr(names)}`);
+    if (!Array.isArray(names))
+      throw new ValueError(`${what}: 'filters' must be a list of filter names, got ${pyRepr(names)}`);
     const filters = this.config.filters as Dict;
     for (const f of names) {
       const filter = typeof f === 'string' ? filters?.[f] : f;
@@ -160,7 +179,8 @@ class Configurator {
       if (!('class' in config)) throw new ValueError(`handler ${pyRepr(name)} has no 'class' (and no '()' factory)`);
       const cname = config.class;
       const klass = typeof cname === 'string' ? resolveName(cname) : cname;
-      if (typeof klass !== 'function') throw new TypeError(`class must be a class or a dotted name, got ${pyRepr(cname)}`);
+      if (typeof klass !== 'function')
+        throw new TypeError(`class must be a class or a dotted name, got ${pyRepr(cname)}`);
       const kwargs: Dict = {};
       for (const [k, v] of Object.entries(config)) {
         if (!['class', 'formatter', 'level', 'filters', '.'].includes(k)) kwargs[k] = this.convert(v);
@@ -177,7 +197,8 @@ class Configurator {
       result = construct(klass as Ctor, kwargs);
       if (props) Object.assign(result as object, props);
     }
-    if (!(result instanceof Handler)) throw new TypeError(`handler ${pyRepr(name)} is not a Handler (got ${pyRepr(result)})`);
+    if (!(result instanceof Handler))
+      throw new TypeError(`handler ${pyRepr(name)} is not a Handler (got ${pyRepr(result)})`);
     if (formatter) result.setFormatter(formatter as Formatter);
     if (level !== undefined && level !== null) result.setLevel(checkLevel(level));
     if (config.filters) this.addFilters(result, config.filters, `handler ${pyRepr(name)}`);
@@ -191,7 +212,8 @@ class Configurator {
       for (const h of [...logger.handlers]) logger.removeHandler(h);
       const handlers = config.handlers;
       if (handlers) {
-        if (!Array.isArray(handlers)) throw new ValueError(`'handlers' must be a list of handler names, got ${pyRepr(handlers)}`);
+        if (!Array.isArray(handlers))
+          throw new ValueError(`'handlers' must be a list of handler names, got ${pyRepr(handlers)}`);
         const all = this.config.handlers as Dict | undefined;
         for (const h of handlers) {
           const handler = typeof h === 'string' ? all?.[h] : h;
@@ -272,7 +294,8 @@ export function dictConfig(config: Dict): void {
   const cfg: Dict = { ...config };
   for (const k of ['formatters', 'filters', 'handlers', 'loggers']) {
     const v = cfg[k];
-    if (v !== undefined && v !== null && !isDict(v)) throw new ValueError(`${pyRepr(k)} must be a dictionary, got ${pyRepr(v)}`);
+    if (v !== undefined && v !== null && !isDict(v))
+      throw new ValueError(`${pyRepr(k)} must be a dictionary, got ${pyRepr(v)}`);
     cfg[k] = { ...((v as Dict | undefined) ?? {}) };
   }
   const c = new Configurator(cfg);
@@ -423,7 +446,8 @@ export function basicConfig(options: BasicConfigOptions = {}): void {
   if (root.handlers.length !== 0) return;
   let handlers = take('handlers') as Handler[] | undefined;
   if (handlers === undefined || handlers === null) {
-    if ('stream' in kw && 'filename' in kw) throw new ValueError("'stream' and 'filename' should not be specified together");
+    if ('stream' in kw && 'filename' in kw)
+      throw new ValueError("'stream' and 'filename' should not be specified together");
     const filename = take('filename') as string | undefined;
     const mode = (take('filemode') as string | undefined) ?? 'a';
     const stream = take('stream') as WritableLike | undefined;

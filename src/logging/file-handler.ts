@@ -1,7 +1,14 @@
 import { readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { LogFile, type HandlerStats } from '../core/file.js';
-import { reviveHook, type HandlerOptions, type Namer, type ResolvedOptions, type Rotator, type SizeHandlerOptions } from '../core/options.js';
+import {
+  reviveHook,
+  type HandlerOptions,
+  type Namer,
+  type ResolvedOptions,
+  type Rotator,
+  type SizeHandlerOptions,
+} from '../core/options.js';
 import { ConfigError, LogFileError, describe } from '../errors.js';
 import type { Schedule } from '../time/schedule.js';
 import { TimedPolicy } from '../core/timed-policy.js';
@@ -162,7 +169,11 @@ export class ConcurrentTimedRotatingFileHandler extends LogFileHandler {
   /** CPython's `computeRollover(currentTime)`: the rollover time (epoch seconds) that follows `currentTime`. */
   computeRollover(currentTime: number): number {
     if (typeof currentTime !== 'number' || !Number.isFinite(currentTime)) {
-      throw new ConfigError('currentTime', currentTime, `computeRollover: currentTime must be a finite number of epoch seconds, got ${describe(currentTime)}`);
+      throw new ConfigError(
+        'currentTime',
+        currentTime,
+        `computeRollover: currentTime must be a finite number of epoch seconds, got ${describe(currentTime)}`,
+      );
     }
     return this.#schedule.computeRollover(currentTime);
   }
@@ -184,7 +195,13 @@ export class ConcurrentTimedRotatingFileHandler extends LogFileHandler {
     }
     // The revived copy, as the flusher thread runs it (with `require` in scope).
     const namer = config.namer === null ? null : reviveHook<Namer>(config.namer);
-    return TimedPolicy.fromKey(config.policy).backupsToDelete(this.filename, config.backupCount, namer, config.compress, names);
+    return TimedPolicy.fromKey(config.policy).backupsToDelete(
+      this.filename,
+      config.backupCount,
+      namer,
+      config.compress,
+      names,
+    );
   }
 }
 

@@ -44,7 +44,13 @@ export class Formatter {
   private timeCacheValue = '';
   private timeCacheFmt: string | null = null;
 
-  constructor(fmt?: string | null, datefmt?: string | null, style: FormatStyle = '%', validate: boolean | FormatterOptions = true, options: FormatterOptions = {}) {
+  constructor(
+    fmt?: string | null,
+    datefmt?: string | null,
+    style: FormatStyle = '%',
+    validate: boolean | FormatterOptions = true,
+    options: FormatterOptions = {},
+  ) {
     if (typeof validate === 'object') {
       options = validate;
       validate = validate.validate ?? true;
@@ -60,9 +66,16 @@ export class Formatter {
     this.default_msec_format = (this.constructor as typeof Formatter).default_msec_format;
     this.fields = new Set();
     try {
-      this.parts = style === '%' ? this.compilePercentStyle(this.fmt) : style === '{' ? this.compileBraceStyle(this.fmt) : this.compileDollarStyle(this.fmt);
+      this.parts =
+        style === '%'
+          ? this.compilePercentStyle(this.fmt)
+          : style === '{'
+            ? this.compileBraceStyle(this.fmt)
+            : this.compileDollarStyle(this.fmt);
     } catch (err) {
-      throw new ValueError(`Invalid format ${pyRepr(this.fmt)} for '${style}' style: ${(err as Error).message}`, { cause: err });
+      throw new ValueError(`Invalid format ${pyRepr(this.fmt)} for '${style}' style: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     if (validate && this.fields.size === 0) {
       throw new ValueError(`Invalid format ${pyRepr(this.fmt)} for '${style}' style`);
@@ -281,7 +294,17 @@ function applyBraceSpec(spec: BraceSpec, v: unknown): string {
       body = Math.abs(Number(x) * 100).toFixed(spec.precision < 0 ? 6 : spec.precision) + '%';
     } else {
       const conv = t === 'n' ? 'd' : t === 'b' ? 'd' : t;
-      const pspec: Spec = { key: undefined, minus: false, plus: false, space: false, zero: false, alt: spec.alt, width: -1, precision: spec.precision, conv };
+      const pspec: Spec = {
+        key: undefined,
+        minus: false,
+        plus: false,
+        space: false,
+        zero: false,
+        alt: spec.alt,
+        width: -1,
+        precision: spec.precision,
+        conv,
+      };
       if (t === 'b') body = (neg ? -BigInt(Math.trunc(Number(x))) : BigInt(Math.trunc(Number(x)))).toString(2);
       else if (t === 'g' && spec.precision < 0 && typeof x === 'number') body = String(Math.abs(x));
       else body = formatValue(pspec, typeof x === 'bigint' ? (neg ? -x : x) : Math.abs(x));

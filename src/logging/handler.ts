@@ -79,8 +79,6 @@ export abstract class Handler extends Filterer(EventEmitter) {
     return this.name;
   }
 
-
-
   /** Whether the formatter needs the caller's file/line/function. */
   usesCaller(): boolean {
     const f = this.formatter_;
@@ -124,7 +122,8 @@ export abstract class Handler extends Filterer(EventEmitter) {
     }
     if (record && err && typeof err === 'object') {
       try {
-        (err as Error).message = `${(err as Error).message} (logging record: msg=${String(record.msg)}, name=${record.name})`;
+        (err as Error).message =
+          `${(err as Error).message} (logging record: msg=${String(record.msg)}, name=${record.name})`;
       } catch {
         // frozen error: report as is
       }

@@ -6,11 +6,34 @@ import { ConcurrentRotatingFileHandler, ConcurrentTimedRotatingFileHandler } fro
 import { FileHandler, NullHandler, StreamHandler } from './streams.js';
 import { dictConfig } from './config.js';
 
-export { CRITICAL, FATAL, ERROR, WARNING, WARN, INFO, DEBUG, NOTSET, addLevelName, getLevelName, getLevelNamesMapping, ValueError } from './levels.js';
+export {
+  CRITICAL,
+  FATAL,
+  ERROR,
+  WARNING,
+  WARN,
+  INFO,
+  DEBUG,
+  NOTSET,
+  addLevelName,
+  getLevelName,
+  getLevelNamesMapping,
+  ValueError,
+} from './levels.js';
 export { Formatter, type FormatStyle, type FormatterOptions, type TimeConverter } from './formatter.js';
 export { Filter, type FilterLike } from './filter.js';
 export { makeLogRecord, setThreadName, type LogRecord, type CallerInfo } from './record.js';
-export { Logger, RootLogger, Manager, PlaceHolder, getLogger, disable, lastResort, setLastResort, root } from './logger.js';
+export {
+  Logger,
+  RootLogger,
+  Manager,
+  PlaceHolder,
+  getLogger,
+  disable,
+  lastResort,
+  setLastResort,
+  root,
+} from './logger.js';
 export { StreamHandler, FileHandler, NullHandler, type WritableLike, type FileHandlerOptions } from './streams.js';
 export { dictConfig, basicConfig, shutdown, registerConfigName, type BasicConfigOptions } from './config.js';
 export { getHandlerByName, getHandlerNames, type RecordFormatter } from './handler.js';

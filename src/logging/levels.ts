@@ -12,22 +12,22 @@ export const NOTSET = 0;
 
 const { levelToName, nameToLevel } = sharedState('levels', () => ({
   levelToName: new Map<number, string>([
-  [CRITICAL, 'CRITICAL'],
-  [ERROR, 'ERROR'],
-  [WARNING, 'WARNING'],
-  [INFO, 'INFO'],
-  [DEBUG, 'DEBUG'],
-  [NOTSET, 'NOTSET'],
+    [CRITICAL, 'CRITICAL'],
+    [ERROR, 'ERROR'],
+    [WARNING, 'WARNING'],
+    [INFO, 'INFO'],
+    [DEBUG, 'DEBUG'],
+    [NOTSET, 'NOTSET'],
   ]),
   nameToLevel: new Map<string, number>([
-  ['CRITICAL', CRITICAL],
-  ['FATAL', FATAL],
-  ['ERROR', ERROR],
-  ['WARN', WARNING],
-  ['WARNING', WARNING],
-  ['INFO', INFO],
-  ['DEBUG', DEBUG],
-  ['NOTSET', NOTSET],
+    ['CRITICAL', CRITICAL],
+    ['FATAL', FATAL],
+    ['ERROR', ERROR],
+    ['WARN', WARNING],
+    ['WARNING', WARNING],
+    ['INFO', INFO],
+    ['DEBUG', DEBUG],
+    ['NOTSET', NOTSET],
   ]),
 }));
 

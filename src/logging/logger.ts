@@ -254,8 +254,6 @@ export class Logger extends Filterer(Object) {
     return false;
   }
 
-
-
   /** Python's `getChild(suffix)`: `getLogger(this.name + '.' + suffix)` (just `suffix` for the root). */
   getChild(suffix: string): Logger {
     return this.manager.getLogger(this === this.manager.root ? suffix : `${this.name}.${suffix}`);
@@ -354,11 +352,20 @@ export class Logger extends Filterer(Object) {
   }
 
   /** Python's `makeRecord`: override to make records of your own class. */
-  makeRecord(name: string, level: number, caller: CallerInfo, msg: unknown, args: unknown[], excInfo: unknown, extra?: Record<string, unknown>): LogRecord {
+  makeRecord(
+    name: string,
+    level: number,
+    caller: CallerInfo,
+    msg: unknown,
+    args: unknown[],
+    excInfo: unknown,
+    extra?: Record<string, unknown>,
+  ): LogRecord {
     const r = new PyLogRecord(name, level, caller, msg, args, excInfo);
     if (extra) {
       for (const key of Object.keys(extra)) {
-        if (key === 'message' || key === 'asctime' || key in r) throw new Error(`Attempt to overwrite ${JSON.stringify(key)} in LogRecord`);
+        if (key === 'message' || key === 'asctime' || key in r)
+          throw new Error(`Attempt to overwrite ${JSON.stringify(key)} in LogRecord`);
         r[key] = extra[key];
       }
     }
@@ -444,4 +451,3 @@ export function getLogger(name?: string | null): Logger {
 export function disable(level: number = CRITICAL): void {
   manager.disable = level;
 }
-

@@ -51,7 +51,17 @@ export function compilePercent(fmt: string): Piece[] {
       key = fmt.slice(i + 1, j - 1);
       i = j;
     }
-    const spec: Spec = { key, minus: false, plus: false, space: false, zero: false, alt: false, width: -1, precision: -1, conv: '' };
+    const spec: Spec = {
+      key,
+      minus: false,
+      plus: false,
+      space: false,
+      zero: false,
+      alt: false,
+      width: -1,
+      precision: -1,
+      conv: '',
+    };
     for (; i < n; i++) {
       const c = fmt[i];
       if (c === '-') spec.minus = true;
@@ -132,7 +142,12 @@ export function pyStr(v: unknown): string {
       if (v === null) return 'null';
       if (v instanceof Error) return v.message;
       if (v instanceof Date) return Number.isNaN(v.getTime()) ? 'Invalid Date' : v.toISOString();
-      if (typeof (v as { toString?: unknown }).toString === 'function' && (v as object).toString !== Object.prototype.toString && !Array.isArray(v) && typeof v !== 'function') {
+      if (
+        typeof (v as { toString?: unknown }).toString === 'function' &&
+        (v as object).toString !== Object.prototype.toString &&
+        !Array.isArray(v) &&
+        typeof v !== 'function'
+      ) {
         return String(v);
       }
       return inspect(v, { breakLength: Infinity, depth: 4 });
@@ -249,10 +264,18 @@ export function formatValue(spec: Spec, v: unknown, width = spec.width, precisio
       const n = toInt(v, conv);
       const neg = n < 0;
       const abs = typeof n === 'bigint' ? (neg ? -n : n) : Math.abs(n);
-      let body = conv === 'o' ? abs.toString(8) : conv === 'x' ? abs.toString(16) : conv === 'X' ? abs.toString(16).toUpperCase() : abs.toString();
+      let body =
+        conv === 'o'
+          ? abs.toString(8)
+          : conv === 'x'
+            ? abs.toString(16)
+            : conv === 'X'
+              ? abs.toString(16).toUpperCase()
+              : abs.toString();
       if (precision > body.length) body = '0'.repeat(precision - body.length) + body;
       let sign = neg ? '-' : spec.plus ? '+' : spec.space ? ' ' : '';
-      if (spec.alt && conv !== 'd' && conv !== 'i' && conv !== 'u') sign += conv === 'o' ? '0o' : conv === 'x' ? '0x' : '0X';
+      if (spec.alt && conv !== 'd' && conv !== 'i' && conv !== 'u')
+        sign += conv === 'o' ? '0o' : conv === 'x' ? '0x' : '0X';
       return pad(body, sign, spec, width, true);
     }
     case 'e':
@@ -305,7 +328,11 @@ function keyError(key: string): Error {
  * Applies compiled pieces to `args`, as Python's `fmt % args` does: `args` is a mapping
  * (for `%(key)s`), or a tuple of positional values.
  */
-export function applyPercent(pieces: Piece[], args: unknown[] | Record<string, unknown> | Map<unknown, unknown>, positional: boolean): string {
+export function applyPercent(
+  pieces: Piece[],
+  args: unknown[] | Record<string, unknown> | Map<unknown, unknown>,
+  positional: boolean,
+): string {
   let out = '';
   let argi = 0;
   const tuple = positional ? (args as unknown[]) : undefined;

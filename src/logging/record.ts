@@ -78,12 +78,24 @@ export interface CallerInfo {
   module?: string;
 }
 
-export const UNKNOWN_CALLER: CallerInfo = { pathname: '(unknown file)', lineno: 0, funcName: '(unknown function)', filename: '(unknown file)', module: '(unknown file)' };
+export const UNKNOWN_CALLER: CallerInfo = {
+  pathname: '(unknown file)',
+  lineno: 0,
+  funcName: '(unknown function)',
+  filename: '(unknown file)',
+  module: '(unknown file)',
+};
 
 /** A caller with its file name and module derived once, as Python's `LogRecord` derives them. */
 export function callerInfo(pathname: string, lineno: number, funcName: string): CallerInfo {
   const filename = basename(pathname);
-  return { pathname, lineno, funcName, filename, module: filename.slice(0, filename.length - extname(filename).length) };
+  return {
+    pathname,
+    lineno,
+    funcName,
+    filename,
+    module: filename.slice(0, filename.length - extname(filename).length),
+  };
 }
 
 /** Python's `LogRecord` class: the record loggers create. Its fields are LogRecord's (merged). */
@@ -91,7 +103,16 @@ export function callerInfo(pathname: string, lineno: number, funcName: string): 
 export interface PyLogRecord extends LogRecord {}
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class PyLogRecord {
-  constructor(name: string, level: number, caller: CallerInfo, msg: unknown, args: unknown[], excInfo: unknown, stackInfo: string | null = null, timeMs = Date.now()) {
+  constructor(
+    name: string,
+    level: number,
+    caller: CallerInfo,
+    msg: unknown,
+    args: unknown[],
+    excInfo: unknown,
+    stackInfo: string | null = null,
+    timeMs = Date.now(),
+  ) {
     this.name = name;
     this.levelno = level;
     this.levelname = levelName(level);
@@ -144,7 +165,8 @@ export function getMessage(record: LogRecord): string {
 export function makeLogRecord(attrs: Partial<LogRecord> & Record<string, unknown>): LogRecord {
   const r = new PyLogRecord('', 0, UNKNOWN_CALLER, '', [], null);
   Object.assign(r, attrs);
-  if (attrs.args !== undefined && !Array.isArray(attrs.args)) r.args = isMapping(attrs.args) ? [attrs.args] : [attrs.args];
+  if (attrs.args !== undefined && !Array.isArray(attrs.args))
+    r.args = isMapping(attrs.args) ? [attrs.args] : [attrs.args];
   if (attrs.levelno !== undefined && attrs.levelname === undefined) r.levelname = levelName(attrs.levelno);
   return r;
 }

@@ -15,7 +15,11 @@ interface Closable {
 }
 
 /** Handlers in creation order (Python's `logging._handlerList`). */
-const state = sharedState('registry', () => ({ allHandlers: new Set<Closable>(), generation: 1, pendingCloses: new Set<Promise<unknown>>() }));
+const state = sharedState('registry', () => ({
+  allHandlers: new Set<Closable>(),
+  generation: 1,
+  pendingCloses: new Set<Promise<unknown>>(),
+}));
 export const allHandlers = state.allHandlers;
 
 /**

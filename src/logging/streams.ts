@@ -45,11 +45,15 @@ export class StreamHandler extends Handler {
   }
 
   override toString(): string {
-    const name = this.stream === process.stderr ? '<stderr>' : this.stream === process.stdout ? '<stdout>' : String((this.stream as { path?: unknown }).path ?? '');
+    const name =
+      this.stream === process.stderr
+        ? '<stderr>'
+        : this.stream === process.stdout
+          ? '<stdout>'
+          : String((this.stream as { path?: unknown }).path ?? '');
     return `<${this.constructor.name} ${name} (${this.level})>`;
   }
 }
-
 
 /** A Python or Node encoding name as a Node `BufferEncoding`. */
 export function nodeEncoding(encoding: string | null | undefined): BufferEncoding {
@@ -78,11 +82,20 @@ export class FileHandler extends StreamHandler {
   readonly delay: boolean;
   private fd: number | null = null;
 
-  constructor(filename: string, modeOrOptions: string | FileHandlerOptions = 'a', encoding?: string | null, delay = false) {
-    const o: FileHandlerOptions = typeof modeOrOptions === 'object' && modeOrOptions !== null ? modeOrOptions : { mode: modeOrOptions, encoding, delay };
+  constructor(
+    filename: string,
+    modeOrOptions: string | FileHandlerOptions = 'a',
+    encoding?: string | null,
+    delay = false,
+  ) {
+    const o: FileHandlerOptions =
+      typeof modeOrOptions === 'object' && modeOrOptions !== null
+        ? modeOrOptions
+        : { mode: modeOrOptions, encoding, delay };
     // The stream is this handler itself: writes go straight to the descriptor.
     super({ write: (s: string) => this.writeString(s) });
-    if (typeof filename !== 'string' || filename === '') throw new TypeError('FileHandler: filename must be a non-empty string');
+    if (typeof filename !== 'string' || filename === '')
+      throw new TypeError('FileHandler: filename must be a non-empty string');
     this.baseFilename = resolve(filename);
     this.mode = o.mode ?? 'a';
     if (!/^[aw]b?\+?$/.test(this.mode)) throw new ValueError(`invalid mode: '${this.mode}'`);

@@ -6,7 +6,15 @@
 // that their quirks (DST "addend" hours, int() truncation, MIDNIGHT with atTime equal to the
 // current second) are reproduced exactly. test/fixtures/oracle holds CPython's own results.
 import {
-  gmtime, daysFromCivil, localZone, zoneByName, UnknownTimezoneError, DAYS_PER_WEEK, SECONDS_PER_DAY, SECONDS_PER_HOUR, SECONDS_PER_MINUTE,
+  gmtime,
+  daysFromCivil,
+  localZone,
+  zoneByName,
+  UnknownTimezoneError,
+  DAYS_PER_WEEK,
+  SECONDS_PER_DAY,
+  SECONDS_PER_HOUR,
+  SECONDS_PER_MINUTE,
 } from './zone.js';
 import type { BrokenDownTime, Zone } from './zone.js';
 import { strftime } from './strftime.js';
@@ -60,7 +68,11 @@ interface Unit {
 // CPython's table in TimedRotatingFileHandler.__init__ (suffix and extMatch verbatim).
 const UNITS: Record<'S' | 'M' | 'H' | 'D' | 'W', Unit> = {
   S: { seconds: 1, suffix: '%Y-%m-%d_%H-%M-%S', extMatch: '(?<!\\d)\\d{4}-\\d{2}-\\d{2}_\\d{2}-\\d{2}-\\d{2}(?!\\d)' },
-  M: { seconds: SECONDS_PER_MINUTE, suffix: '%Y-%m-%d_%H-%M', extMatch: '(?<!\\d)\\d{4}-\\d{2}-\\d{2}_\\d{2}-\\d{2}(?!\\d)' },
+  M: {
+    seconds: SECONDS_PER_MINUTE,
+    suffix: '%Y-%m-%d_%H-%M',
+    extMatch: '(?<!\\d)\\d{4}-\\d{2}-\\d{2}_\\d{2}-\\d{2}(?!\\d)',
+  },
   H: { seconds: SECONDS_PER_HOUR, suffix: '%Y-%m-%d_%H', extMatch: '(?<!\\d)\\d{4}-\\d{2}-\\d{2}_\\d{2}(?!\\d)' },
   D: { seconds: SECONDS_PER_DAY, suffix: '%Y-%m-%d', extMatch: '(?<!\\d)\\d{4}-\\d{2}-\\d{2}(?!\\d)' },
   W: { seconds: SECONDS_PER_DAY * DAYS_PER_WEEK, suffix: '%Y-%m-%d', extMatch: '(?<!\\d)\\d{4}-\\d{2}-\\d{2}(?!\\d)' },
@@ -69,7 +81,11 @@ const UNITS: Record<'S' | 'M' | 'H' | 'D' | 'W', Unit> = {
 /** CPython's `when` validation, with its exact messages. */
 function parseWhen(raw: unknown): { when: string; unit: Unit; dayOfWeek: number | null } {
   if (typeof raw !== 'string') {
-    throw new ConfigError('when', raw, `Invalid rollover interval specified: option 'when' must be a string, got ${describe(raw)}`);
+    throw new ConfigError(
+      'when',
+      raw,
+      `Invalid rollover interval specified: option 'when' must be a string, got ${describe(raw)}`,
+    );
   }
   // str.upper() and toUpperCase() agree on the special cases that matter ('ſ' -> 'S', 'ı' -> 'I').
   const when = raw.toUpperCase();
@@ -79,7 +95,11 @@ function parseWhen(raw: unknown): { when: string; unit: Unit; dayOfWeek: number 
     // Python's len() and indexing count code points, not UTF-16 units.
     const chars = Array.from(when);
     if (chars.length !== 2) {
-      throw new ConfigError('when', raw, `You must specify a day for weekly rollover from 0 to 6 (0 is Monday): ${when}`);
+      throw new ConfigError(
+        'when',
+        raw,
+        `You must specify a day for weekly rollover from 0 to 6 (0 is Monday): ${when}`,
+      );
     }
     if (chars[1] < '0' || chars[1] > '6') {
       throw new ConfigError('when', raw, `Invalid day specified for weekly rollover: ${when}`);
@@ -94,7 +114,11 @@ function parseInterval(raw: unknown): number {
   // CPython accepts 0, negatives, floats and True; 0 and negatives make doRollover spin forever,
   // so a Node caller gets an error instead.
   if (typeof raw !== 'number' || !Number.isSafeInteger(raw) || raw <= 0) {
-    throw new ConfigError('interval', raw, `Invalid rollover interval: option 'interval' must be a positive integer, got ${describe(raw)}`);
+    throw new ConfigError(
+      'interval',
+      raw,
+      `Invalid rollover interval: option 'interval' must be a positive integer, got ${describe(raw)}`,
+    );
   }
   return raw;
 }
@@ -129,7 +153,12 @@ export function parseAtTime(raw: unknown): AtTime | null {
     };
   } else if (typeof raw === 'object') {
     const o = raw as Record<string, unknown>;
-    at = { hour: o.hour as number, minute: o.minute as number, second: o.second as number, microsecond: (o.microsecond ?? 0) as number };
+    at = {
+      hour: o.hour as number,
+      minute: o.minute as number,
+      second: o.second as number,
+      microsecond: (o.microsecond ?? 0) as number,
+    };
   } else {
     throw badAtTime(raw);
   }
@@ -148,7 +177,11 @@ export function parseAtTime(raw: unknown): AtTime | null {
 function parseZone(raw: unknown): Zone | null {
   if (raw === undefined || raw === null) return null;
   if (typeof raw !== 'string') {
-    throw new ConfigError('timezone', raw, `Unknown timezone: option 'timezone' must be an IANA zone name, got ${describe(raw)}`);
+    throw new ConfigError(
+      'timezone',
+      raw,
+      `Unknown timezone: option 'timezone' must be an IANA zone name, got ${describe(raw)}`,
+    );
   }
   try {
     return zoneByName(raw);
@@ -206,14 +239,30 @@ export class Schedule {
     this.#byTimeOfDay = when === 'MIDNIGHT' || when.startsWith('W');
     const at = this.atTime;
     this.key = JSON.stringify({
-      when, interval, utc: this.utc, atTime: at && `${pad2(at.hour)}:${pad2(at.minute)}:${pad2(at.second)}`, timezone: this.timezone,
+      when,
+      interval,
+      utc: this.utc,
+      atTime: at && `${pad2(at.hour)}:${pad2(at.minute)}:${pad2(at.second)}`,
+      timezone: this.timezone,
     });
   }
 
   /** The schedule whose `key` this is. */
   static fromKey(key: string): Schedule {
-    const o = JSON.parse(key) as { when: string; interval: number; utc: boolean; atTime: string | null; timezone: string | null };
-    return new Schedule({ when: o.when as When, interval: o.interval, utc: o.utc, atTime: o.atTime, timezone: o.timezone ?? undefined });
+    const o = JSON.parse(key) as {
+      when: string;
+      interval: number;
+      utc: boolean;
+      atTime: string | null;
+      timezone: string | null;
+    };
+    return new Schedule({
+      when: o.when as When,
+      interval: o.interval,
+      utc: o.utc,
+      atTime: o.atTime,
+      timezone: o.timezone ?? undefined,
+    });
   }
 
   static create(opts: ScheduleOptions = {}): Schedule {
@@ -243,7 +292,8 @@ export class Schedule {
     if (!this.#byTimeOfDay) return currentTime + this.interval;
 
     const t = this.localtime(currentTime);
-    const rotateTs = this.atTime === null ? MIDNIGHT : (this.atTime.hour * 60 + this.atTime.minute) * 60 + this.atTime.second;
+    const rotateTs =
+      this.atTime === null ? MIDNIGHT : (this.atTime.hour * 60 + this.atTime.minute) * 60 + this.atTime.second;
     // r: seconds from now to the next rotation time of day, by the wall clock; a rotation time
     // equal to now is tomorrow's (3.11 rotated at once).
     let r = rotateTs - ((t.hour * 60 + t.minute) * 60 + t.second);
@@ -255,7 +305,10 @@ export class Schedule {
     let result = currentTime + r;
     if (this.dayOfWeek !== null) {
       if (currentDay !== this.dayOfWeek) {
-        const daysToWait = currentDay < this.dayOfWeek ? this.dayOfWeek - currentDay : DAYS_PER_WEEK - 1 - currentDay + this.dayOfWeek + 1;
+        const daysToWait =
+          currentDay < this.dayOfWeek
+            ? this.dayOfWeek - currentDay
+            : DAYS_PER_WEEK - 1 - currentDay + this.dayOfWeek + 1;
         result += daysToWait * MIDNIGHT;
       }
       result += this.interval - MIDNIGHT * DAYS_PER_WEEK;
@@ -378,7 +431,14 @@ export interface RotatedNameVariants {
  * `<base>.<date suffix>` (GH-93205: `a.log.b.<date>` belongs to the log `a.log.b`); with one, some
  * date suffix found in the name must give back exactly that name through the namer.
  */
-function isRotatedName(fileName: string, baseFilename: string, baseName: string, schedule: Schedule, namer: Namer | null, variants: RotatedNameVariants): boolean {
+function isRotatedName(
+  fileName: string,
+  baseFilename: string,
+  baseName: string,
+  schedule: Schedule,
+  namer: Namer | null,
+  variants: RotatedNameVariants,
+): boolean {
   const candidates = (date: string, from: number): string[] => {
     const name = `${baseFilename}.${date}`;
     const out = [name];
@@ -427,12 +487,17 @@ export function filesToDelete(
   variants: RotatedNameVariants = {},
 ): string[] {
   if (namer !== null && typeof namer !== 'function') {
-    throw new ConfigError('namer', namer, `Invalid namer: filesToDelete's 'namer' must be a function or null, got ${describe(namer)}`);
+    throw new ConfigError(
+      'namer',
+      namer,
+      `Invalid namer: filesToDelete's 'namer' must be a function or null, got ${describe(namer)}`,
+    );
   }
   const [dirName, baseName] = splitPath(baseFilename);
   let result: string[] = [];
   for (const fileName of fileNames) {
-    if (isRotatedName(fileName, baseFilename, baseName, schedule, namer, variants)) result.push(joinPath(dirName, fileName));
+    if (isRotatedName(fileName, baseFilename, baseName, schedule, namer, variants))
+      result.push(joinPath(dirName, fileName));
   }
   if (result.length < backupCount) return [];
   result = result.sort(compareCodePoints);

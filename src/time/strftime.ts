@@ -7,8 +7,18 @@ export type { BrokenDownTime } from './zone.js';
 
 const DAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 const MONTH_NAMES = [
-  'January', 'February', 'March', 'April', 'May', 'June',
-  'July', 'August', 'September', 'October', 'November', 'December',
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
 ];
 const ABBREVIATION_LENGTH = 3;
 const HOURS_PER_HALF_DAY = 12;
@@ -42,7 +52,8 @@ function isoWeek(tm: BrokenDownTime): { year: number; week: number } {
   const days = daysFromCivil(tm.year, tm.month, tm.day);
   const thursday = days - tm.wday + ISO_THURSDAY_OFFSET;
   // The ISO year is the calendar year of this week's Thursday.
-  const yearOfThursday = tm.year + (thursday < daysFromCivil(tm.year, 1, 1) ? -1 : thursday >= daysFromCivil(tm.year + 1, 1, 1) ? 1 : 0);
+  const yearOfThursday =
+    tm.year + (thursday < daysFromCivil(tm.year, 1, 1) ? -1 : thursday >= daysFromCivil(tm.year + 1, 1, 1) ? 1 : 0);
   const week = Math.floor((thursday - daysFromCivil(yearOfThursday, 1, 1)) / DAYS_PER_WEEK) + 1;
   return { year: yearOfThursday, week };
 }
@@ -50,11 +61,19 @@ function isoWeek(tm: BrokenDownTime): { year: number; week: number } {
 function utcOffset(seconds: number): string {
   const sign = seconds < 0 ? '-' : '+';
   const a = Math.abs(seconds);
-  return sign + pad(Math.floor(a / SECONDS_PER_HOUR), 2) + pad(Math.floor((a % SECONDS_PER_HOUR) / SECONDS_PER_MINUTE), 2);
+  return (
+    sign + pad(Math.floor(a / SECONDS_PER_HOUR), 2) + pad(Math.floor((a % SECONDS_PER_HOUR) / SECONDS_PER_MINUTE), 2)
+  );
 }
 
 function epochSeconds(tm: BrokenDownTime): number {
-  return daysFromCivil(tm.year, tm.month, tm.day) * SECONDS_PER_DAY + tm.hour * SECONDS_PER_HOUR + tm.minute * SECONDS_PER_MINUTE + tm.second - tm.utoff;
+  return (
+    daysFromCivil(tm.year, tm.month, tm.day) * SECONDS_PER_DAY +
+    tm.hour * SECONDS_PER_HOUR +
+    tm.minute * SECONDS_PER_MINUTE +
+    tm.second -
+    tm.utoff
+  );
 }
 
 type Directive = (tm: BrokenDownTime) => string;

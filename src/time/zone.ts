@@ -288,7 +288,11 @@ export function parseTzif(buf: Buffer): TzifData | null {
     at += 6;
   }
   const chars = buf.toString('latin1', at, at + c.charcnt);
-  const types = raw.map((r) => ({ utoff: r.utoff, isdst: r.isdst, abbr: chars.slice(r.idx, chars.indexOf('\0', r.idx)) }));
+  const types = raw.map((r) => ({
+    utoff: r.utoff,
+    isdst: r.isdst,
+    abbr: chars.slice(r.idx, chars.indexOf('\0', r.idx)),
+  }));
   at += c.charcnt + c.leapcnt * (timeSize + 4) + c.isstdcnt + c.isutcnt;
   let footer: PosixRule | null = null;
   if (timeSize === 8 && buf[at] === 0x0a) {
@@ -400,7 +404,9 @@ const cache = new Map<string, Zone>();
 
 export class UnknownTimezoneError extends RangeError {
   constructor(readonly value: unknown) {
-    super(`Unknown timezone: option 'timezone' is ${JSON.stringify(value)}, which is not an IANA zone name known to this system`);
+    super(
+      `Unknown timezone: option 'timezone' is ${JSON.stringify(value)}, which is not an IANA zone name known to this system`,
+    );
   }
 }
 

@@ -8,7 +8,11 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
-export function parseArgs(argv: string[], spec: Record<string, FlagKind>, opts: { positionals?: number } = {}): ParsedArgs {
+export function parseArgs(
+  argv: string[],
+  spec: Record<string, FlagKind>,
+  opts: { positionals?: number } = {},
+): ParsedArgs {
   const flags: Record<string, string | number | boolean> = {};
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {

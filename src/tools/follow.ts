@@ -60,7 +60,8 @@ export class Follower {
     this.filename = resolve(opts.filename);
     this.lockPath = lockFilePath(this.filename, opts.lockFile);
     if (statOrNull(this.filename)?.isDirectory()) throw new Error(`${this.filename} is a directory, not a log file`);
-    if (opts.checkpoint && statOrNull(opts.checkpoint)?.isDirectory()) throw new Error(`checkpoint ${opts.checkpoint} is a directory`);
+    if (opts.checkpoint && statOrNull(opts.checkpoint)?.isDirectory())
+      throw new Error(`checkpoint ${opts.checkpoint} is a directory`);
     if (opts.checkpoint && existsSync(opts.checkpoint)) {
       const text = readFileSync(opts.checkpoint, 'utf8');
       let parsed: Checkpoint;
@@ -126,7 +127,11 @@ export class Follower {
     for (const t of cp.rotated) if (t.shifted) t.path = `${this.filename}.${1 + journalSeq - t.seq}`;
     const write = this.opts.write;
     for (const t of cp.rotated) if (!t.shifted) printed = (await this.readRotated(t, write)) || printed;
-    printed = (await this.readShifted(cp.rotated.filter((t) => t.shifted), journalSeq)) || printed;
+    printed =
+      (await this.readShifted(
+        cp.rotated.filter((t) => t.shifted),
+        journalSeq,
+      )) || printed;
     if (baseIno !== null) {
       if (cp.base === null || cp.base.ino !== baseIno) cp.base = { ino: baseIno, offset: 0 };
       printed = (await this.readBase(cp.base)) || printed;
@@ -298,7 +303,12 @@ export class Follower {
   }
 
   /** Prints the whole lines of `fd` after `pos.offset` (up to `limit`), advancing it. */
-  private async readPlain(fd: number, pos: { offset: number }, write: (chunk: Buffer) => Promise<void>, limit = Infinity): Promise<boolean> {
+  private async readPlain(
+    fd: number,
+    pos: { offset: number },
+    write: (chunk: Buffer) => Promise<void>,
+    limit = Infinity,
+  ): Promise<boolean> {
     const size = Math.min(fstatSync(fd).size, limit);
     let printed = false;
     while (pos.offset < size) {

@@ -63,7 +63,15 @@ export interface VerifyResult extends VerifyCounts {
 
 /** The keys of {@link VerifyCounts} in verify.py's order (its JSON and table). */
 export const VERIFY_KEYS: readonly (keyof VerifyCounts)[] = [
-  'files', 'rotated', 'lines', 'expected', 'unique', 'missing', 'duplicated', 'torn', 'misplaced',
+  'files',
+  'rotated',
+  'lines',
+  'expected',
+  'unique',
+  'missing',
+  'duplicated',
+  'torn',
+  'misplaced',
 ];
 
 interface Unit {
@@ -103,7 +111,15 @@ export function unitFor(when: string, interval: number): { unit: Unit; period: n
  * time.strptime + time.mktime (or calendar.timegm with utc): seconds since the epoch, or null where
  * strptime would refuse the fields (verify.py would stop with a traceback there).
  */
-export function toEpoch(y: number, mo: number, d: number, h: number, mi: number, s: number, utc: boolean): number | null {
+export function toEpoch(
+  y: number,
+  mo: number,
+  d: number,
+  h: number,
+  mi: number,
+  s: number,
+  utc: boolean,
+): number | null {
   if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 61) return null;
   if (d > daysInMonth(y, mo)) return null;
   if (utc) return Date.UTC(y, mo - 1, d, h, mi, s) / 1000;
@@ -115,7 +131,8 @@ export function toEpoch(y: number, mo: number, d: number, h: number, mi: number,
 
 // The patterns of verify.py. `s` makes `.` match like Python's (anything but '\n', which lines lack);
 // the message's `$` in Python also matches before one final '\n' (a JSON msg may end with one).
-const TEXT = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:[.,]\d+)? - .*: (debug|info|警告|报错|严重)-(\d+)-(\d+)$/su;
+const TEXT =
+  /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:[.,]\d+)? - .*: (debug|info|警告|报错|严重)-(\d+)-(\d+)$/su;
 const MSG = /(debug|info|警告|报错|严重)-(\d+)-(\d+)(?=\n?$)/u;
 const LEVEL_INDEX = new Map<string, number>(LEVELS.map((l, i) => [l, i]));
 
@@ -174,7 +191,10 @@ const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 class Seen {
   readonly counts: Uint32Array | null;
   readonly other = new Map<string, number>();
-  constructor(readonly tasks: number, readonly n: number) {
+  constructor(
+    readonly tasks: number,
+    readonly n: number,
+  ) {
     const size = LEVELS.length * tasks * n;
     this.counts = size > 0 && size <= 64 * 1024 * 1024 ? new Uint32Array(size) : null;
   }
@@ -227,7 +247,10 @@ interface FileEntry {
 }
 
 /** Lists the files verify.py would read, in its order. */
-export async function listRunFiles(baseFile: string, opts: VerifyOptions = {}): Promise<{ dir: string; files: FileEntry[] }> {
+export async function listRunFiles(
+  baseFile: string,
+  opts: VerifyOptions = {},
+): Promise<{ dir: string; files: FileEntry[] }> {
   const when = opts.when ?? 'S';
   const interval = opts.interval ?? 1;
   const utc = opts.utc ?? false;
@@ -236,7 +259,10 @@ export async function listRunFiles(baseFile: string, opts: VerifyOptions = {}): 
   const abs = resolve(baseFile);
   const dir = dirname(abs);
   const name = basename(abs);
-  const rot = new RegExp('^' + name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&') + '\\.' + u.unit.pattern + '(\\.[\\p{L}\\p{N}_]+)?$', 'u');
+  const rot = new RegExp(
+    '^' + name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&') + '\\.' + u.unit.pattern + '(\\.[\\p{L}\\p{N}_]+)?$',
+    'u',
+  );
   const dot = name.lastIndexOf('.');
   const stem = dot >= 0 ? name.slice(0, dot) : name;
   // Python sorts by code point; compare that way rather than by UTF-16 unit.
@@ -383,7 +409,8 @@ export async function verifyRun(baseFile: string, opts: VerifyOptions = {}): Pro
     if (tornExamples.length < maxExamples) tornExamples.push({ file, example: example() });
   };
   /** A record belongs to the rotated file named for `start` if its time is in that period. */
-  const inPeriod = (start: number, ts: number): boolean => (start <= ts && ts < start + period + 1e-9) || Math.trunc(ts) === Math.trunc(start);
+  const inPeriod = (start: number, ts: number): boolean =>
+    (start <= ts && ts < start + period + 1e-9) || Math.trunc(ts) === Math.trunc(start);
 
   for (const { name, start } of files) {
     if (!(await endsWithNewline(join(dir, name)))) tear(name, () => 'no trailing newline');

@@ -21,7 +21,11 @@ export function tempDir(prefix = 'cl-') {
 /** Runs a fixture in a child process and resolves with its exit code, stdout and stderr. */
 export function runChild(script, args, { env = {}, execArgv = [] } = {}) {
   return new Promise((res, rej) => {
-    const child = fork(join(FIXTURES, script), args, { env: { ...process.env, ...env }, execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const child = fork(join(FIXTURES, script), args, {
+      env: { ...process.env, ...env },
+      execArgv,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
     let err = '';
     let out = '';
     child.stderr.on('data', (d) => (err += d));
@@ -34,7 +38,10 @@ export function runChild(script, args, { env = {}, execArgv = [] } = {}) {
 /** Deals task ids 0..tasks-1 round-robin over `procs` processes. */
 export function deal(tasks, procs) {
   return Array.from({ length: procs }, (_, p) =>
-    Array.from({ length: tasks }, (_, i) => i).filter((i) => i % procs === p).join(','));
+    Array.from({ length: tasks }, (_, i) => i)
+      .filter((i) => i % procs === p)
+      .join(','),
+  );
 }
 
 /** Our verifier and CPython-side verify.py, on the same files; both must agree. */

@@ -50,7 +50,16 @@ export function readRotated(base, { timed = false, ignore = null } = {}) {
 
 /** Counts of what went wrong (all must be 0) and the records seen. */
 export function checkRotated(files, { maxBytes, timed = false }) {
-  const out = { torn: 0, duplicated: 0, disordered: 0, misplaced: 0, oversized: [], early: [], seen: new Set(), bytes: 0 };
+  const out = {
+    torn: 0,
+    duplicated: 0,
+    disordered: 0,
+    misplaced: 0,
+    oversized: [],
+    early: [],
+    seen: new Set(),
+    bytes: 0,
+  };
   const last = new Map();
   for (const [k, f] of files.entries()) {
     if (f.text.length > 0 && !f.text.endsWith('\n')) out.torn++;
@@ -70,12 +79,16 @@ export function checkRotated(files, { maxBytes, timed = false }) {
     }
     const bytes = Buffer.byteLength(f.text);
     out.bytes += bytes;
-    if (bytes >= maxBytes && lines.length > 1) out.oversized.push(`${f.name}: ${bytes} bytes in ${lines.length} records`);
+    if (bytes >= maxBytes && lines.length > 1)
+      out.oversized.push(`${f.name}: ${bytes} bytes in ${lines.length} records`);
     // A file followed by another of its own period was rotated for size: only when the next record did not fit.
     const next = files[k + 1];
     if (next && (!timed || next.second === f.second)) {
       const first = Buffer.byteLength(next.text.slice(0, next.text.indexOf('\n') + 1));
-      if (bytes + first < maxBytes) out.early.push(`${f.name} (${bytes} bytes) was rotated although ${next.name}'s first record (${first} bytes) fitted`);
+      if (bytes + first < maxBytes)
+        out.early.push(
+          `${f.name} (${bytes} bytes) was rotated although ${next.name}'s first record (${first} bytes) fitted`,
+        );
     }
   }
   return out;
@@ -85,12 +98,17 @@ export function checkRotated(files, { maxBytes, timed = false }) {
 export function assertRotated(t, base, { maxBytes, expected, timed = false, ignore = null }) {
   const { files, strangers } = readRotated(base, { timed, ignore });
   t.deepEqual(strangers, [], 'only the base file and its rotated names');
-  if (!timed) t.deepEqual(files.map((f) => 0 - f.part), Array.from({ length: files.length }, (_, i) => files.length - 1 - i), 'numbered without gaps');
+  if (!timed)
+    t.deepEqual(
+      files.map((f) => 0 - f.part),
+      Array.from({ length: files.length }, (_, i) => files.length - 1 - i),
+      'numbered without gaps',
+    );
   const r = checkRotated(files, { maxBytes, timed });
   t.is(r.torn, 0, 'torn');
   t.is(r.duplicated, 0, 'duplicated');
   t.is(r.disordered, 0, "a thread's records out of order across files");
-  t.is(r.misplaced, 0, 'a record in another second\'s file');
+  t.is(r.misplaced, 0, "a record in another second's file");
   t.deepEqual(r.oversized, [], 'no file over maxBytes unless it holds one record');
   t.deepEqual(r.early, [], 'no rotation for size before it was due');
   t.is(r.seen.size, expected, 'every record once');
@@ -104,7 +122,9 @@ export function assertRotated(t, base, { maxBytes, expected, timed = false, igno
  */
 export async function processes(t, { procs = 2, threads = 3, n, pad = 60, options }) {
   const base = join(tempDir('cl-size-mp-'), 'logs', 'app.log'); // logs/ is not made beforehand
-  const runs = Array.from({ length: procs }, (_, p) => runChild('size-proc.mjs', [base, JSON.stringify(options), `p${p}`, String(threads), String(n), String(pad)]));
+  const runs = Array.from({ length: procs }, (_, p) =>
+    runChild('size-proc.mjs', [base, JSON.stringify(options), `p${p}`, String(threads), String(n), String(pad)]),
+  );
   let rotations = 0;
   for (const r of await Promise.all(runs)) {
     t.is(r.code, 0, r.stderr);
@@ -115,4 +135,3 @@ export async function processes(t, { procs = 2, threads = 3, n, pad = 60, option
   processes.rotations = rotations;
   return base;
 }
-

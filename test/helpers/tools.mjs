@@ -16,14 +16,19 @@ export function ensureTool(command, aptPackage = command) {
       const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
       try {
         execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
-        execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', aptPackage], { stdio: 'ignore', env });
+        execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', aptPackage], {
+          stdio: 'ignore',
+          env,
+        });
       } catch (err) {
         why.push(`apt-get install ${aptPackage} failed: ${err.message.split('\n')[0]}`);
       }
     } else why.push('not root, so not installed here');
     if (!found(command)) {
-      throw new Error(`this test runs ${command}, which is not installed (${why.join('; ') || 'not found after install'}): ` +
-        `install Debian's ${aptPackage} (apt-get install ${aptPackage}); README, Development, lists what the tests need`);
+      throw new Error(
+        `this test runs ${command}, which is not installed (${why.join('; ') || 'not found after install'}): ` +
+          `install Debian's ${aptPackage} (apt-get install ${aptPackage}); README, Development, lists what the tests need`,
+      );
     }
   }
   ready.set(command, true);

@@ -39,7 +39,16 @@ type ZoneMode = 'env' | 'option';
 type Status = 'passed' | 'kept' | 'rejected' | 'extension' | 'failed';
 
 /** Sections in report order; `cases` holds the first rolloverAt and the exact-time chain. */
-const SECTIONS = ['attrs', 'errors', 'cases/chain', 'lateChain', 'mtime', 'nonRegular', 'emitScenarios', 'delete'] as const;
+const SECTIONS = [
+  'attrs',
+  'errors',
+  'cases/chain',
+  'lateChain',
+  'mtime',
+  'nonRegular',
+  'emitScenarios',
+  'delete',
+] as const;
 type Section = (typeof SECTIONS)[number];
 
 const COLUMNS: Record<Status, string> = {
@@ -261,7 +270,15 @@ function errorJson(e: unknown): Json {
 
 function runChain(schedule: Schedule, c: Obj, header: Header, lag: number): Json[] {
   const folder = new FolderModel();
-  const h = new SimHandler(schedule, folder, header.base, makeNamer(c.namer, header.base), false, c.now as number, null);
+  const h = new SimHandler(
+    schedule,
+    folder,
+    header.base,
+    makeNamer(c.namer, header.base),
+    false,
+    c.now as number,
+    null,
+  );
   const steps: Json[] = [];
   const chainSteps = ((c.expect as Obj).chain as Json[]).length;
   for (let i = 0; i < chainSteps; i++) {
@@ -289,7 +306,11 @@ function runMtime(schedule: Schedule, c: Obj, header: Header): Obj {
 function runCase(rec: Recorder, item: Item): void {
   const c = item.data;
   const exp = c.expect as Obj;
-  const parts: Section[] = ['cases/chain', ...(exp.lateChain ? (['lateChain'] as const) : []), ...(exp.mtime ? (['mtime'] as const) : [])];
+  const parts: Section[] = [
+    'cases/chain',
+    ...(exp.lateChain ? (['lateChain'] as const) : []),
+    ...(exp.mtime ? (['mtime'] as const) : []),
+  ];
   let schedule: Schedule;
   try {
     schedule = Schedule.create(caseOptions(c, rec.job.mode));
@@ -312,12 +333,18 @@ function runCase(rec: Recorder, item: Item): void {
       rec.record(p, item, 'failed', `${detail} threw`, expected, errorJson(e));
     }
   };
-  guard('cases/chain', 'intervalS, rolloverAt, chain', { intervalS: exp.intervalS, rolloverAt: exp.rolloverAt, chain: exp.chain }, () => ({
-    intervalS: schedule.interval,
-    rolloverAt: schedule.initialRollover(c.now as number, null),
-    chain: runChain(schedule, c, rec.job.header, 0),
-  }));
-  if (exp.lateChain) guard('lateChain', 'lateChain', exp.lateChain, () => runChain(schedule, c, rec.job.header, rec.job.header.lateLag));
+  guard(
+    'cases/chain',
+    'intervalS, rolloverAt, chain',
+    { intervalS: exp.intervalS, rolloverAt: exp.rolloverAt, chain: exp.chain },
+    () => ({
+      intervalS: schedule.interval,
+      rolloverAt: schedule.initialRollover(c.now as number, null),
+      chain: runChain(schedule, c, rec.job.header, 0),
+    }),
+  );
+  if (exp.lateChain)
+    guard('lateChain', 'lateChain', exp.lateChain, () => runChain(schedule, c, rec.job.header, rec.job.header.lateLag));
   if (exp.mtime) guard('mtime', 'mtime', exp.mtime, () => runMtime(schedule, c, rec.job.header));
 }
 
@@ -346,7 +373,8 @@ function errorOptions(rec: Recorder, c: Obj): ScheduleOptions {
   const kw = c.kwargs as Obj;
   const opts: Record<string, unknown> = { timezone: zoneOption(rec, c) };
   for (const [k, v] of Object.entries(kw)) {
-    opts[k] = k === 'atTime' && v && typeof v === 'object' && !Array.isArray(v) ? vectorAtTime((v as Obj).time as string) : v;
+    opts[k] =
+      k === 'atTime' && v && typeof v === 'object' && !Array.isArray(v) ? vectorAtTime((v as Obj).time as string) : v;
   }
   return opts as ScheduleOptions;
 }
@@ -367,7 +395,15 @@ function runError(rec: Recorder, item: Item): void {
   const blamesKwarg = cfg !== null && cfg.option in kw && deepEqual(kw[cfg.option], cfg.value as Json);
   if (exp.raises === 'ValueError') {
     if (cfg && blamesKwarg && cfg.message === exp.message) rec.record('errors', item, 'passed');
-    else rec.record('errors', item, 'failed', 'CPython ValueError: same message expected', exp, thrown ? errorJson(thrown) : 'no error');
+    else
+      rec.record(
+        'errors',
+        item,
+        'failed',
+        'CPython ValueError: same message expected',
+        exp,
+        thrown ? errorJson(thrown) : 'no error',
+      );
     return;
   }
   if (exp.raises) {
@@ -375,7 +411,15 @@ function runError(rec: Recorder, item: Item): void {
     // up front. Exception: our API also takes atTime as "HH:MM[:SS]" (CPython wants datetime.time).
     if (cfg && blamesKwarg) rec.record('errors', item, 'passed');
     else if (schedule && typeof kw.atTime === 'string') checkAtTimeExtension(rec, item, schedule, c);
-    else rec.record('errors', item, 'failed', `CPython ${exp.raises}: a ConfigError naming the option expected`, exp, thrown ? errorJson(thrown) : 'no error');
+    else
+      rec.record(
+        'errors',
+        item,
+        'failed',
+        `CPython ${exp.raises}: a ConfigError naming the option expected`,
+        exp,
+        thrown ? errorJson(thrown) : 'no error',
+      );
     return;
   }
   if (!schedule) {
@@ -399,7 +443,9 @@ function checkAtTimeExtension(rec: Recorder, item: Item, schedule: Schedule, c: 
   const [hour, minute, second = 0] = (kw.atTime as string).split(':').map(Number);
   const viaObject = Schedule.create({ ...errorOptions(rec, c), atTime: { hour: hour!, minute: minute!, second } });
   const now = c.now as number;
-  const same = schedule.initialRollover(now, null) === viaObject.initialRollover(now, null) && deepEqual(schedule.atTime, viaObject.atTime);
+  const same =
+    schedule.initialRollover(now, null) === viaObject.initialRollover(now, null) &&
+    deepEqual(schedule.atTime, viaObject.atTime);
   if (same) rec.record('errors', item, 'extension');
   else rec.record('errors', item, 'failed', 'atTime string must equal the object form', null, null);
 }
@@ -414,7 +460,12 @@ function runNonRegular(rec: Recorder, item: Item): void {
     // bpo-45401 / #89564: a base path that is not a regular file never rotates, but the
     // schedule moves on so the check is not repeated on every record.
     const rolloverAtAfter = s.shouldRollover(rolloverAt, now) ? s.computeRollover(Math.trunc(now)) : rolloverAt;
-    rec.check('nonRegular', item, 'directory as base file', c.expect, { mtime, rolloverAt, shouldRollover: false, rolloverAtAfter });
+    rec.check('nonRegular', item, 'directory as base file', c.expect, {
+      mtime,
+      rolloverAt,
+      shouldRollover: false,
+      rolloverAtAfter,
+    });
   } catch (e) {
     rec.record('nonRegular', item, 'failed', 'threw', c.expect, errorJson(e));
   }
@@ -424,7 +475,12 @@ function runNonRegular(rec: Recorder, item: Item): void {
  * An emitScenarios case replayed on the simulated folder: every file's [lines, first, last] and
  * the final rolloverAt. `keep` false is CPython 3.13's file handling, true is ours (see SimHandler).
  */
-export function simulateEmitScenario(s: Schedule, c: Obj, base: string, keep: boolean): { result: Obj; skipped: number } {
+export function simulateEmitScenario(
+  s: Schedule,
+  c: Obj,
+  base: string,
+  keep: boolean,
+): { result: Obj; skipped: number } {
   const folder = new FolderModel();
   const start = c.start as number;
   const h = new SimHandler(s, folder, base, makeNamer(c.namer ?? null, base), keep, start, null);
@@ -474,7 +530,13 @@ function runDelete(rec: Recorder, item: Item): void {
     const base = c.base as string;
     const namer = makeNamer(c.namer ?? null, base);
     // The vectors' namers act on the full default path, as CPython's do.
-    const paths = filesToDelete(dir + base, c.backupCount as number, s, namer && ((p: string) => dir + namer(p.slice(dir.length))), c.files as string[]);
+    const paths = filesToDelete(
+      dir + base,
+      c.backupCount as number,
+      s,
+      namer && ((p: string) => dir + namer(p.slice(dir.length))),
+      c.files as string[],
+    );
     const got = paths.map((p) => (p.startsWith(dir) ? p.slice(dir.length) : p));
     rec.check('delete', item, 'getFilesToDelete', exp, { delete: got });
   } catch (e) {
@@ -509,7 +571,9 @@ function defaultFiles(): string[] {
   const files = ['rollover_vectors.json.gz', 'delete_vectors.json', 'size_vectors.json.gz'].map((f) => join(oracle, f));
   const missing = files.filter((f) => !existsSync(f));
   if (missing.length) {
-    throw new Error(`no FILE given, and the default vectors are missing (${missing.join(', ')}): they are in a clone of the repository, not in the published package; pass vector files as arguments`);
+    throw new Error(
+      `no FILE given, and the default vectors are missing (${missing.join(', ')}): they are in a clone of the repository, not in the published package; pass vector files as arguments`,
+    );
   }
   return files;
 }
@@ -557,7 +621,8 @@ function planJobs(loaded: Loaded[], modes: ZoneMode[]): Job[] {
     for (const mode of modes) {
       for (const item of items) {
         const zone = itemZone(item);
-        const processTz = mode === 'env' ? zone : zone === OPTION_MODE_PROCESS_TZ ? OPTION_MODE_FALLBACK_TZ : OPTION_MODE_PROCESS_TZ;
+        const processTz =
+          mode === 'env' ? zone : zone === OPTION_MODE_PROCESS_TZ ? OPTION_MODE_FALLBACK_TZ : OPTION_MODE_PROCESS_TZ;
         const key = `${mode}\0${file}\0${processTz}`;
         let job = jobs.get(key);
         if (!job) jobs.set(key, (job = { mode, processTz, header, items: [] }));
@@ -612,7 +677,10 @@ function addCounts(into: Counts, from: Counts): void {
 function table(title: string, counts: Counts): string {
   const statuses = Object.keys(COLUMNS) as Status[];
   const head = ['section', ...statuses.map((s) => COLUMNS[s])];
-  const rows = SECTIONS.filter((s) => statuses.some((k) => counts[s][k] > 0)).map((s) => [s, ...statuses.map((k) => String(counts[s][k]))]);
+  const rows = SECTIONS.filter((s) => statuses.some((k) => counts[s][k] > 0)).map((s) => [
+    s,
+    ...statuses.map((k) => String(counts[s][k])),
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
   return [title, line(head), ...rows.map(line)].join('\n');
@@ -643,11 +711,22 @@ interface Args {
 
 function parseConformanceArgs(argv: string[]): Args {
   // No positional limit: any number of vector files.
-  const { flags, positionals } = parseArgs(argv, { help: 'bool', worker: 'bool', 'zone-mode': 'string', show: 'int' }, { positionals: Infinity });
-  const a: Args = { files: positionals.map((f) => resolve(f)), modes: ['env', 'option'], show: DEFAULT_SHOW, worker: flags.worker === true, help: flags.help === true };
+  const { flags, positionals } = parseArgs(
+    argv,
+    { help: 'bool', worker: 'bool', 'zone-mode': 'string', show: 'int' },
+    { positionals: Infinity },
+  );
+  const a: Args = {
+    files: positionals.map((f) => resolve(f)),
+    modes: ['env', 'option'],
+    show: DEFAULT_SHOW,
+    worker: flags.worker === true,
+    help: flags.help === true,
+  };
   const mode = flags['zone-mode'];
   if (mode === 'env' || mode === 'option') a.modes = [mode];
-  else if (mode !== undefined && mode !== 'both') throw new UsageError(`--zone-mode must be env, option or both, not ${JSON.stringify(mode)}`);
+  else if (mode !== undefined && mode !== 'both')
+    throw new UsageError(`--zone-mode must be env, option or both, not ${JSON.stringify(mode)}`);
   if (typeof flags.show === 'number') a.show = flags.show;
   return a;
 }
@@ -709,7 +788,10 @@ export async function main(argv: string[]): Promise<number> {
       failures.push(...results[i].failures);
     });
     addCounts(total, counts);
-    const how = mode === 'env' ? 'process TZ = the case zone' : `timezone option = the case zone, process TZ = ${OPTION_MODE_PROCESS_TZ}`;
+    const how =
+      mode === 'env'
+        ? 'process TZ = the case zone'
+        : `timezone option = the case zone, process TZ = ${OPTION_MODE_PROCESS_TZ}`;
     process.stdout.write(`${table(`zone mode ${mode} (${how})`, counts)}\n\n`);
   }
   if (failures.length) process.stdout.write(`${showFailures(failures, args.show)}\n\n`);
@@ -717,7 +799,9 @@ export async function main(argv: string[]): Promise<number> {
     passed += total[s].passed + total[s].kept + total[s].rejected + total[s].extension;
     failed += total[s].failed;
   }
-  process.stdout.write(`files: ${[...sized, ...loaded].map((l) => l.file).join(', ')} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+  process.stdout.write(
+    `files: ${[...sized, ...loaded].map((l) => l.file).join(', ')} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`,
+  );
   process.stdout.write(`${passed} passed, ${failed} failed\n`);
   return failed ? 1 : 0;
 }
@@ -727,10 +811,15 @@ function sizeReport(file: string, r: SizeResult, show: number): string {
   const head = ['section', 'passed', 'kept (deviation)', 'failed'];
   const row = ['size', String(r.counts.passed), String(r.counts.kept), String(r.counts.failed)];
   const widths = head.map((h, i) => Math.max(h.length, row[i]!.length));
-  const line = (cells: string[]) => cells.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
   const out = ['RotatingFileHandler (ConcurrentRotatingFileHandler on real files)', line(head), line(row)];
   for (const f of r.failures.slice(0, show)) {
-    out.push(`FAIL size ${f.id} ${f.detail} (${file})`, `  expected: ${JSON.stringify(f.expected)}`, `  got:      ${JSON.stringify(f.got)}`);
+    out.push(
+      `FAIL size ${f.id} ${f.detail} (${file})`,
+      `  expected: ${JSON.stringify(f.expected)}`,
+      `  got:      ${JSON.stringify(f.got)}`,
+    );
   }
   return out.join('\n');
 }

@@ -24,9 +24,18 @@ SIGTERM or SIGINT: finishes the pass, saves the checkpoint, exits 0.
 export async function main(argv: string[]): Promise<number> {
   let a;
   try {
-    a = parseArgs(argv, {
-      checkpoint: 'string', 'from-start': 'bool', 'lock-file': 'string', 'poll-ms': 'int', once: 'bool', help: 'bool',
-    }, { positionals: 1 });
+    a = parseArgs(
+      argv,
+      {
+        checkpoint: 'string',
+        'from-start': 'bool',
+        'lock-file': 'string',
+        'poll-ms': 'int',
+        once: 'bool',
+        help: 'bool',
+      },
+      { positionals: 1 },
+    );
     if (a.flags['help']) {
       process.stdout.write(usage);
       return 0;
@@ -43,9 +52,10 @@ export async function main(argv: string[]): Promise<number> {
       checkpoint: (f['checkpoint'] as string | undefined) ?? null,
       lockFile: (f['lock-file'] as string | undefined) ?? null,
       fromStart: Boolean(f['from-start']),
-      write: (chunk) => new Promise<void>((res, rej) => {
-        process.stdout.write(chunk, (err) => (err ? rej(err) : res()));
-      }),
+      write: (chunk) =>
+        new Promise<void>((res, rej) => {
+          process.stdout.write(chunk, (err) => (err ? rej(err) : res()));
+        }),
     });
   } catch (err) {
     return failed(err);
@@ -60,7 +70,8 @@ export async function main(argv: string[]): Promise<number> {
       // On stderr, so that a script (or a test) knows from when on lines will be printed.
       const started = (): void => {
         const missing = follower.missingFolder();
-        if (missing !== null) process.stderr.write(`concurrent-log follow: ${missing} does not exist yet; waiting for it\n`);
+        if (missing !== null)
+          process.stderr.write(`concurrent-log follow: ${missing} does not exist yet; waiting for it\n`);
         process.stderr.write(`concurrent-log follow: following ${a.positionals[0]}\n`);
       };
       await follower.run((f['poll-ms'] as number | undefined) ?? 100, stop.signal, started);

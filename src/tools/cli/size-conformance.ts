@@ -65,7 +65,13 @@ const NAMERS: Record<'gz' | 'ext_before', Namer> = {
 /** Whether a parsed vectors file is size_vectors.json: its cases have `maxBytes` and `messages`. */
 export function isSizeVectors(doc: unknown): doc is { cases: SizeCase[] } {
   const cases = (doc as { cases?: unknown })?.cases;
-  return Array.isArray(cases) && cases.length > 0 && cases.every((c) => typeof c === 'object' && c !== null && 'maxBytes' in c && Array.isArray((c as SizeCase).messages));
+  return (
+    Array.isArray(cases) &&
+    cases.length > 0 &&
+    cases.every(
+      (c) => typeof c === 'object' && c !== null && 'maxBytes' in c && Array.isArray((c as SizeCase).messages),
+    )
+  );
 }
 
 /** Python's `data.split("\n")[:-1] if data.endswith("\n") else ...`, as gen_size_vectors.py reads files back. */
@@ -85,12 +91,18 @@ function sizeOf(path: string): number {
 /** One case on real files; what CPython's generator records: rollovers and the folder after close(). */
 async function replay(c: SizeCase, root: string): Promise<SizeExpect> {
   const dir = mkdtempSync(join(root, `${c.id}-`));
-  for (const [name, lines] of Object.entries(c.existing)) writeFileSync(join(dir, name), lines.map((l) => `${l}\n`).join(''));
+  for (const [name, lines] of Object.entries(c.existing))
+    writeFileSync(join(dir, name), lines.map((l) => `${l}\n`).join(''));
   const base = join(dir, 'test.log');
   let error: Error | null = null;
   const h = new ConcurrentRotatingFileHandler(base, {
-    maxBytes: c.maxBytes, backupCount: c.backupCount, delay: c.delay, encoding: 'utf-8',
-    namer: c.namer === null ? null : NAMERS[c.namer], shared: false, ringSize: 64 * 1024,
+    maxBytes: c.maxBytes,
+    backupCount: c.backupCount,
+    delay: c.delay,
+    encoding: 'utf-8',
+    namer: c.namer === null ? null : NAMERS[c.namer],
+    shared: false,
+    ringSize: 64 * 1024,
     onError: (e) => (error ??= e),
   });
   const rollovers: number[] = [];
@@ -128,12 +140,19 @@ export async function runSizeVectors(cases: SizeCase[]): Promise<SizeResult> {
       } else if (
         // Deviation: with backupCount 0 CPython's doRollover only closes and reopens the same file;
         // we never call it. The folder must be CPython's exactly.
-        (c.backupCount === 0 || c.maxBytes === 0) && got.rollovers?.length === 0 && isDeepStrictEqual(got.files, expected.files)
+        (c.backupCount === 0 || c.maxBytes === 0) &&
+        got.rollovers?.length === 0 &&
+        isDeepStrictEqual(got.files, expected.files)
       ) {
         result.counts.kept++;
       } else {
         result.counts.failed++;
-        result.failures.push({ id: c.id, detail: c.expectBytes ? 'folder after close (expectBytes)' : 'folder after close', expected: expected as Json, got: got as Json });
+        result.failures.push({
+          id: c.id,
+          detail: c.expectBytes ? 'folder after close (expectBytes)' : 'folder after close',
+          expected: expected as Json,
+          got: got as Json,
+        });
       }
     }
   } finally {

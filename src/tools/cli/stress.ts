@@ -122,7 +122,8 @@ export async function runStress(opts: StressOptions): Promise<StressResult> {
   const dir = keep ? resolve(opts.dir!) : await mkdtemp(join(tmpdir(), 'concurrent-log-stress-'));
   await mkdir(dir, { recursive: true });
   const stale = (await readdir(dir)).filter((f) => f.startsWith('stress'));
-  if (stale.length) throw new UsageError(`${dir} already holds files of a run (${stale[0]}, ...): remove them or use another --dir`);
+  if (stale.length)
+    throw new UsageError(`${dir} already holds files of a run (${stale[0]}, ...): remove them or use another --dir`);
   const file = join(dir, 'stress.log');
   const total = opts.tasks * opts.n * 5;
   const tty = opts.progress !== false && process.stderr.isTTY;
@@ -147,31 +148,80 @@ export async function runStress(opts: StressOptions): Promise<StressResult> {
     if (info.external) {
       const script = join(packageRoot(), 'bench', 'python_stress.py');
       if (!existsSync(script)) throw new Error(`writer 'python' needs ${script}`);
-      const child = spawn('python3', [script, '--file', file, '--procs', String(opts.procs), '--threads', String(opts.threads),
-        '--tasks', String(opts.tasks), '--n', String(opts.n), '--when', opts.when], { stdio: ['ignore', 'inherit', 'inherit'] });
-      exits.push(waitExit(child).then((code) => { if (code !== 0) failedChildren++; }));
+      const child = spawn(
+        'python3',
+        [
+          script,
+          '--file',
+          file,
+          '--procs',
+          String(opts.procs),
+          '--threads',
+          String(opts.threads),
+          '--tasks',
+          String(opts.tasks),
+          '--n',
+          String(opts.n),
+          '--when',
+          opts.when,
+        ],
+        { stdio: ['ignore', 'inherit', 'inherit'] },
+      );
+      exits.push(
+        waitExit(child).then((code) => {
+          if (code !== 0) failedChildren++;
+        }),
+      );
     } else {
       const childPath = join(packageRoot(), 'dist', 'esm', 'tools', 'stress', 'child.js');
       for (let p = 0; p < opts.procs; p++) {
         const tasks: number[] = [];
         for (let t = p; t < opts.tasks; t += opts.procs) tasks.push(t);
         if (!tasks.length) continue;
-        const cfg: ChildConfig = { writer: opts.writer, file, when: opts.when, fsync: opts.fsync, maxBytes: opts.maxBytes ?? 0, threads: opts.threads, n: opts.n, tasks, mainOpens: opts.mainOpens ?? false };
+        const cfg: ChildConfig = {
+          writer: opts.writer,
+          file,
+          when: opts.when,
+          fsync: opts.fsync,
+          maxBytes: opts.maxBytes ?? 0,
+          threads: opts.threads,
+          n: opts.n,
+          tasks,
+          mainOpens: opts.mainOpens ?? false,
+        };
         const child = fork(childPath, [JSON.stringify(cfg)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
         child.on('message', (m: ChildMessage) => {
           if (m.type === 'progress' || m.type === 'done') counts[p] = m.records;
           if (m.type === 'done') processes.push({ threads: m.threads, peakRssMiB: m.peakRssMiB });
         });
-        exits.push(waitExit(child).then((code) => { if (code !== 0) failedChildren++; }));
+        exits.push(
+          waitExit(child).then((code) => {
+            if (code !== 0) failedChildren++;
+          }),
+        );
       }
     }
     await Promise.all(exits);
     elapsed = (performance.now() - t0) / 1000;
     clearInterval(tick);
-    if (tty) process.stderr.write(`\r\x1b[K${progressLine(opts, counts.reduce((a, b) => a + b, 0), total, t0)}\n`);
+    if (tty)
+      process.stderr.write(
+        `\r\x1b[K${progressLine(
+          opts,
+          counts.reduce((a, b) => a + b, 0),
+          total,
+          t0,
+        )}\n`,
+      );
     // By size alone the names are numbered, not dated: every file of the stem is read, unplaced.
     const bySize = opts.when === 'NONE';
-    const v = await verifyRun(file, { tasks: opts.tasks, n: opts.n, when: bySize ? 'S' : opts.when, interval: 1, all: info.verifyAll || bySize });
+    const v = await verifyRun(file, {
+      tasks: opts.tasks,
+      n: opts.n,
+      when: bySize ? 'S' : opts.when,
+      interval: 1,
+      all: info.verifyAll || bySize,
+    });
     const read = new Set(v.fileNames);
     const unread = (await readdir(dir)).filter((f) => f.startsWith('stress') && !f.endsWith('.lock') && !read.has(f));
     return {
@@ -225,16 +275,29 @@ export function formatStress(r: StressResult): string {
   const head = [
     `writer ${r.writer}: ${r.procs} procs x ${r.threads} threads, ${r.tasks} tasks x ${r.n} x 5 records, when=${r.when}${r.maxBytes ? `, maxBytes=${r.maxBytes}` : ''}${r.fsync ? ', fsync=batch' : ''}`,
     `   elapsed: ${r.elapsed.toFixed(3)} s (first fork to last exit)${r.mainOpens ? ', the main threads opened the file first' : ', only the worker threads opened the file (dictConfig)'}`,
-    ...(r.processes.length ? [`   per process: ${r.processes.map((p) => `${p.threads} threads, ${p.peakRssMiB} MiB peak RSS`).join('; ')}`] : []),
+    ...(r.processes.length
+      ? [`   per process: ${r.processes.map((p) => `${p.threads} threads, ${p.peakRssMiB} MiB peak RSS`).join('; ')}`]
+      : []),
     `     lines: ${r.lines.toLocaleString('en-US')} (${r.linesPerSec.toLocaleString('en-US')} lines/s)`,
   ];
-  if (r.verifyAll) head.push('  (verified every file of the stem: rotated names differ from CPython; no misplaced check)');
-  if (r.unread.length) head.push(`  WARNING: ${r.unread.length} file(s) of the run not verified: ${r.unread.slice(0, 3).join(', ')}`);
+  if (r.verifyAll)
+    head.push('  (verified every file of the stem: rotated names differ from CPython; no misplaced check)');
+  if (r.unread.length)
+    head.push(`  WARNING: ${r.unread.length} file(s) of the run not verified: ${r.unread.slice(0, 3).join(', ')}`);
   if (r.failedChildren) head.push(`  ${r.failedChildren} child process(es) failed`);
   const table = formatVerifyTable({
-    files: r.files, rotated: r.rotated, lines: r.lines, expected: r.expected, unique: r.expected - r.lost, missing: r.lost,
-    duplicated: r.duplicated, torn: r.torn, misplaced: r.misplaced, ok: r.lost === 0 && r.duplicated === 0 && r.torn === 0,
-    tornExamples: r.tornExamples, fileNames: [],
+    files: r.files,
+    rotated: r.rotated,
+    lines: r.lines,
+    expected: r.expected,
+    unique: r.expected - r.lost,
+    missing: r.lost,
+    duplicated: r.duplicated,
+    torn: r.torn,
+    misplaced: r.misplaced,
+    ok: r.lost === 0 && r.duplicated === 0 && r.torn === 0,
+    tornExamples: r.tornExamples,
+    fileNames: [],
   });
   return head.join('\n') + '\n' + table;
 }
@@ -244,7 +307,18 @@ export async function main(argv: string[]): Promise<number> {
   let json: boolean;
   try {
     const a = parseArgs(argv, {
-      procs: 'int', threads: 'int', tasks: 'int', n: 'int', dir: 'string', when: 'string', 'max-bytes': 'int', fsync: 'string', writer: 'string', 'main-opens': 'bool', json: 'bool', help: 'bool',
+      procs: 'int',
+      threads: 'int',
+      tasks: 'int',
+      n: 'int',
+      dir: 'string',
+      when: 'string',
+      'max-bytes': 'int',
+      fsync: 'string',
+      writer: 'string',
+      'main-opens': 'bool',
+      json: 'bool',
+      help: 'bool',
     });
     if (a.flags['help']) {
       process.stdout.write(usage);
@@ -263,12 +337,20 @@ export async function main(argv: string[]): Promise<number> {
       maxBytes: (f['max-bytes'] as number | undefined) ?? 0,
       mainOpens: Boolean(f['main-opens']),
     };
-    if (f['fsync'] !== undefined && f['fsync'] !== 'batch') throw new UsageError(`--fsync takes 'batch', not '${String(f['fsync'])}'`);
+    if (f['fsync'] !== undefined && f['fsync'] !== 'batch')
+      throw new UsageError(`--fsync takes 'batch', not '${String(f['fsync'])}'`);
     json = Boolean(f['json']);
-    if (opts.procs < 1 || opts.threads < 1 || opts.tasks < 1 || opts.n < 1) throw new UsageError('--procs, --threads, --tasks and --n must be at least 1');
-    if (!['S', 'M', 'H', 'D', 'MIDNIGHT', 'NONE'].includes(opts.when)) throw new UsageError(`unsupported --when '${opts.when}'`);
+    if (opts.procs < 1 || opts.threads < 1 || opts.tasks < 1 || opts.n < 1)
+      throw new UsageError('--procs, --threads, --tasks and --n must be at least 1');
+    if (!['S', 'M', 'H', 'D', 'MIDNIGHT', 'NONE'].includes(opts.when))
+      throw new UsageError(`unsupported --when '${opts.when}'`);
     if (opts.maxBytes! < 0) throw new UsageError('--max-bytes must be 0 or more');
-    if (opts.maxBytes && !writerInfo(opts.writer)?.size) throw new UsageError(`--max-bytes is for the writers that rotate by size: ${WRITERS.filter((w) => w.size).map((w) => w.name).join(', ')}`);
+    if (opts.maxBytes && !writerInfo(opts.writer)?.size)
+      throw new UsageError(
+        `--max-bytes is for the writers that rotate by size: ${WRITERS.filter((w) => w.size)
+          .map((w) => w.name)
+          .join(', ')}`,
+      );
     if (opts.when === 'NONE' && !opts.maxBytes) throw new UsageError('--when none rotates by size: give --max-bytes');
     if (!writerInfo(opts.writer)) throw new UsageError(`unknown writer '${opts.writer}'`);
   } catch (err) {
@@ -278,7 +360,9 @@ export async function main(argv: string[]): Promise<number> {
     // A benchmark-only dependency (a devDependency): the logger never loads it.
     await import('piscina');
   } catch {
-    process.stderr.write('concurrent-log stress: the stress benchmark runs piscina pools; install it first: npm install --no-save piscina\n');
+    process.stderr.write(
+      'concurrent-log stress: the stress benchmark runs piscina pools; install it first: npm install --no-save piscina\n',
+    );
     return 2;
   }
   let r: StressResult;

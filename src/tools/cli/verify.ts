@@ -27,9 +27,20 @@ exit status: 0 when nothing is lost, duplicated or torn; 1 otherwise; 2 on bad a
 export async function main(argv: string[]): Promise<number> {
   let a;
   try {
-    a = parseArgs(argv, {
-      when: 'string', interval: 'int', tasks: 'int', n: 'int', utc: 'bool', all: 'bool', json: 'bool', help: 'bool',
-    }, { positionals: 1 });
+    a = parseArgs(
+      argv,
+      {
+        when: 'string',
+        interval: 'int',
+        tasks: 'int',
+        n: 'int',
+        utc: 'bool',
+        all: 'bool',
+        json: 'bool',
+        help: 'bool',
+      },
+      { positionals: 1 },
+    );
     if (a.flags['help']) {
       process.stdout.write(usage);
       return 0;

@@ -34,7 +34,10 @@ const send = (m: ChildMessage): void => {
 function usage(): { threads: number; peakRssMiB: number } {
   try {
     const status = readFileSync('/proc/self/status', 'utf8');
-    return { threads: Number(/Threads:\s+(\d+)/.exec(status)?.[1] ?? 0), peakRssMiB: Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024 };
+    return {
+      threads: Number(/Threads:\s+(\d+)/.exec(status)?.[1] ?? 0),
+      peakRssMiB: Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024,
+    };
   } catch {
     return { threads: 0, peakRssMiB: process.resourceUsage().maxRSS / 1024 };
   }
@@ -43,9 +46,13 @@ function usage(): { threads: number; peakRssMiB: number } {
 async function main(): Promise<void> {
   const cfg = JSON.parse(process.argv[2] ?? '{}') as ChildConfig;
   const t0 = performance.now();
-  const main = cfg.mainOpens && usesOurHandler(cfg.writer)
-    ? (await import('../../core/open.js')).openLogFile(cfg.file, handlerOptions(cfg.when, cfg.fsync || cfg.writer === 'ours-fsync', cfg.maxBytes))
-    : null;
+  const main =
+    cfg.mainOpens && usesOurHandler(cfg.writer)
+      ? (await import('../../core/open.js')).openLogFile(
+          cfg.file,
+          handlerOptions(cfg.when, cfg.fsync || cfg.writer === 'ours-fsync', cfg.maxBytes),
+        )
+      : null;
   main?.on('error', (err) => process.stderr.write(`stress child ${process.pid}: handler error: ${err.stack ?? err}\n`));
   const pool = new Piscina({
     // (The CommonJS build rewrites import.meta.url; tsc's CommonJS pass would reject it unsilenced.)
@@ -66,7 +73,18 @@ async function main(): Promise<void> {
   }, 200);
   try {
     const runs = cfg.tasks.map((task) => {
-      const t: WriteTask = { kind: 'write', writer: cfg.writer, file: cfg.file, when: cfg.when, fsync: cfg.fsync, maxBytes: cfg.maxBytes, dictConfig: !cfg.mainOpens, task, n: cfg.n, progress: progressBuf };
+      const t: WriteTask = {
+        kind: 'write',
+        writer: cfg.writer,
+        file: cfg.file,
+        when: cfg.when,
+        fsync: cfg.fsync,
+        maxBytes: cfg.maxBytes,
+        dictConfig: !cfg.mainOpens,
+        task,
+        n: cfg.n,
+        progress: progressBuf,
+      };
       return pool.run(t) as Promise<number>;
     });
     const written = (await Promise.all(runs)).reduce((a, b) => a + b, 0);
@@ -77,7 +95,13 @@ async function main(): Promise<void> {
     await Promise.all(Array.from({ length: cfg.threads }, () => pool.run(closes)));
     await pool.close();
     await main?.close();
-    send({ type: 'done', records: written, ms: performance.now() - t0, threads, peakRssMiB: Math.round(usage().peakRssMiB) });
+    send({
+      type: 'done',
+      records: written,
+      ms: performance.now() - t0,
+      threads,
+      peakRssMiB: Math.round(usage().peakRssMiB),
+    });
   } finally {
     clearInterval(timer);
   }

@@ -25,18 +25,78 @@ export interface WriterInfo {
 }
 
 export const WRITERS: readonly WriterInfo[] = [
-  { name: 'raw', description: 'fs.writeSync of each pre-formatted line on an O_APPEND fd, no rotation (the per-line floor)', verifyAll: false },
-  { name: 'raw-batched', description: 'pre-formatted lines, 64 KiB writeSync per thread on an O_APPEND fd, no coordination, no rotation (the true floor)', verifyAll: false },
-  { name: 'ours', description: 'concurrent-log LogFile, lines formatted by the stress harness', verifyAll: false, size: true },
-  { name: 'ours-fsync', description: "concurrent-log LogFile with fsync: 'batch' (durable: group commit)", verifyAll: false, size: true },
-  { name: 'logging', description: "concurrent-log's Python-style layer: the seed's dictConfig verbatim and getLogger().info(...) (caller fields included)", verifyAll: false },
-  { name: 'pino', description: 'pino + sonic-boom (sync:false) to one file, no rotation; critical as fatal (flushes synchronously)', verifyAll: false },
-  { name: 'pino-error', description: 'pino + sonic-boom (sync:false) to one file, no rotation; critical as error', verifyAll: false },
-  { name: 'pino-roll', description: 'pino + pino-roll (frequency 1000 ms, or size with --max-bytes; names file.N)', verifyAll: true, size: true },
-  { name: 'winston', description: 'winston + winston-daily-rotate-file (datePattern per second, named like CPython; maxSize with --max-bytes)', verifyAll: false, size: true },
-  { name: 'log4js', description: 'log4js dateFile appender (pattern per second, named like CPython; file appender with maxLogSize with --max-bytes)', verifyAll: false, size: true },
-  { name: 'rotating-file-stream', description: 'rotating-file-stream (interval 1s, generator naming like CPython; size with --max-bytes)', verifyAll: false, size: true },
-  { name: 'python', description: 'CPython logging.handlers.TimedRotatingFileHandler, multiprocessing + threads (bench/python_stress.py)', verifyAll: false, external: true },
+  {
+    name: 'raw',
+    description: 'fs.writeSync of each pre-formatted line on an O_APPEND fd, no rotation (the per-line floor)',
+    verifyAll: false,
+  },
+  {
+    name: 'raw-batched',
+    description:
+      'pre-formatted lines, 64 KiB writeSync per thread on an O_APPEND fd, no coordination, no rotation (the true floor)',
+    verifyAll: false,
+  },
+  {
+    name: 'ours',
+    description: 'concurrent-log LogFile, lines formatted by the stress harness',
+    verifyAll: false,
+    size: true,
+  },
+  {
+    name: 'ours-fsync',
+    description: "concurrent-log LogFile with fsync: 'batch' (durable: group commit)",
+    verifyAll: false,
+    size: true,
+  },
+  {
+    name: 'logging',
+    description:
+      "concurrent-log's Python-style layer: the seed's dictConfig verbatim and getLogger().info(...) (caller fields included)",
+    verifyAll: false,
+  },
+  {
+    name: 'pino',
+    description: 'pino + sonic-boom (sync:false) to one file, no rotation; critical as fatal (flushes synchronously)',
+    verifyAll: false,
+  },
+  {
+    name: 'pino-error',
+    description: 'pino + sonic-boom (sync:false) to one file, no rotation; critical as error',
+    verifyAll: false,
+  },
+  {
+    name: 'pino-roll',
+    description: 'pino + pino-roll (frequency 1000 ms, or size with --max-bytes; names file.N)',
+    verifyAll: true,
+    size: true,
+  },
+  {
+    name: 'winston',
+    description:
+      'winston + winston-daily-rotate-file (datePattern per second, named like CPython; maxSize with --max-bytes)',
+    verifyAll: false,
+    size: true,
+  },
+  {
+    name: 'log4js',
+    description:
+      'log4js dateFile appender (pattern per second, named like CPython; file appender with maxLogSize with --max-bytes)',
+    verifyAll: false,
+    size: true,
+  },
+  {
+    name: 'rotating-file-stream',
+    description: 'rotating-file-stream (interval 1s, generator naming like CPython; size with --max-bytes)',
+    verifyAll: false,
+    size: true,
+  },
+  {
+    name: 'python',
+    description:
+      'CPython logging.handlers.TimedRotatingFileHandler, multiprocessing + threads (bench/python_stress.py)',
+    verifyAll: false,
+    external: true,
+  },
 ];
 
 /** Writers that go through this package's handler: the process makes the file's buffer first, for its threads. */
@@ -141,15 +201,44 @@ interface OpenContext {
  * The seed's dictConfig, verbatim but for the file and the rotation unit; `extra` adds the stress
  * options (durable mode, size rotation; when 'NONE': the size handler alone).
  */
-export function seedLogConfig(file: string, when: string, extra: { fsync?: boolean; maxBytes?: number } = {}): Record<string, unknown> {
-  const handler: Record<string, unknown> = when === 'NONE'
-    ? { level: 'DEBUG', class: 'logging.handlers.ConcurrentRotatingFileHandler', backupCount: SIZE_BACKUPS, maxBytes: extra.maxBytes, filename: file, encoding: 'utf-8', formatter: 'default', delay: true }
-    : { level: 'DEBUG', class: 'logging.handlers.ConcurrentTimedRotatingFileHandler', backupCount: 0, when: when.toLowerCase(), filename: file, encoding: 'utf-8', formatter: 'default', delay: true };
+export function seedLogConfig(
+  file: string,
+  when: string,
+  extra: { fsync?: boolean; maxBytes?: number } = {},
+): Record<string, unknown> {
+  const handler: Record<string, unknown> =
+    when === 'NONE'
+      ? {
+          level: 'DEBUG',
+          class: 'logging.handlers.ConcurrentRotatingFileHandler',
+          backupCount: SIZE_BACKUPS,
+          maxBytes: extra.maxBytes,
+          filename: file,
+          encoding: 'utf-8',
+          formatter: 'default',
+          delay: true,
+        }
+      : {
+          level: 'DEBUG',
+          class: 'logging.handlers.ConcurrentTimedRotatingFileHandler',
+          backupCount: 0,
+          when: when.toLowerCase(),
+          filename: file,
+          encoding: 'utf-8',
+          formatter: 'default',
+          delay: true,
+        };
   if (when !== 'NONE' && extra.maxBytes) handler.maxBytes = extra.maxBytes;
   if (extra.fsync) handler.fsync = 'batch';
   return {
-    version: 1, disable_existing_loggers: false,
-    formatters: { default: { format: '%(asctime)s - %(process)d-%(threadName)s - %(pathname)s[line:%(lineno)d] - %(levelname)s: %(message)s', datefmt: '%Y-%m-%d %H:%M:%S' } },
+    version: 1,
+    disable_existing_loggers: false,
+    formatters: {
+      default: {
+        format: '%(asctime)s - %(process)d-%(threadName)s - %(pathname)s[line:%(lineno)d] - %(levelname)s: %(message)s',
+        datefmt: '%Y-%m-%d %H:%M:%S',
+      },
+    },
     handlers: { file: handler },
     root: { handlers: ['file'], level: 'DEBUG' },
   };
@@ -274,12 +363,24 @@ const OPENERS: Record<string, (c: OpenContext) => Promise<StressWriter>> = {
 
   async log4js(c) {
     const log4js = await load('log4js');
-    log4js.addLayout('seed', () => (ev: Any) => seedLine(ev.data[1], ev.data[0], ev.startTime.getTime(), c.thread).slice(0, -1));
+    log4js.addLayout(
+      'seed',
+      () => (ev: Any) => seedLine(ev.data[1], ev.data[0], ev.startTime.getTime(), c.thread).slice(0, -1),
+    );
     log4js.configure({
       appenders: {
-        file: c.maxBytes > 0
-          ? { type: 'file', filename: c.file, maxLogSize: c.maxBytes, backups: 1e6, layout: { type: 'seed' } }
-          : { type: 'dateFile', filename: c.file, pattern: 'yyyy-MM-dd_hh-mm-ss', keepFileExt: false, alwaysIncludePattern: false, numBackups: 1e6, layout: { type: 'seed' } },
+        file:
+          c.maxBytes > 0
+            ? { type: 'file', filename: c.file, maxLogSize: c.maxBytes, backups: 1e6, layout: { type: 'seed' } }
+            : {
+                type: 'dateFile',
+                filename: c.file,
+                pattern: 'yyyy-MM-dd_hh-mm-ss',
+                keepFileExt: false,
+                alwaysIncludePattern: false,
+                numBackups: 1e6,
+                layout: { type: 'seed' },
+              },
       },
       categories: { default: { appenders: ['file'], level: 'debug' } },
     });
@@ -298,9 +399,13 @@ const OPENERS: Record<string, (c: OpenContext) => Promise<StressWriter>> = {
     const generator = (time: Date | null): string =>
       time ? `${base}.${asctime(new Date(time).getTime()).slice(0, 19).replace(' ', '_').replace(/:/g, '-')}` : base;
     // By size: numbered names (rotating-file-stream's size takes K for KiB).
-    const stream = c.maxBytes > 0
-      ? rfs.createStream((time: Date | null, index?: number) => (time ? `${base}.${index ?? 1}` : base), { size: `${Math.max(1, Math.round(c.maxBytes / 1024))}K`, path: dirname(c.file) })
-      : rfs.createStream(generator, { interval: '1s', intervalBoundary: true, path: dirname(c.file) });
+    const stream =
+      c.maxBytes > 0
+        ? rfs.createStream((time: Date | null, index?: number) => (time ? `${base}.${index ?? 1}` : base), {
+            size: `${Math.max(1, Math.round(c.maxBytes / 1024))}K`,
+            path: dirname(c.file),
+          })
+        : rfs.createStream(generator, { interval: '1s', intervalBoundary: true, path: dirname(c.file) });
     stream.on('error', (err: Error) => process.stderr.write(`stress: rotating-file-stream error: ${err.message}\n`));
     return {
       write: (level, msg, t) => {
@@ -327,5 +432,12 @@ async function openPino(c: OpenContext, critical: 'fatal' | 'error'): Promise<St
 export function openWriter(name: string, file: string, opts: WriterOptions = {}): Promise<StressWriter> {
   const open = OPENERS[name];
   if (!open) throw new Error(`stress: unknown writer '${name}'`);
-  return open({ file, when: opts.when ?? 'S', fsync: opts.fsync ?? false, maxBytes: opts.maxBytes ?? 0, thread: opts.threadName ?? `Worker-${threadId}`, dictConfig: opts.dictConfig ?? false });
+  return open({
+    file,
+    when: opts.when ?? 'S',
+    fsync: opts.fsync ?? false,
+    maxBytes: opts.maxBytes ?? 0,
+    thread: opts.threadName ?? `Worker-${threadId}`,
+    dictConfig: opts.dictConfig ?? false,
+  });
 }
