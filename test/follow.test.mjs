@@ -49,6 +49,23 @@ async function until(cond, ms) {
   while (!cond() && Date.now() < end) await sleep(50);
 }
 
+/**
+ * A second follower from the checkpoint at `pos`, after a first one printed `first` and was killed:
+ * run until the writer (`wrote`: how many lines) is done and every line was printed by one run or
+ * the other, which it asserts. Resolves with the count and the second run's line numbers.
+ */
+async function resume(t, file, pos, first, wrote) {
+  const f2 = follow([file, '--checkpoint', pos, '--poll-ms', '20']);
+  t.teardown(() => kill(f2));
+  const n = await wrote;
+  const all = () => new Set([...first, ...numbers(f2.out())]).size;
+  await until(() => all() >= n, 30_000);
+  kill(f2, 'SIGTERM');
+  await f2.done;
+  t.is(all(), n, 'every line printed by one run or the other');
+  return { n, second: numbers(f2.out()) };
+}
+
 /** Whether the checkpoint at `pos` records some bytes printed. */
 function progressed(pos) {
   try {
@@ -175,15 +192,7 @@ test('follow: SIGKILL, then a restart from the checkpoint: nothing lost, repeats
   const saved = JSON.parse(readFileSync(pos, 'utf8'));
   t.is(saved.v, 1);
   await sleep(1000); // rotations happen while no follower runs
-  const f2 = follow([file, '--checkpoint', pos, '--poll-ms', '20']);
-  t.teardown(() => kill(f2));
-  const n = await wrote;
-  const all = () => new Set([...first, ...numbers(f2.out())]).size;
-  await until(() => all() >= n, 30_000);
-  kill(f2, 'SIGTERM');
-  await f2.done;
-  const second = numbers(f2.out());
-  t.is(all(), n, 'every line printed by one run or the other');
+  const { n, second } = await resume(t, file, pos, first, wrote);
   const repeated = first.length + second.length - n;
   t.true(repeated >= 0);
   // Repeats can only be lines printed after the last checkpoint the first run saved: at most the
@@ -270,15 +279,7 @@ test('follow started at boot, before the application and its folder exist, no --
   t.regex(r1.err, /logs does not exist yet; waiting for it/);
   const first = numbers(f1.out());
   t.is(first[0], 0, 'the log is read from its first line, though it appeared after the follower started');
-  const f2 = follow([file, '--checkpoint', pos, '--poll-ms', '20']);
-  t.teardown(() => kill(f2));
-  const n = await wrote;
-  const all = () => new Set([...first, ...numbers(f2.out())]).size;
-  await until(() => all() >= n, 30_000);
-  kill(f2, 'SIGTERM');
-  await f2.done;
-  const second = numbers(f2.out());
-  t.is(all(), n, 'every record printed by one run or the other');
+  const { n, second } = await resume(t, file, pos, first, wrote);
   // A SIGKILL between printing and saving the checkpoint repeats that last pass, nothing earlier:
   // the repeats are exactly the second run's first lines, all among the first run's last ones.
   const repeated = first.length + second.length - n;

@@ -14,7 +14,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { ConcurrentTimedRotatingFileHandler } from 'concurrent-log';
-import { tempDir, lockOf } from './helpers/core.mjs';
+import { tempDir, lockOf, reported } from './helpers/core.mjs';
 import { readLog, recordLine, missingOf } from '../bench/chaos/records.mjs';
 import { smallFs, freeBytes } from './fixtures/chaos/smallfs.mjs';
 
@@ -35,18 +35,6 @@ function open(file, options = {}) {
   const errors = [];
   h.on('error', (e) => errors.push(e));
   return { h, errors };
-}
-
-/** Resolves with the first reported error that `match` accepts (rejects after `ms`). */
-async function reported(errors, match, ms = 5000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const e = errors.find(match);
-    if (e) return e;
-    if (Date.now() > deadline)
-      throw new Error(`not reported within ${ms} ms; got: ${errors.map((x) => x.message).join(' | ') || 'nothing'}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** Writes n records (ids tag 0 0..n-1) at T0 + 100; every write() must return true. */

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { gunzipSync } from 'node:zlib';
 import { ConcurrentTimedRotatingFileHandler, ConcurrentRotatingFileHandler } from 'concurrent-log';
-import { ROOT, tempDir, lockOf, lines } from './helpers/core.mjs';
+import { ROOT, tempDir, lockOf, lines, reported } from './helpers/core.mjs';
 
 const FIXTURES = join(ROOT, 'test/fixtures/security');
 const NOBODY = 65534;
@@ -77,21 +77,6 @@ function child(fixture, args, { uid, prefix, via = [], timeout = 20_000 } = {}) 
 }
 
 const unsafe = (e) => e.code === 'ERR_CONCURRENT_LOG_UNSAFE_FILE';
-
-/**
- * Resolves with the first reported error `match` accepts: the flusher thread's reports cross to
- * the handler's thread as messages, so they may come a moment after the call that met the fault.
- */
-async function reported(errors, match, ms = 5000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const e = errors.find(match);
-    if (e) return e;
-    if (Date.now() > deadline)
-      throw new Error(`not reported within ${ms} ms; got: ${errors.map((x) => x.message).join(' | ') || 'nothing'}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 // ---- The lock file -------------------------------------------------------------------------------
 

@@ -72,3 +72,19 @@ export function lines(path) {
 export function lockOf(file) {
   return lockFilePath(file);
 }
+
+/**
+ * Resolves with the first reported error `match` accepts (rejects after `ms`): the flusher thread's
+ * reports cross to the handler's thread as messages, so they may come a moment after the call that
+ * met the fault.
+ */
+export async function reported(errors, match, ms = 5000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const e = errors.find(match);
+    if (e) return e;
+    if (Date.now() > deadline)
+      throw new Error(`not reported within ${ms} ms; got: ${errors.map((x) => x.message).join(' | ') || 'nothing'}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
