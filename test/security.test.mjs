@@ -18,7 +18,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { gunzipSync } from 'node:zlib';
 import { ConcurrentTimedRotatingFileHandler, ConcurrentRotatingFileHandler } from 'concurrent-log';
@@ -52,7 +52,23 @@ function open(file, options = {}, Handler = ConcurrentTimedRotatingFileHandler) 
  * Runs `node fixture args` and resolves with the JSON line it prints: through `sh -c prefix` if
  * given (a umask, a ulimit), under the command `via` if given (unshare), as `uid` if given.
  */
+/**
+ * Another user runs node and the fixtures: every folder on the way to them must let others through
+ * (a clone in a `mktemp -d` folder does not). Says so plainly rather than failing with a spawn EACCES.
+ */
+function reachableByOthers(...paths) {
+  for (const path of paths) {
+    for (let d = path; ; d = dirname(d)) {
+      if ((statSync(d).mode & 0o001) === 0) {
+        throw new Error(`the tests that run as another user need ${d} to be open to others (chmod o+x ${d}): it holds ${path}`);
+      }
+      if (dirname(d) === d) break;
+    }
+  }
+}
+
 function child(fixture, args, { uid, prefix, via = [], timeout = 20_000 } = {}) {
+  if (uid !== undefined) reachableByOthers(dirname(process.execPath), ROOT);
   const argv = [...via, process.execPath, join(FIXTURES, fixture), ...args];
   const [cmd, cmdArgs] = prefix ? ['sh', ['-c', `${prefix} exec "$@"`, 'sh', ...argv]] : [argv[0], argv.slice(1)];
   return new Promise((resolve, reject) => {
