@@ -60,7 +60,9 @@ function reachableByOthers(...paths) {
   for (const path of paths) {
     for (let d = path; ; d = dirname(d)) {
       if ((statSync(d).mode & 0o001) === 0) {
-        throw new Error(`the tests that run as another user need ${d} to be open to others (chmod o+x ${d}): it holds ${path}`);
+        throw new Error(
+          `the tests that run as another user need ${d} to be open to others (chmod o+x ${d}): it holds ${path}`,
+        );
       }
       if (dirname(d) === d) break;
     }
