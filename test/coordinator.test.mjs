@@ -11,11 +11,11 @@ import { ROOT, tempDir } from './helpers/core.mjs';
 const FIXTURES = join(ROOT, 'test/fixtures/coordinator');
 const threads = () => readdirSync('/proc/self/task').length;
 /**
- * Flusher threads: Node 22+ names a worker's OS thread after the Worker ('concurrent-log flusher',
+ * Flusher threads: Node 24+ names a worker's OS thread after the Worker ('concurrent-log flusher',
  * cut to 15 bytes), so they are counted by name there (a Worker's start can briefly add another of
- * Node's threads); Node 20 names none, so every thread of the process is counted.
+ * Node's threads); Node 20 and 22 name none, so every thread of the process is counted.
  */
-const NAMED_THREADS = Number(process.versions.node.split('.')[0]) >= 22;
+const NAMED_THREADS = Number(process.versions.node.split('.')[0]) >= 24;
 const flushers = () =>
   NAMED_THREADS
     ? threadNames()
