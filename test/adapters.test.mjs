@@ -24,7 +24,7 @@ function run(script, args) {
   return new Promise((resolve, reject) => {
     const child = fork(join(FIXTURES, script), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.on('error', reject);
-    child.on('exit', (code, signal) =>
+    child.on('close', (code, signal) =>
       code === 0 ? resolve() : reject(new Error(`${script} ${args.join(' ')} exited with ${code ?? signal}`)),
     );
   });
@@ -182,7 +182,7 @@ for (const kind of ['pino', 'winston', 'log4js']) {
       child.stdout.on('data', (d) => (stdout += d));
       child.stderr.on('data', (d) => (stderr += d));
       child.on('error', reject);
-      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
     });
     t.is(out.code, 0, out.stderr);
     t.true(JSON.parse(out.stdout.trim().split('\n').at(-1)).reported > 0, out.stderr);

@@ -147,7 +147,7 @@ async function recordsOnDiskWithoutClose(args, file, n, ms) {
   child.stderr.on('data', (d) => (stderr += d));
   await new Promise((resolve, reject) => {
     child.stdout.on('data', (d) => String(d).includes('written') && resolve());
-    child.on('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+    child.on('close', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
   });
   const started = Date.now();
   while (linesOf(file).length < n && Date.now() - started < ms) await sleep(20);

@@ -130,7 +130,7 @@ function writer(file, options, tag, count, everyMs, then = '') {
     }
   });
   child.stderr.on('data', (d) => (err += d));
-  const exit = new Promise((r) => child.on('exit', (code, signal) => r({ code, signal, stderr: err, errors: lines })));
+  const exit = new Promise((r) => child.on('close', (code, signal) => r({ code, signal, stderr: err, errors: lines })));
   return { exit, written, release: () => child.stdin.end('go\n') };
 }
 
@@ -289,7 +289,7 @@ test("pino transports in 2 processes x 3 threads with default delay: each rotate
           });
           let err = '';
           c.stderr.on('data', (d) => (err += d));
-          c.on('exit', (code) => res({ code, err }));
+          c.on('close', (code) => res({ code, err }));
         }),
     ),
   );

@@ -18,7 +18,7 @@ function follow(args) {
   let err = '';
   child.stdout.on('data', (d) => chunks.push(d));
   child.stderr.on('data', (d) => (err += d));
-  const done = new Promise((res) => child.on('exit', (code, signal) => res({ code, signal, err })));
+  const done = new Promise((res) => child.on('close', (code, signal) => res({ code, signal, err })));
   // Its first pass is done (its place found): what is written from now on will be printed.
   const started = () => until(() => err.includes('concurrent-log follow: following'), 30_000);
   return { child, done, started, out: () => Buffer.concat(chunks).toString() };

@@ -23,7 +23,7 @@ function run(dir, deaths) {
     let report = null;
     child.stderr.on('data', (d) => (stderr += d));
     child.on('message', (m) => (report = m));
-    child.on('exit', (code) => resolve({ code, stderr, report, file }));
+    child.on('close', (code) => resolve({ code, stderr, report, file }));
   });
 }
 

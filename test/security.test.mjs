@@ -86,7 +86,7 @@ function child(fixture, args, { uid, prefix, via = [], timeout = 20_000 } = {}) 
     c.stdout.on('data', (d) => (out += d));
     c.stderr.on('data', (d) => (err += d));
     c.on('error', reject);
-    c.on('exit', (code, signal) => {
+    c.on('close', (code, signal) => {
       const line = out.trim().split('\n').at(-1);
       if (code !== 0 || !line) reject(new Error(`${fixture} exited ${code ?? signal}: ${err}`));
       else resolve(JSON.parse(line));

@@ -31,7 +31,7 @@ export function runChild(script, args, { env = {}, execArgv = [] } = {}) {
     child.stderr.on('data', (d) => (err += d));
     child.stdout.on('data', (d) => (out += d));
     child.on('error', rej);
-    child.on('exit', (code, signal) => res({ code, signal, stderr: err, stdout: out }));
+    child.on('close', (code, signal) => res({ code, signal, stderr: err, stdout: out }));
   });
 }
 
