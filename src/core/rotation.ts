@@ -664,7 +664,13 @@ export class FileAppender implements RotationFiles {
         if (err instanceof UnsafeFileError) this.reportOnce(err);
         else if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
           throw new LogFileError('read for compression', plain, err);
-        this.withState((state) => this.forgetCompressed(state, plain));
+        // Read outside the lock: a rotation by size may have been between two of its renames
+        // (base.k moved on, base.k-1 not yet in its place). Forgotten only if still absent under
+        // the lock; else the file shifted in since, whose queue entry now has this name, is kept.
+        this.withState((state) => {
+          if (err instanceof UnsafeFileError || !exists(plain)) this.forgetCompressed(state, plain);
+          else this.compressPending = true;
+        });
         continue;
       }
       const gz = plain + '.gz';
