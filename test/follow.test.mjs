@@ -115,61 +115,51 @@ test('follow: from a base file that does not exist yet, across rotations, gzip a
   );
 });
 
-test('follow: a timed handler with maxBytes, across its parts and its own 1.5 s stall, every line once', async (t) => {
+/**
+ * Follows a new log from its start while a writer with `options` writes for 3 s, the follower
+ * stalled (SIGSTOP) for 1.5 s of it; asserts that it printed every line once. Resolves with the folder.
+ */
+async function followThroughStall(t, options) {
   const dir = tempDir('cl-follow-');
   const file = join(dir, 'app.log');
   const f = follow([file, '--from-start', '--checkpoint', join(dir, 'pos.json'), '--poll-ms', '20']);
   t.teardown(() => kill(f));
   await f.started();
-  const wrote = writer(file, 3000, { maxBytes: 65536 });
+  const wrote = writer(file, 3000, options);
   await sleep(800);
   f.child.kill('SIGSTOP');
-  await sleep(1500); // several parts are made meanwhile, each renamed from the base file
+  await sleep(1500); // several rotations meanwhile
   f.child.kill('SIGCONT');
   const n = await wrote;
   await until(() => numbers(f.out()).length >= n, 30_000);
   await sleep(300);
   kill(f, 'SIGTERM');
   t.is((await f.done).code, 0);
+  const got = numbers(f.out());
+  t.is(got.length, n, 'no line lost or repeated');
+  t.deepEqual(
+    [...new Set(got)].sort((a, b) => a - b),
+    Array.from({ length: n }, (_, i) => i),
+  );
+  return dir;
+}
+
+test('follow: a timed handler with maxBytes, across its parts and its own 1.5 s stall, every line once', async (t) => {
+  // Parts are renamed from the base file within each second.
+  const dir = await followThroughStall(t, { maxBytes: 65536 });
   t.true(
     readdirSync(dir).filter((x) => /^app\.log\..+\.\d+$/.test(x)).length >= 3,
     'the base file was split into parts',
   );
-  const got = numbers(f.out());
-  t.is(got.length, n, 'no line lost or repeated');
-  t.deepEqual(
-    [...new Set(got)].sort((a, b) => a - b),
-    Array.from({ length: n }, (_, i) => i),
-  );
 });
 
 test('follow: the size handler (base.1 newest, shifted at each rotation), gzip, across its own 1.5 s stall, every line once', async (t) => {
-  const dir = tempDir('cl-follow-');
-  const file = join(dir, 'app.log');
-  const f = follow([file, '--from-start', '--checkpoint', join(dir, 'pos.json'), '--poll-ms', '20']);
-  t.teardown(() => kill(f));
-  await f.started();
   // About 1 MB a second in files of 64 KiB: several rotations during the stall, each shifting the
   // file the follower was reading to the next number; 40 backups keep every file until it is read.
-  const wrote = writer(file, 3000, { kind: 'size', maxBytes: 65536, backupCount: 40, compress: 'gzip' });
-  await sleep(800);
-  f.child.kill('SIGSTOP');
-  await sleep(1500);
-  f.child.kill('SIGCONT');
-  const n = await wrote;
-  await until(() => numbers(f.out()).length >= n, 30_000);
-  await sleep(300);
-  kill(f, 'SIGTERM');
-  t.is((await f.done).code, 0);
+  const dir = await followThroughStall(t, { kind: 'size', maxBytes: 65536, backupCount: 40, compress: 'gzip' });
   t.true(
     readdirSync(dir).filter((x) => /^app\.log\.\d+\.gz$/.test(x)).length >= 3,
     'rotated and compressed several times',
-  );
-  const got = numbers(f.out());
-  t.is(got.length, n, 'no line lost or repeated');
-  t.deepEqual(
-    [...new Set(got)].sort((a, b) => a - b),
-    Array.from({ length: n }, (_, i) => i),
   );
 });
 
