@@ -54,7 +54,7 @@ function workers(cfg, { execArgv = [] } = {}) {
 
 /**
  * The same workers importing the package without opening anything, then opening: the cost of opening.
- * At most 2 threads (the one flusher) and 64 MiB, plus what each worker's own first handler costs it
+ * At most 2 threads (the one flusher), asserted; RSS logged against a budget of 64 MiB plus what each worker's own first handler costs it
  * (its code and objects: measured at about 0.9 MiB a thread) and each further handler (its objects
  * and channel: about 0.2 MiB on Node 24). A second buffer costs 4 MiB, a second flusher a thread.
  */
@@ -65,8 +65,13 @@ async function overhead(t, cfg) {
     `${cfg.workers} workers x ${cfg.files} file(s): ${base.threads} -> ${run.threads} threads, ${base.rssMiB.toFixed(0)} -> ${run.rssMiB.toFixed(0)} MiB`,
   );
   t.true(run.threads <= base.threads + 2, `${run.threads} threads against ${base.threads}`);
+  // RSS is a figure here, not a bound: two runs of the same 100 workers differed by up to 360 MiB on
+  // Node 26 in CI (the baseline alone: 1,133 and 1,493 MiB), so a bound failed on noise. The issue
+  // asks for bounds where stable and figures otherwise; bench:files reports it, side by side.
   const allowance = 64 + cfg.workers * 1 + cfg.workers * (cfg.files - 1) * 0.2;
-  t.true(run.rssMiB <= base.rssMiB + allowance, `${run.rssMiB} MiB against ${base.rssMiB} (+${allowance} allowed)`);
+  t.log(
+    `RSS ${(run.rssMiB - base.rssMiB).toFixed(0)} MiB over the baseline (the issue's budget: ${allowance.toFixed(0)})`,
+  );
   return run;
 }
 
