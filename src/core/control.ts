@@ -5,15 +5,15 @@ import {
   DROPPED,
   FAULT,
   FAULT_COUNT,
-  NEXT_TOKEN,
   REPORTED,
   REPORT_SEQ,
   SERVED_BY,
   type SharedViews,
 } from './layout.js';
 /**
- * A drainer that has held DRAIN this long is taken to be dead (its thread was terminated mid-drain).
- * Generous, because a live drainer may legitimately wait for other processes' file lock.
+ * A drainer whose thread lives but has held DRAIN this long is taken over all the same (one whose
+ * thread ended is taken over at once). Generous, because a live drainer may legitimately wait for
+ * other processes' file lock.
  */
 export const DRAIN_STALE_MS = 15_000;
 
@@ -30,11 +30,6 @@ export class Control {
   constructor(views: SharedViews) {
     this.c = views.control;
     this.times = views.times;
-  }
-
-  /** A token unique in this buffer, for DRAIN ownership by a thread draining for itself. Positive. */
-  newToken(): number {
-    return Atomics.add(this.c, NEXT_TOKEN, 1);
   }
 
   attach(): void {
@@ -117,13 +112,13 @@ export class Control {
   // ---- The drain lock: one drainer at a time; a dead holder is taken over once stale ------------
 
   /**
-   * Takes the drain lock for `token`. A holder that is `exitedFlusher` (a flusher thread known to have
-   * exited) is taken over at once; any other only once it looks stale.
+   * Takes the drain lock for `token` (the caller's thread token). A holder whose thread has ended
+   * (`gone`) is taken over at once; a live one only once it looks stale.
    */
-  acquireDrain(token: number, exitedFlusher = 0): boolean {
+  acquireDrain(token: number, gone: (holder: number) => boolean): boolean {
     const holder = Atomics.compareExchange(this.c, DRAIN, 0, token);
     if (holder !== 0) {
-      if (holder !== exitedFlusher && this.fresh(DRAIN_BEAT, DRAIN_STALE_MS)) return false;
+      if (!gone(holder) && this.fresh(DRAIN_BEAT, DRAIN_STALE_MS)) return false;
       // The holder died mid-drain (a worker terminated). Its bytes are still in the ring, and
       // Node closed its descriptors as the thread exited, which dropped its file lock.
       if (Atomics.compareExchange(this.c, DRAIN, holder, token) !== holder) return false;

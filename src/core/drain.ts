@@ -3,9 +3,8 @@ import { DRAIN_STALE_MS, type Control } from './control.js';
 import { faultNumber } from './errors.js';
 import { FRAME_HEADER_BYTES, payloadLength } from './frame.js';
 import type { SharedRing } from './ring.js';
-import type { Hub } from './hub.js';
 import type { FileAppender } from './rotation.js';
-import { flockAddon } from './filelock.js';
+import { flockAddon, threadGone, threadToken } from './filelock.js';
 
 /** 'busy': another live thread is draining; the caller waits or leaves it to that thread. */
 export type DrainResult = 'drained' | 'busy';
@@ -22,17 +21,14 @@ export class Drainer {
   private readonly control: Control;
   private readonly ring: SharedRing;
   readonly appender: FileAppender;
-  private readonly token: number;
-  private readonly hub: Hub;
+  /** This thread's token (a thread drains one file at a time, so its drainers may share it). */
+  private readonly token = threadToken();
   private buf: Buffer = Buffer.allocUnsafe(256 * 1024);
 
-  /** `token` identifies this drainer in DRAIN: the flusher's own (negative) token, or a new one. */
-  constructor(control: Control, ring: SharedRing, hub: Hub, appender: FileAppender, token = control.newToken()) {
+  constructor(control: Control, ring: SharedRing, appender: FileAppender) {
     this.control = control;
     this.ring = ring;
-    this.hub = hub;
     this.appender = appender;
-    this.token = token;
   }
 
   /** Writes everything pending now, then compresses what rotation left to compress. */
@@ -143,9 +139,10 @@ export class Drainer {
     this.appender.close();
   }
 
-  /** A flusher thread that exited mid-drain left DRAIN held: it is taken over at once. */
+  /** A thread that ended mid-drain (a worker terminated, or ended with its parent) left DRAIN held:
+   * it is taken over at once. */
   private acquire(): boolean {
-    return this.control.acquireDrain(this.token, this.hub.exited());
+    return this.control.acquireDrain(this.token, threadGone);
   }
 }
 

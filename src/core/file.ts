@@ -440,7 +440,7 @@ export class LogFile extends EventEmitter<LogFileEvents> {
         (err) => this.report(err),
         (e) => this.announce(e),
       );
-      this.drainer = new Drainer(this.file.control, this.file.ring, this.file.hub, appender);
+      this.drainer = new Drainer(this.file.control, this.file.ring, appender);
     }
     return this.drainer;
   }

@@ -12,6 +12,14 @@ export interface FlockAddon {
   LOCK_SH: number;
   LOCK_UN: number;
   LOCK_NB: number;
+  /** The process's hub id, settling it if no thread holds one (see Hub, shared.ts threadHub). */
+  hubEnter(id: number): number;
+  /** Threads of the process that hold the hub. */
+  hubHolders(): number;
+  /** The calling thread's token: positive, unique in the process, the same for the thread's life. */
+  threadToken(): number;
+  /** Whether the thread given `token` has ended. */
+  threadGone(token: number): boolean;
 }
 
 let addon: FlockAddon | null = null;
@@ -117,4 +125,15 @@ export class FileLock {
       closeSync(fd);
     }
   }
+}
+
+let token = 0;
+/** This thread's token, as the native thread table knows it: what it holds shared-memory locks by. */
+export function threadToken(): number {
+  return (token ||= flockAddon().threadToken());
+}
+
+/** Whether the thread that was given `token` has ended (so a lock it holds will never be given back). */
+export function threadGone(holder: number): boolean {
+  return flockAddon().threadGone(holder);
 }

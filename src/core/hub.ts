@@ -1,21 +1,23 @@
 import {
-  HUB_EXITED,
   HUB_FLUSHER,
   HUB_FLUSHER_BEAT,
+  HUB_FLUSHER_THREAD,
   HUB_ID,
   HUB_LISTENING,
+  HUB_MAIN_ANSWERS,
   HUB_NEXT_TOKEN,
   HUB_NO_FLUSHER_UNTIL,
   HUB_REGISTRY,
-  HUB_REGISTRY_AT,
   HUB_WAKE,
   type HubViews,
 } from './layout.js';
+import { threadGone, threadToken } from './filelock.js';
 
 /**
- * A flusher whose heartbeat is older than this is replaced. Safe to be eager: a replaced flusher
- * that was only slow exits at its next turn, and each file's DRAIN keeps two flushers from writing
- * the same records meanwhile.
+ * A flusher whose thread lives but whose heartbeat is older than this is replaced (one whose thread
+ * ended is replaced at once). It beats at every turn and at every question it answers. Safe to be
+ * eager: a replaced flusher that was only slow exits at its next turn, and each file's DRAIN keeps
+ * two flushers from writing the same records meanwhile.
  */
 export const FLUSHER_STALE_MS = 3000;
 const LISTEN_SLICE_MS = 50;
@@ -25,10 +27,7 @@ const LISTEN_SLICE_MS = 50;
  * started meanwhile costs a thread. One that dies while booting is released at once by the thread
  * that started it ('exit').
  */
-const FLUSHER_BOOT_MS = 15_000;
-/** A registry lock held this long belongs to a thread terminated while holding it (it is held for
- * one hand-over to the flusher, bounded by REGISTRY_HANDOVER_MS in shared.ts). */
-const REGISTRY_STALE_MS = 5000;
+export const FLUSHER_BOOT_MS = 15_000;
 /** After a flusher failed to start, how long writers write their own records before another try. */
 export const FLUSHER_RETRY_MS = 5000;
 
@@ -58,12 +57,17 @@ export class Hub {
   }
 
   flusherAlive(): boolean {
-    return this.flusherToken() !== 0 && this.beatFresh();
+    return this.alive(this.flusherToken());
   }
 
-  private beatFresh(): boolean {
+  /** Whether flusher `owner` runs: its thread has not ended, and it beats (or is still booting). */
+  private alive(owner: number): boolean {
+    if (owner === 0) return false;
+    const listening = this.isListening(owner);
+    // The thread slot is the owner's only once it listens (stored just before).
+    if (listening && threadGone(Atomics.load(this.c, HUB_FLUSHER_THREAD))) return false;
     const age = Date.now() - this.times[HUB_FLUSHER_BEAT]!;
-    return age < FLUSHER_STALE_MS || (age < FLUSHER_BOOT_MS && !this.isListening(this.flusherToken()));
+    return age < FLUSHER_STALE_MS || (age < FLUSHER_BOOT_MS && !listening);
   }
 
   /** Whether the current flusher was started by the main thread, and so lives as long as the process. */
@@ -79,8 +83,7 @@ export class Hub {
   claimFlusher(mainThread: boolean): number {
     if (Date.now() < this.times[HUB_NO_FLUSHER_UNTIL]!) return 0;
     const owner = this.flusherToken();
-    const alive = owner !== 0 && this.beatFresh();
-    if (alive && !(mainThread && !this.flusherLasts())) return 0;
+    if (this.alive(owner) && !(mainThread && !this.flusherLasts())) return 0;
     // Unique (from one counter) and never positive; odd for the main thread, so that who started the
     // flusher is part of the one word that is swapped in, with no second store to race with.
     const token = Atomics.sub(this.c, HUB_NEXT_TOKEN, 1) * 2 - (mainThread ? 1 : 0);
@@ -101,12 +104,6 @@ export class Hub {
     Atomics.compareExchange(this.c, HUB_FLUSHER, token, 0);
   }
 
-  /** Called when the flusher thread `token` has exited (its descriptors, so its flocks, are gone). */
-  markExited(token: number): void {
-    Atomics.store(this.c, HUB_EXITED, token);
-    this.releaseFlusher(token);
-  }
-
   /** Flusher `token` could not start (or died before it listened): none is tried for a while. */
   flusherFailed(token: number): void {
     this.times[HUB_NO_FLUSHER_UNTIL] = Date.now() + FLUSHER_RETRY_MS;
@@ -118,38 +115,41 @@ export class Hub {
     return Date.now() >= this.times[HUB_NO_FLUSHER_UNTIL]!;
   }
 
+  /** The main thread answers questions from now on (see HUB_MAIN_ANSWERS). */
+  mainAnswers(): void {
+    Atomics.store(this.c, HUB_MAIN_ANSWERS, 1);
+  }
+
+  /** Whether the main thread answers questions: a thread may ask it while no flusher runs. */
+  mainAnswering(): boolean {
+    return Atomics.load(this.c, HUB_MAIN_ANSWERS) === 1;
+  }
+
   /** Whether flusher `token` has opened its channels (it answers and hears from then on). */
   isListening(token: number): boolean {
     return Atomics.load(this.c, HUB_LISTENING) === token;
   }
 
   /**
-   * Takes the registry lock (see HUB_REGISTRY), waiting for the holder; returns the token to give
-   * back. A holder that kept it past REGISTRY_STALE_MS was terminated while holding it.
+   * Takes the registry lock (see HUB_REGISTRY), waiting for the holder, which holds it for one
+   * hand-over to the flusher (bounded, see shared.ts). A holder whose thread ended is taken over.
    */
-  lockRegistry(): number {
-    const token = Atomics.sub(this.c, HUB_NEXT_TOKEN, 1);
+  lockRegistry(): void {
+    const token = threadToken();
     for (;;) {
       const holder = Atomics.compareExchange(this.c, HUB_REGISTRY, 0, token);
       if (
         holder === 0 ||
-        (Date.now() - this.times[HUB_REGISTRY_AT]! > REGISTRY_STALE_MS &&
-          Atomics.compareExchange(this.c, HUB_REGISTRY, holder, token) === holder)
-      ) {
-        this.times[HUB_REGISTRY_AT] = Date.now();
-        return token;
-      }
+        (threadGone(holder) && Atomics.compareExchange(this.c, HUB_REGISTRY, holder, token) === holder)
+      )
+        return;
       Atomics.wait(this.c, HUB_REGISTRY, holder, LISTEN_SLICE_MS);
     }
   }
 
-  unlockRegistry(token: number): void {
-    if (Atomics.compareExchange(this.c, HUB_REGISTRY, token, 0) === token) Atomics.notify(this.c, HUB_REGISTRY);
-  }
-
-  /** The last flusher known to have exited (0 if none). */
-  exited(): number {
-    return Atomics.load(this.c, HUB_EXITED);
+  unlockRegistry(): void {
+    if (Atomics.compareExchange(this.c, HUB_REGISTRY, threadToken(), 0) === threadToken())
+      Atomics.notify(this.c, HUB_REGISTRY);
   }
 
   /** Flusher `token`: its announcement channel is open, announcements reach it from now on. */
@@ -158,6 +158,7 @@ export class Hub {
     for (;;) {
       const was = Atomics.load(this.c, HUB_LISTENING);
       if (!this.isFlusher(token)) return;
+      Atomics.store(this.c, HUB_FLUSHER_THREAD, threadToken());
       if (Atomics.compareExchange(this.c, HUB_LISTENING, was, token) === was) break;
     }
     Atomics.notify(this.c, HUB_LISTENING);

@@ -24,15 +24,15 @@ export const HEAD = 3;
  * nothing. Bytes pending = (TAIL - HEAD) >>> 0. */
 export const TAIL = 4;
 /** How many times in a row FAULT has occurred, counted by whichever thread drains, so that a
- * replacement flusher goes on with the series instead of reporting the fault as new. (Slot 5 was
- * unused since the flusher moved to the process hub.) */
+ * replacement flusher goes on with the series instead of reporting the fault as new. */
 export const FAULT_COUNT = 5;
 /** Bumped (and notified) when the drainer frees space, for producers waiting on a full ring. */
 export const SPACE = 6;
 /** Token of the process flusher serving this file (HUB_FLUSHER's value when it adopted it), 0 when
  * none. Served means: this equals the hub's live flusher. */
 export const SERVED_BY = 7;
-/** Token of the thread draining the ring right now, 0 when none. One drainer at a time. */
+/** Token of the thread draining the ring right now (its native threadToken, see filelock.ts), 0 when
+ * none. One drainer at a time; a holder whose thread has ended is taken over at once. */
 export const DRAIN = 8;
 /** Non-zero while the last attempt to write failed (disk full, permission...), so producers facing
  * a full ring drop and count instead of waiting forever: the index of the error's code in
@@ -40,25 +40,22 @@ export const DRAIN = 8;
 export const FAULT = 9;
 /** Records dropped because the ring stayed full during a fault. */
 export const DROPPED = 10;
-/** Source of unique positive tokens for DRAIN (the hub's flusher tokens are negative). */
-export const NEXT_TOKEN = 11;
 /** Number of handler instances attached in this process and not closed. */
-export const ATTACHED = 12;
+export const ATTACHED = 11;
 /** Records accepted into the ring since creation (wraps at 2^31; for statistics). */
-export const RECORDS = 13;
+export const RECORDS = 12;
 /** Sequence number of the last flusher fault report claimed by a handler (see Control.claimReport). */
-export const REPORTED = 14;
+export const REPORTED = 13;
 /** Sequence number of the last fault report issued by a flusher of this buffer (any flusher, so a
  * replacement flusher's reports are new ones). */
-export const REPORT_SEQ = 15;
-export const CONTROL_SLOTS = 16;
+export const REPORT_SEQ = 14;
+export const CONTROL_SLOTS = 15;
 
 // ---- Float64 time slots --------------------------------------------------------------------------
-/** Unused since the flusher's heartbeat moved to the hub (HUB_FLUSHER_BEAT). */
-export const UNUSED_TIME_0 = 0;
-/** Date.now() of the current drainer's last sign of life. */
-export const DRAIN_BEAT = 1;
-export const TIME_SLOTS = 2;
+/** Date.now() when the current drainer took DRAIN: a holder that lives but has not let go for
+ * DRAIN_STALE_MS (control.ts) is taken over too. */
+export const DRAIN_BEAT = 0;
+export const TIME_SLOTS = 1;
 
 // ---- Byte regions --------------------------------------------------------------------------------
 export const CONTROL_BYTES = CONTROL_SLOTS * 4;
@@ -66,7 +63,7 @@ export const CONTROL_BYTES = CONTROL_SLOTS * 4;
 export const TIMES_OFFSET = Math.ceil(CONTROL_BYTES / 8) * 8;
 export const RING_OFFSET = TIMES_OFFSET + TIME_SLOTS * 8;
 
-export const LAYOUT_VERSION = 4;
+export const LAYOUT_VERSION = 5;
 
 export interface SharedViews {
   sab: SharedArrayBuffer;
@@ -80,7 +77,6 @@ export function allocate(ringSize: number): SharedViews {
   const sab = new SharedArrayBuffer(RING_OFFSET + ringSize);
   const views = viewsOf(sab);
   Atomics.store(views.control, VERSION, LAYOUT_VERSION);
-  Atomics.store(views.control, NEXT_TOKEN, 1);
   return views;
 }
 
@@ -111,10 +107,12 @@ export const HUB_VERSION = 0;
 export const HUB_FLUSHER = 1;
 /** Bumped (and notified) when any file's producers want the flusher to wake before its interval. */
 export const HUB_WAKE = 2;
-/** Source of flusher tokens, counting down from -1 so they never equal a file's DRAIN tokens (see hub.ts claimFlusher). */
+/** Source of flusher tokens, counting down from -1 (see hub.ts claimFlusher). */
 export const HUB_NEXT_TOKEN = 3;
-/** Token of the last flusher whose thread exited: a DRAIN it still holds is free to take at once. */
-export const HUB_EXITED = 4;
+/** The thread token (native threadToken) of the flusher that listens (HUB_LISTENING): stored before
+ * HUB_LISTENING, so that a flusher whose thread has ended is known dead at once, even when the thread
+ * that started it ended with it and so never heard its 'exit'. */
+export const HUB_FLUSHER_THREAD = 4;
 /** Token of the flusher whose announcement channel is open. A BroadcastChannel delivers only to the
  * channels that exist when a message is posted, so a thread announces a file only once this holds the
  * current flusher's token (hub.ts awaitListening). */
@@ -122,18 +120,21 @@ export const HUB_LISTENING = 5;
 /** This hub's identity (random, non-zero): what the native hub table (native/flock.c hubEnter) keeps,
  * so that a thread that has no hub knows which one to ask for. */
 export const HUB_ID = 6;
-/** The registry lock: held (by a token from HUB_NEXT_TOKEN) while a thread makes a file's buffer and
- * hands it to the flusher, so that two threads opening the same file never both make one. */
+/** The registry lock: held (by the holder's thread token) while a thread makes a file's buffer and
+ * hands it to the flusher, so that two threads opening the same file never both make one. A holder
+ * whose thread has ended is taken over at once. */
 export const HUB_REGISTRY = 7;
-export const HUB_SLOTS = 8;
+/** 1 once the main thread answers questions for the files it keeps (shared.ts answerFromMain): while
+ * no flusher runs, a thread opening a file asks it before making a buffer. The main thread lives as
+ * long as the process, so this is never taken back. */
+export const HUB_MAIN_ANSWERS = 8;
+export const HUB_SLOTS = 9;
 /** Date.now() of the flusher's last sign of life. */
 export const HUB_FLUSHER_BEAT = 0;
-/** Date.now() when HUB_REGISTRY was taken: a holder terminated while holding it is taken over. */
-export const HUB_REGISTRY_AT = 1;
 /** Date.now() until which no flusher is started, because the last one could not start: writers
  * write their own records meanwhile (file.ts). */
-export const HUB_NO_FLUSHER_UNTIL = 2;
-export const HUB_TIME_SLOTS = 3;
+export const HUB_NO_FLUSHER_UNTIL = 1;
+export const HUB_TIME_SLOTS = 2;
 const HUB_TIMES_OFFSET = Math.ceil((HUB_SLOTS * 4) / 8) * 8;
 
 export interface HubViews {

@@ -18,7 +18,7 @@ import {
 } from './layout.js';
 import { SharedRing } from './ring.js';
 import { Control } from './control.js';
-import { Hub } from './hub.js';
+import { FLUSHER_BOOT_MS, Hub } from './hub.js';
 import { Drainer, sleep } from './drain.js';
 import { FileAppender } from './rotation.js';
 import { flockAddon } from './filelock.js';
@@ -80,12 +80,6 @@ export type HubMessage =
   | { type: 'hub'; sab: SharedArrayBuffer }
   | { type: 'known'; hub: number; filename: string; file: EnvEntry | null };
 
-/** The hub part of the addon (native/flock.c): the one piece of state every thread of the process shares. */
-interface HubTable {
-  hubEnter(id: number): number;
-  hubHolders(): number;
-}
-
 interface ThreadHub {
   hub: Hub;
   /** This thread's end of the announcement channel: it answers a new flusher's hello. */
@@ -102,7 +96,7 @@ function registry(): Map<string, SharedFile> {
 
 /** Threads of the process that hold a hub (the native count), for tests and diagnostics. */
 export function hubHolders(): number {
-  return (flockAddon() as unknown as HubTable).hubHolders();
+  return flockAddon().hubHolders();
 }
 
 /**
@@ -184,7 +178,7 @@ function threadHub(known?: SharedArrayBuffer): ThreadHub {
   const candidate = new Hub(
     offered instanceof SharedArrayBuffer && isCurrentHub(offered) ? hubViewsOf(offered) : allocateHub(),
   );
-  const id = (flockAddon() as unknown as HubTable).hubEnter(candidate.id());
+  const id = flockAddon().hubEnter(candidate.id());
   let hub = candidate;
   if (id !== candidate.id()) {
     const sab = ask(
@@ -215,7 +209,7 @@ function threadHub(known?: SharedArrayBuffer): ThreadHub {
 
 /** The flusher holds the hub it was started with: counted in the native table like any thread. */
 export function joinHub(hub: Hub): void {
-  (flockAddon() as unknown as HubTable).hubEnter(hub.id());
+  flockAddon().hubEnter(hub.id());
 }
 
 export function channelName(filename: string): string {
@@ -257,7 +251,7 @@ export function sharedFileFor(config: FlusherConfig, ringSize: number, onError: 
     file = inUse(fileOf(key, inherited, hub, false));
   file ??= inUse(askFlusher(hub, key, config.filename));
   if (file === undefined) {
-    const token = hub.lockRegistry();
+    hub.lockRegistry();
     try {
       file = inUse(askFlusher(hub, key, config.filename));
       if (file === undefined) {
@@ -278,7 +272,7 @@ export function sharedFileFor(config: FlusherConfig, ringSize: number, onError: 
           } satisfies HubMessage);
       }
     } finally {
-      hub.unlockRegistry(token);
+      hub.unlockRegistry();
     }
   }
   reg.set(key, file);
@@ -291,12 +285,21 @@ export function sharedFileFor(config: FlusherConfig, ringSize: number, onError: 
 
 /** The buffer the live flusher serves for `filename`, if it serves one (undefined: none, or no flusher). */
 function askFlusher(hub: Hub, key: string, filename: string): SharedFile | undefined {
-  if (!hub.flusherAlive()) return undefined;
+  let keepAsking: () => boolean;
+  if (hub.flusherAlive()) {
+    // A booting flusher answers only once it listens: asking meanwhile would time out, and the thread
+    // would make a second buffer for the file. Waiting also keeps a hundred threads from flooding it.
+    hub.awaitListening(hub.flusherToken(), FLUSHER_BOOT_MS);
+    keepAsking = () => hub.flusherAlive() || hub.mainAnswering();
+  } else if (hub.mainAnswering()) {
+    // No flusher (the one a worker started ended with it): the main thread knows the files it keeps.
+    keepAsking = () => true;
+  } else return undefined;
   const answer = ask(
     { type: 'ask', hub: hub.id(), filename },
     (m) => (m.type === 'known' && m.hub === hub.id() && m.filename === filename ? m : undefined),
     FILE_ASK_MS,
-    () => hub.flusherAlive(),
+    keepAsking,
   );
   if (answer?.file == null || !isCurrentLayout(answer.file.sab)) return undefined;
   return fileOf(key, answer.file, hub, false);
@@ -314,15 +317,34 @@ export function answer(hub: Hub, m: HubMessage, files: (filename: string) => Env
  * and it outlives every worker), and starts a flusher of its own for the files it keeps (keepFile).
  */
 function answerFromMain(th: ThreadHub): void {
-  // The flusher answers for files it serves; the main thread answers for the hub only.
-  answerQuestions((m) => (m.type === 'ask' && m.filename === null ? answer(th.hub, m, () => null) : undefined), true);
+  // The flusher answers for the files it serves. The main thread answers for the hub, and for the
+  // files it keeps while no flusher runs: a thread opening one then joins its buffer, not a new one.
+  answerQuestions((m) => {
+    if (m.type !== 'ask' || (m.filename !== null && th.hub.flusherAlive())) return undefined;
+    return answer(th.hub, m, (filename) => {
+      const f = registry().get(KEY_PREFIX + filename);
+      return f !== undefined && (f.control.attached() > 0 || f.ring.pending() > 0)
+        ? { sab: f.views.sab, config: f.config }
+        : null;
+    });
+  }, true);
+  th.hub.mainAnswers();
   setInterval(() => {
     for (const [key, file] of registry()) {
       if (file.control.attached() === 0 && file.ring.pending() === 0) registry().delete(key);
       else ensureFlusher(file, (err) => process.emitWarning(err));
     }
+    for (let i = superseded.length - 1; i >= 0; i--)
+      if (superseded[i]!.control.attached() === 0 && superseded[i]!.ring.pending() === 0) superseded.splice(i, 1);
   }, 1000).unref();
 }
+
+/**
+ * Main thread: buffers of a file that a newer one replaced in the registry while they still held
+ * records or handlers (a worker made a second buffer after the flusher that served the first ended
+ * with the worker that started it). They are written at exit like the registry's own.
+ */
+const superseded: SharedFile[] = [];
 
 /**
  * The main thread keeps each file a worker announces: its records are then written at exit even if
@@ -333,11 +355,13 @@ function keepFile(m: Extract<HubMessage, { type: 'file' }>): void {
   const key = KEY_PREFIX + m.config.filename;
   const reg = registry();
   const had = reg.get(key);
-  if (had !== undefined && (had.views.sab === m.sab || had.control.attached() > 0 || had.ring.pending() > 0)) return;
-  if (!isCurrentLayout(m.sab)) return;
+  if (had?.views.sab === m.sab || !isCurrentLayout(m.sab)) return;
   const { hub } = threadHub();
   if (hub.sab !== m.hub && !(isCurrentHub(m.hub) && new Hub(hubViewsOf(m.hub)).id() === hub.id())) return;
-  reg.set(key, fileOf(key, { sab: m.sab, config: m.config }, hub, false));
+  const i = superseded.findIndex((f) => f.views.sab === m.sab);
+  const file = i >= 0 ? superseded.splice(i, 1)[0]! : fileOf(key, { sab: m.sab, config: m.config }, hub, false);
+  if (had !== undefined && (had.control.attached() > 0 || had.ring.pending() > 0)) superseded.push(had);
+  reg.set(key, file);
 }
 
 /**
@@ -364,12 +388,11 @@ if (isMainThread) {
     const port = keeper as unknown as MessagePort;
     for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port))
       heard(m.message as HubMessage);
-    for (const file of registry().values()) {
+    for (const file of [...registry().values(), ...superseded]) {
       if (file.ring.pending() === 0) continue;
       const drainer = new Drainer(
         file.control,
         file.ring,
-        file.hub,
         new FileAppender(
           appenderOptions(file.config),
           (err) => process.emitWarning(err),
@@ -514,13 +537,14 @@ export function ensureFlusher(file: SharedFile, onError: (err: Error) => void): 
   const th = threadHub();
   th.started = { token, worker };
   worker.on('error', onError);
-  // Died mid-drain: its drain locks are free to take at once (Drainer.acquire). Its file locks are
-  // already gone: Node closes a worker's file descriptors when it exits (trackUnmanagedFds), and
-  // the kernel drops a flock with its last descriptor. Died before it ever listened: it cannot run
-  // here (a flag, a loader, memory), so the writers write their own records for a while.
+  // Died mid-drain: its drain locks are free to take at once (Drainer.acquire, by the native thread
+  // table, which knows even when this thread has ended too). Its file locks are already gone: Node
+  // closes a worker's file descriptors when it exits (trackUnmanagedFds), and the kernel drops a
+  // flock with its last descriptor. Died before it ever listened: it cannot run here (a flag, a
+  // loader, memory), so the writers write their own records for a while.
   worker.on('exit', () => {
     if (!hub.isListening(token) && hub.isFlusher(token)) hub.flusherFailed(token);
-    hub.markExited(token);
+    hub.releaseFlusher(token);
     if (th.started?.worker === worker) th.started = null;
   });
   return 'started';
