@@ -140,7 +140,7 @@ async function main() {
       fsExt.flockSync(lockFd, 'un');
     });
     // The handler's own lock (its Node-API flock addon), when this build has it.
-    const { FileLock } = await import(dist('core/filelock.js')).catch(() => ({}));
+    const { FileLock } = await import(dist('core/fs/filelock.js')).catch(() => ({}));
     if (FileLock) {
       const lock = new FileLock(join(scratch, 'own.lock'));
       if (typeof lock.acquire === 'function' && typeof lock.release === 'function') {

@@ -105,7 +105,7 @@ if (!failed) {
       pino: join(esm, 'adapters', 'pino.js'),
       winston: join(esm, 'adapters', 'winston.js'),
       log4js: join(esm, 'adapters', 'log4js.js'),
-      flusher: join(esm, 'core', 'flusher.js'),
+      flusher: join(esm, 'core', 'process', 'flusher.js'),
     },
     outdir: join(out, 'bundle'),
     bundle: true,

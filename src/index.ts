@@ -9,8 +9,8 @@ export {
   LogFileHandler,
 } from './logging/file-handler.js';
 export { LogFile, type HandlerStats, type LogFileEvents } from './core/file.js';
-export type { RotateEvent, RemoveEvent, RemoveReason } from './core/policy.js';
-export { closeOnSignals, type CloseOnSignalsOptions } from './core/signals.js';
+export type { RotateEvent, RemoveEvent, RemoveReason } from './core/rotation/ports.js';
+export { closeOnSignals, type CloseOnSignalsOptions } from './core/process/signals.js';
 export {
   lockFilePath,
   type HandlerOptions,

@@ -1,7 +1,7 @@
 // The package's shape: importing the logger loads no tool, no layer imports one above it, and the
 // ESM and CommonJS copies of the logging layer share one state.
 import test from 'ava';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { ROOT } from './helpers/core.mjs';
@@ -121,4 +121,43 @@ test('the ESM and CommonJS copies loaded in one process share one logging state'
   `;
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
   t.deepEqual(JSON.parse(out), { same: true, level: 'NOTICE' });
+});
+
+/** Each source module's imports of other source modules (type-only ones too), as paths under src/. */
+function sourceImports() {
+  const SRC = join(ROOT, 'src');
+  const edges = new Map();
+  for (const f of readdirSync(SRC, { recursive: true }).filter((p) => p.endsWith('.ts') && !p.endsWith('.d.ts'))) {
+    const src = readFileSync(join(SRC, f), 'utf8');
+    const to = [...src.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'";]*?from\s*['"](\.[^'"]+)\.js['"]/g)].map((m) =>
+      relative(SRC, resolve(dirname(join(SRC, f)), `${m[1]}.ts`)),
+    );
+    edges.set(f, to);
+  }
+  return edges;
+}
+
+test('no import circle among the source modules, type-only imports included', (t) => {
+  const edges = sourceImports();
+  t.true(edges.has('core/rotation/appender.ts'));
+  const circles = [];
+  const state = new Map(); // 1: on the path, 2: done
+  const path = [];
+  const visit = (f) => {
+    state.set(f, 1);
+    path.push(f);
+    for (const g of edges.get(f) ?? []) {
+      if (state.get(g) === 1) circles.push([...path.slice(path.indexOf(g)), g].join(' -> '));
+      else if (!state.has(g)) visit(g);
+    }
+    path.pop();
+    state.set(f, 2);
+  };
+  for (const f of edges.keys()) if (!state.has(f)) visit(f);
+  t.deepEqual(circles, []);
+});
+
+test('src/core is split by concern: no module directly in it but the handler, its options and opening', (t) => {
+  const top = readdirSync(join(ROOT, 'src', 'core')).filter((f) => f.endsWith('.ts'));
+  t.deepEqual(top.sort(), ['encoding.ts', 'file.ts', 'open.ts', 'options.ts']);
 });

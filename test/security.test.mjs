@@ -451,7 +451,9 @@ test('two containers, both pid 1, with different schedules: the second is told o
     child('writer.mjs', [JSON.stringify({ file, options: { when, utc: true }, n, ms, every: 100 })], {
       via: ['unshare', '--pid', '--fork', '--mount-proc'],
     });
-  const first = container('S', 3000, 5);
+  // The first writes long enough to be live when the second joins: starting a container's node took
+  // over 3 s once on a loaded machine, and the first had ended, rightly leaving no conflict to report.
+  const first = container('S', 8000, 5);
   // The second starts once the first has joined the state (under load a process may take a while to start).
   while (!(existsSync(lockOf(file)) && readFileSync(lockOf(file), 'utf8').includes('"writers"')))
     await new Promise((r) => setTimeout(r, 20));

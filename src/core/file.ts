@@ -1,4 +1,4 @@
-import { checkNetworkFs } from './netfs.js';
+import { checkNetworkFs } from './fs/netfs.js';
 import { EventEmitter } from 'node:events';
 import { BroadcastChannel } from 'node:worker_threads';
 import {
@@ -8,10 +8,10 @@ import {
   RecordsDroppedError,
   type ScheduleConflictError,
 } from '../errors.js';
-import { FRAME_HEADER_BYTES, writeHeader } from './frame.js';
-import { Drainer, sleep } from './drain.js';
-import { FileAppender, checkOpens } from './rotation.js';
-import { flockAddon } from './filelock.js';
+import { FRAME_HEADER_BYTES, writeHeader } from './memory/frame.js';
+import { Drainer, sleep } from './process/drain.js';
+import { FileAppender, checkOpens } from './rotation/appender.js';
+import { flockAddon } from './fs/filelock.js';
 import {
   appenderOptions,
   hookOption,
@@ -29,9 +29,9 @@ import {
   reannounce,
   sharedFileFor,
   type SharedFile,
-} from './shared.js';
-import { faultCode, messageToError, type ErrorMessage, type EventMessage } from './errors.js';
-import type { RemoveEvent, RotateEvent, RotationEvent } from './policy.js';
+} from './process/registry.js';
+import { faultCode, messageToError, type ErrorMessage, type EventMessage } from './process/messages.js';
+import type { RemoveEvent, RotateEvent, RotationEvent } from './rotation/ports.js';
 
 export interface HandlerStats {
   /** Records accepted into this process's buffer since it was made. */

@@ -2,13 +2,13 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { Schedule, type ScheduleOptions } from '../time/schedule.js';
 import { ConfigError, describe } from '../errors.js';
-import type { AppenderOptions } from './rotation.js';
-import { policyFromKey } from './policy.js';
-import { TimedPolicy } from './timed-policy.js';
-import { SizePolicy } from './size-policy.js';
+import { policyFromKey } from './rotation/policy.js';
+import { TimedPolicy } from './rotation/timed-policy.js';
+import { SizePolicy } from './rotation/size-policy.js';
 import { ENCODING_NAMES, encodingByName } from './encoding.js';
 
 import type { Namer } from '../time/schedule.js';
+import type { AppenderOptions } from './rotation/ports.js';
 export type { Namer };
 /** Moves the base file to its rotated name (`rotator` in CPython). */
 export type Rotator = (source: string, dest: string) => void;

@@ -11,11 +11,11 @@ import {
 } from '../core/options.js';
 import { ConfigError, LogFileError, describe } from '../errors.js';
 import type { Schedule } from '../time/schedule.js';
-import { TimedPolicy } from '../core/timed-policy.js';
+import { TimedPolicy } from '../core/rotation/timed-policy.js';
 import { Handler } from './handler.js';
 import type { LogRecord } from './record.js';
-import type { RemoveEvent, RotateEvent } from '../core/policy.js';
 import { unregisterHandler } from './registry.js';
+import type { RemoveEvent, RotateEvent } from '../core/rotation/ports.js';
 
 /**
  * A logging `Handler` (level, formatter, filters; `Logger.addHandler`, `dictConfig`) around the

@@ -3,10 +3,10 @@
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { dirname, resolve } from 'node:path';
-import { flockAddon } from '../core/filelock.js';
+import { flockAddon } from '../core/fs/filelock.js';
 import { lockFilePath } from '../core/options.js';
-import { statOrNull, writeFileSyncing } from '../core/files.js';
-import { parseState, type RotationState } from '../core/rotation.js';
+import { statOrNull, writeFileSyncing } from '../core/fs/files.js';
+import { parseState, type RotationState } from '../core/rotation/state.js';
 
 export interface FollowOptions {
   /** The base file (the handler's `filename`). */

@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConfigError, Schedule, defaultRotationName, filesToDelete, parseAtTime } from '../../time/schedule.js';
 import type { AtTime, ScheduleOptions, When } from '../../time/schedule.js';
-import { packageRoot } from '../../core/package.js';
+import { packageRoot } from '../../core/fs/package.js';
 import { parseArgs, UsageError } from '../args.js';
 import { isSizeVectors, runSizeVectors, type SizeCase, type SizeResult } from './size-conformance.js';
 

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { formatVerifyTable, verifyRun, type VerifyResult } from '../verify.js';
 import { parseArgs, usageExit, UsageError } from '../args.js';
 import { WRITERS, writerInfo } from '../stress/writers.js';
-import { packageRoot } from '../../core/package.js';
+import { packageRoot } from '../../core/fs/package.js';
 import type { ChildConfig, ChildMessage } from '../stress/child.js';
 
 export const usage = `usage: concurrent-log stress [--procs P] [--threads T] [--tasks 100] [--n 1000] [--dir DIR] [--when S|none] [--max-bytes N] [--fsync batch] [--writer ours] [--main-opens] [--json]

@@ -1,10 +1,10 @@
-import { LogFileError } from '../errors.js';
-import { DRAIN_STALE_MS, type Control } from './control.js';
-import { faultNumber } from './errors.js';
-import { FRAME_HEADER_BYTES, payloadLength } from './frame.js';
-import type { SharedRing } from './ring.js';
-import type { FileAppender } from './rotation.js';
-import { flockAddon, threadGone, threadToken } from './filelock.js';
+import { LogFileError } from '../../errors.js';
+import { DRAIN_STALE_MS, type Control } from '../memory/control.js';
+import { faultNumber } from './messages.js';
+import { FRAME_HEADER_BYTES, payloadLength } from '../memory/frame.js';
+import type { SharedRing } from '../memory/ring.js';
+import type { FileAppender } from '../rotation/appender.js';
+import { flockAddon, threadGone, threadToken } from '../fs/filelock.js';
 
 /** 'busy': another live thread is draining; the caller waits or leaves it to that thread. */
 export type DrainResult = 'drained' | 'busy';

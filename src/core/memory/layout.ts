@@ -31,12 +31,12 @@ export const SPACE = 6;
 /** Token of the process flusher serving this file (HUB_FLUSHER's value when it adopted it), 0 when
  * none. Served means: this equals the hub's live flusher. */
 export const SERVED_BY = 7;
-/** Token of the thread draining the ring right now (its native threadToken, see filelock.ts), 0 when
+/** Token of the thread draining the ring right now (its native threadToken, see fs/filelock.ts), 0 when
  * none. One drainer at a time; a holder whose thread has ended is taken over at once. */
 export const DRAIN = 8;
 /** Non-zero while the last attempt to write failed (disk full, permission...), so producers facing
  * a full ring drop and count instead of waiting forever: the index of the error's code in
- * FAULT_CODES (errors.ts), so a drop can be reported with its cause from any thread. */
+ * FAULT_CODES (process/messages.ts), so a drop can be reported with its cause from any thread. */
 export const FAULT = 9;
 /** Records dropped because the ring stayed full during a fault. */
 export const DROPPED = 10;
@@ -124,7 +124,7 @@ export const HUB_ID = 6;
  * hands it to the flusher, so that two threads opening the same file never both make one. A holder
  * whose thread has ended is taken over at once. */
 export const HUB_REGISTRY = 7;
-/** 1 once the main thread answers questions for the files it keeps (shared.ts answerFromMain): while
+/** 1 once the main thread answers questions for the files it keeps (process/registry.ts answerFromMain): while
  * no flusher runs, a thread opening a file asks it before making a buffer. The main thread lives as
  * long as the process, so this is never taken back. */
 export const HUB_MAIN_ANSWERS = 8;
@@ -132,7 +132,7 @@ export const HUB_SLOTS = 9;
 /** Date.now() of the flusher's last sign of life. */
 export const HUB_FLUSHER_BEAT = 0;
 /** Date.now() until which no flusher is started, because the last one could not start: writers
- * write their own records meanwhile (file.ts). */
+ * write their own records meanwhile (core/file.ts). */
 export const HUB_NO_FLUSHER_UNTIL = 1;
 export const HUB_TIME_SLOTS = 2;
 const HUB_TIMES_OFFSET = Math.ceil((HUB_SLOTS * 4) / 8) * 8;

@@ -3,7 +3,7 @@
 // rotation once" across machines cannot hold, and users are told at start.
 import { readFileSync, realpathSync, statfsSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
-import { NetworkFsError } from '../errors.js';
+import { NetworkFsError } from '../../errors.js';
 
 /** statfs(2) `f_type` magic numbers of network (and FUSE) file systems, from linux/magic.h. */
 export const NETWORK_FS_MAGIC: ReadonlyMap<number, string> = new Map([

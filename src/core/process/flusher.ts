@@ -3,15 +3,15 @@
 // while every writing thread is busy in a long synchronous loop. Files are independent: each has its
 // own drainer, fault state and retry backoff, so a file the disk refuses does not hold up the others.
 import { workerData, parentPort, BroadcastChannel } from 'node:worker_threads';
-import { viewsOf, hubViewsOf } from './layout.js';
-import { SharedRing } from './ring.js';
-import { Control } from './control.js';
-import { Hub } from './hub.js';
+import { viewsOf, hubViewsOf } from '../memory/layout.js';
+import { SharedRing } from '../memory/ring.js';
+import { Control } from '../memory/control.js';
+import { Hub } from '../memory/hub.js';
 import { Drainer } from './drain.js';
-import { FileAppender } from './rotation.js';
-import { appenderOptions, type FlusherConfig } from './options.js';
-import { HUB_KEY, answer, answerQuestions, channelName, joinHub, type HubMessage } from './shared.js';
-import { errorToMessage, faultNumber, type EventMessage } from './errors.js';
+import { FileAppender } from '../rotation/appender.js';
+import { appenderOptions, type FlusherConfig } from '../options.js';
+import { HUB_KEY, answer, answerQuestions, channelName, joinHub, type HubMessage } from './registry.js';
+import { errorToMessage, faultNumber, type EventMessage } from './messages.js';
 
 /** Sleep between heartbeats when there is nothing to write. */
 const IDLE_WAIT_MS = 1000;
@@ -78,7 +78,7 @@ function adopt(sab: SharedArrayBuffer, config: FlusherConfig): void {
     return;
   }
   // A new buffer for a file served here: its handlers were all closed and one was made again
-  // (shared.ts, sharedFileFor). What the old buffer still holds is written first, by its own config.
+  // (registry.ts, sharedFileFor). What the old buffer still holds is written first, by its own config.
   if (old) {
     if (old.ring.pending() > 0) drain(old, Date.now());
     if (old.ring.pending() === 0) release(old);
@@ -178,7 +178,7 @@ announcements.onmessage = (e: unknown) => heard((e as { data: HubMessage }).data
 parentPort!.on('message', heard);
 parentPort!.unref();
 for (const f of files) adopt(f.sab, f.config);
-// The process's registrar: a thread that has no hub, or no buffer for a file, asks here (shared.ts
+// The process's registrar: a thread that has no hub, or no buffer for a file, asks here (registry.ts
 // sharedFileFor). This thread's event loop is free whenever it is not writing, which no writer's is.
 joinHub(hub);
 const closeRegistry = answerQuestions((m) => {

@@ -1,10 +1,7 @@
-// What decides when the base file rotates and where a record goes. The FileAppender does the
-// locking, batching, state and file work for every policy; a policy holds one rotation scheme's
-// decisions in one place: by time (TimedPolicy, CPython's TimedRotatingFileHandler) or by size
-// (SizePolicy, CPython's RotatingFileHandler). Every call is made under the file lock.
-import type { RotationState, AppenderOptions } from './rotation.js';
-import { TimedPolicy } from './timed-policy.js';
-import { SizePolicy } from './size-policy.js';
+// What the rotation pieces say to each other: the file operations a policy may use (provided by the
+// appender under the lock), the policy's own interface, the appender's options and its events.
+// Types only, so that the policies, the appender and the state import no circle.
+import type { RotationState } from './state.js';
 
 /** The file operations a policy may use, provided by the appender while it holds the lock. */
 export interface RotationFiles {
@@ -90,7 +87,32 @@ export interface RotationPolicy {
   target(state: RotationState, seconds: number, bytes: number, files: RotationFiles): string | null;
 }
 
-/** The policy whose `key` this is (the configuration of other live writers, to follow). */
-export function policyFromKey(key: string): RotationPolicy {
-  return SizePolicy.fromKey(key) ?? TimedPolicy.fromKey(key);
+export interface AppenderOptions {
+  /** Absolute path of the base file. */
+  filename: string;
+  /** Absolute path of the lock and state file. */
+  lockFile: string;
+  /** When and how the base file rotates (by time or by size). */
+  policy: RotationPolicy;
+  backupCount: number;
+  delay: boolean;
+  mode: number;
+  namer: ((defaultName: string) => string) | null;
+  rotator: ((source: string, dest: string) => void) | null;
+  /** gzip rotated files after rotation, outside the lock (`<name>.gz`). */
+  compress: boolean;
+  /** With `compress`: how many of the newest rotated files stay plain (logrotate's delaycompress). */
+  compressDelay: number;
+  /** Create missing folders of the log and lock files. */
+  mkdir: boolean;
+  /** When the handler was made (ms): the first period's "now" when `delay` is false. */
+  openedAt: number;
+  /** This opening of the file in this process (FlusherConfig.openId). */
+  openId: number;
+  /** Durable mode ('batch'): fdatasync each run before it leaves the ring; sync the folder after renames. */
+  fsync: boolean;
+  /** Retention: rotated files older than this (ms) are deleted; 0: no limit. */
+  maxAge: number;
+  /** Retention: the oldest rotated files are deleted while they total more bytes than this; 0: no limit. */
+  maxTotalSize: number;
 }

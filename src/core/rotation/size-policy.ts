@@ -1,11 +1,9 @@
 // Rotation by size: CPython 3.13's RotatingFileHandler decisions, made once for every process under
 // the file lock from the base file's real size on disk (never from a per-process estimate).
 import { basename, dirname, join } from 'node:path';
-import type { RotatedFile, RotationFiles, RotationPolicy } from './policy.js';
-import type { RotationState } from './rotation.js';
-import { STATE_VERSION } from './timed-policy.js';
-import { statOrNull } from './files.js';
-import { journal } from './journal.js';
+import { statOrNull } from '../fs/files.js';
+import type { RotatedFile, RotationFiles, RotationPolicy } from './ports.js';
+import { STATE_VERSION, journal, type RotationState } from './state.js';
 
 export class SizePolicy implements RotationPolicy {
   readonly maxBytes: number;

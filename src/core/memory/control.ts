@@ -45,7 +45,7 @@ export class Control {
     return Atomics.load(this.c, ATTACHED);
   }
 
-  /** The current fault's number (errors.ts FAULT_CODES), 0 when the last write succeeded. */
+  /** The current fault's number (process/messages.ts FAULT_CODES), 0 when the last write succeeded. */
   fault(): number {
     return Atomics.load(this.c, FAULT);
   }

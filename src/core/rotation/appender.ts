@@ -12,13 +12,12 @@ import {
   unlinkSync,
   writeSync,
   readFileSync,
-  readlinkSync,
 } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { FileLock } from './filelock.js';
-import { LogFileError, ScheduleConflictError, StateError, UnsafeFileError } from '../errors.js';
+import { FileLock } from '../fs/filelock.js';
+import { LogFileError, ScheduleConflictError, StateError, UnsafeFileError } from '../../errors.js';
 import {
   NOFOLLOW,
   distrust,
@@ -28,123 +27,12 @@ import {
   statOrNull,
   trustedOrFree,
   writeFileSyncing,
-} from './files.js';
-import { FRAME_HEADER_BYTES, frameTime, payloadLength } from './frame.js';
-import {
-  policyFromKey,
-  type RemoveReason,
-  type RotationEvent,
-  type RotationFiles,
-  type RotationPolicy,
-} from './policy.js';
-import { STATE_VERSION } from './timed-policy.js';
-
-/**
- * What every process agrees on, kept in the lock file and read and written only under the lock:
- * the current period of the base file, and the recent rotated periods (the size policy keeps the
- * timed fields at zero and uses the generation and the compression queue only).
- */
-export interface RotationState {
-  v: number;
-  /** CPython's `rolloverAt`: the first second that belongs to the next file. */
-  rolloverAt: number;
-  /** First second of the base file's current period. Earlier records are late. */
-  start: number;
-  /** Timed handler with maxBytes: the base file's parts already rotated in the current period. */
-  parts?: number;
-  /** Bumped at every rotation, so a process holding the old base file open reopens it. */
-  gen: number;
-  /**
-   * Rotated periods, oldest first: [start, end, file path, what a reader needs to follow it]. The
-   * fourth element is absent in states written before it existed; readers of [start, end, path]
-   * are unaffected.
-   */
-  history: Array<[number, number, string, RotatedEntry?]>;
-  /** Rotations ever made on this state (never reset, unlike `gen`): the last entry's `seq`. */
-  seq?: number;
-  /** With `compress`: rotated files not yet gzipped (a crash leaves them here for the next pass). */
-  compress?: string[];
-  /** `key` of the policy that wrote the state: `Schedule.key` for time (absent in states of version 0.1). */
-  schedule?: string;
-  /** Pids of the processes that joined with that schedule: a live one means it is still in use. */
-  writers?: number[];
-  /**
-   * The same writers with the pid namespace they count in (`Writer`): `writers` alone cannot tell
-   * two containers' pid 1 apart. Absent in states written before it existed.
-   */
-  procs?: Writer[];
-  /**
-   * The `openId` of the last opening that compared the base file's mtime with the period: the
-   * other appenders of the same opening (the flusher's, a writing thread's own) do not compare it
-   * again, which would misread a base file they themselves just wrote.
-   */
-  opening?: number;
-}
-
-/**
- * A process that joined the state: its pid, the boot and pid namespace that pid is counted in, and
- * when it last said it was there (epoch seconds). One in our namespace is alive if its pid is; one
- * in another (another container) cannot be asked, and is alive while it keeps `seen` fresh.
- */
-export interface Writer {
-  pid: number;
-  ns: string;
-  seen: number;
-}
-
-/**
- * How a rotated file continues the base file it was, for readers that follow the series
- * (`concurrent-log follow`): with `seq` they tell new entries from seen ones even when a name is
- * reused or the history has dropped old ones; with `ino` and `at` they find where the bytes they
- * were reading from the base file went.
- */
-export interface RotatedEntry {
-  /** 1, 2, 3...: this rotation's number, counted in `RotationState.seq`. */
-  seq: number;
-  /** Inode of the base file that was rotated (0: there was none). */
-  ino: number;
-  /** Offset in the rotated file where the base file's bytes begin: 0, or the size it had when the base was appended to it. */
-  at: number;
-  /** Timed handler with maxBytes: the period's default rotated name (before the namer and the part number). */
-  name?: string;
-  /** Timed handler with maxBytes: the number of this file's part of its period (0: the plain name). */
-  part?: number;
-  /**
-   * Size handler (default names): the file was `<base>.1` and every later rotation shifts it by one,
-   * so it is now `<base>.<1 + seq now - this seq>` (or that `.gz`), gone past backupCount.
-   */
-  shifted?: boolean;
-}
-
-export interface AppenderOptions {
-  /** Absolute path of the base file. */
-  filename: string;
-  /** Absolute path of the lock and state file. */
-  lockFile: string;
-  /** When and how the base file rotates (by time or by size). */
-  policy: RotationPolicy;
-  backupCount: number;
-  delay: boolean;
-  mode: number;
-  namer: ((defaultName: string) => string) | null;
-  rotator: ((source: string, dest: string) => void) | null;
-  /** gzip rotated files after rotation, outside the lock (`<name>.gz`). */
-  compress: boolean;
-  /** With `compress`: how many of the newest rotated files stay plain (logrotate's delaycompress). */
-  compressDelay: number;
-  /** Create missing folders of the log and lock files. */
-  mkdir: boolean;
-  /** When the handler was made (ms): the first period's "now" when `delay` is false. */
-  openedAt: number;
-  /** This opening of the file in this process (FlusherConfig.openId). */
-  openId: number;
-  /** Durable mode ('batch'): fdatasync each run before it leaves the ring; sync the folder after renames. */
-  fsync: boolean;
-  /** Retention: rotated files older than this (ms) are deleted; 0: no limit. */
-  maxAge: number;
-  /** Retention: the oldest rotated files are deleted while they total more bytes than this; 0: no limit. */
-  maxTotalSize: number;
-}
+} from '../fs/files.js';
+import { FRAME_HEADER_BYTES, frameTime, payloadLength } from '../memory/frame.js';
+import { policyFromKey } from './policy.js';
+import type { AppenderOptions, RemoveReason, RotationEvent, RotationFiles, RotationPolicy } from './ports.js';
+import { readStateAt, type RotationState } from './state.js';
+import { WRITER_REFRESH_S, isAlive, isLive, isSelf, joined, writersOf } from './writers.js';
 
 /** How far before a period an mtime must be to count as before it (see baseWrittenBefore). */
 const MTIME_SLACK_MS = 500;
@@ -183,7 +71,7 @@ export class FileAppender implements RotationFiles {
   /** Where this log's rotated files may be: its folder, and the folder its namer puts them in. */
   private readonly folders: ReadonlySet<string>;
   /** Reused for reading the state; grown to the state file's size, so the state has no cap. */
-  private stateBuf = Buffer.allocUnsafe(64 * 1024);
+  private stateBuf: Buffer = Buffer.allocUnsafe(64 * 1024);
   /** The last byte of a file, read back by sealTornTail. */
   private readonly lastByte = Buffer.alloc(1);
   /** The batch being written, one run of frames per target file (kept: its buffer is reused). */
@@ -847,15 +735,14 @@ export class FileAppender implements RotationFiles {
   }
 
   private readState(lockFd: number): RotationState | null {
-    let n: number;
+    let read: ReturnType<typeof readStateAt>;
     try {
-      const size = fstatSync(lockFd).size;
-      if (size > this.stateBuf.length) this.stateBuf = Buffer.allocUnsafe(size * 2);
-      n = readSync(lockFd, this.stateBuf, 0, size, 0);
+      read = readStateAt(lockFd, this.stateBuf, policyFromKey);
     } catch (err) {
       throw new LogFileError('read state from', this.lock.path, err);
     }
-    const { state, problem } = checkState(this.stateBuf.toString('utf8', 0, n));
+    this.stateBuf = read.buf;
+    const { state, problem } = read;
     if (problem !== null) this.reportOnce(new StateError(this.lock.path, problem.reason, problem.detail));
     if (state !== null) this.dropForeignPaths(state);
     return state;
@@ -960,85 +847,6 @@ function grow(buf: Buffer, keep: number, need: number): Buffer {
   return next;
 }
 
-/**
- * The rotation state from the lock file's text, or null when there is none usable: empty, of
- * another version, or unreadable (a process killed mid-write of it, or not ours), which the handler
- * rebuilds from the files themselves. Writers and followers read it through `checkState`.
- */
-export function parseState(text: string): RotationState | null {
-  return checkState(text).state;
-}
-
-/** Epoch seconds past any time a schedule computes (year 5138): a later one is not a time. */
-const MAX_SECONDS = 1e11;
-
-/** The state, or null and why (nothing is wrong with an empty file: there is no state yet). */
-export function checkState(text: string): {
-  state: RotationState | null;
-  problem: { reason: 'unreadable' | 'version'; detail: string } | null;
-} {
-  if (text.length === 0) return { state: null, problem: null };
-  let s: RotationState;
-  try {
-    s = JSON.parse(text) as RotationState;
-  } catch (err) {
-    return { state: null, problem: { reason: 'unreadable', detail: (err as Error).message } };
-  }
-  if (typeof s !== 'object' || s === null)
-    return { state: null, problem: { reason: 'unreadable', detail: 'not an object' } };
-  if (s.v !== STATE_VERSION)
-    return {
-      state: null,
-      problem: { reason: 'version', detail: `version ${describeValue(s.v)}, this package writes ${STATE_VERSION}` },
-    };
-  const bad = stateFault(s);
-  return bad === null ? { state: s, problem: null } : { state: null, problem: { reason: 'unreadable', detail: bad } };
-}
-
-/** The first field of `s` that is not what the handler writes, or null. */
-function stateFault(s: RotationState): string | null {
-  const time = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x >= 0 && x <= MAX_SECONDS;
-  const count = (x: unknown) => Number.isSafeInteger(x) && (x as number) >= 0;
-  if (!time(s.rolloverAt) || !time(s.start)) return 'rolloverAt and start must be times';
-  if (!count(s.gen) || (s.seq !== undefined && !count(s.seq)) || (s.parts !== undefined && !count(s.parts)))
-    return 'gen, seq and parts must be counts';
-  if (
-    !Array.isArray(s.history) ||
-    !s.history.every((h) => Array.isArray(h) && time(h[0]) && time(h[1]) && typeof h[2] === 'string')
-  )
-    return 'history must be [start, end, path] entries';
-  if (s.compress !== undefined && !(Array.isArray(s.compress) && s.compress.every((p) => typeof p === 'string')))
-    return 'compress must be paths';
-  if (
-    s.writers !== undefined &&
-    !(Array.isArray(s.writers) && s.writers.every((p) => Number.isSafeInteger(p) && p > 0))
-  )
-    return 'writers must be pids';
-  if (
-    s.procs !== undefined &&
-    !(
-      Array.isArray(s.procs) &&
-      s.procs.every(
-        (w) => Number.isSafeInteger(w?.pid) && w.pid > 0 && typeof w.ns === 'string' && Number.isFinite(w.seen),
-      )
-    )
-  )
-    return 'procs must be writers';
-  if (s.schedule !== undefined) {
-    if (typeof s.schedule !== 'string') return 'schedule must be a policy key';
-    try {
-      policyFromKey(s.schedule);
-    } catch (err) {
-      return `schedule: ${(err as Error).message}`;
-    }
-  }
-  return null;
-}
-
-function describeValue(v: unknown): string {
-  return typeof v === 'string' ? JSON.stringify(v) : String(v);
-}
-
 /** Consecutive frames bound for one file, gathered to be written with one write(). */
 class Run {
   /** Where the frames go: null for the base file, else a rotated file's path. */
@@ -1077,54 +885,5 @@ class Run {
     this.appender.writeRun(state, this.target, this.out, this.len);
     committed(this.end);
     this.len = 0;
-  }
-}
-
-/** Seconds after which a writer refreshes its `seen` in the state (one extra state write per writer). */
-const WRITER_REFRESH_S = 30;
-/** A writer of another pid namespace that has not been seen for this long is gone. */
-const WRITER_STALE_S = 4 * WRITER_REFRESH_S;
-
-/**
- * The boot and pid namespace our pid counts in: two containers may both be pid 1. Without /proc
- * (not Linux) a pid is unique on the machine, and every process shares one namespace, 'host'.
- */
-function pidNamespace(): string {
-  try {
-    return `${readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()}/${readlinkSync('/proc/self/ns/pid')}`;
-  } catch {
-    return 'host';
-  }
-}
-const SELF_NS = pidNamespace();
-
-function isSelf(w: Writer): boolean {
-  return w.pid === process.pid && w.ns === SELF_NS;
-}
-
-/** A writer of our namespace is alive if its pid is; another namespace's cannot be asked, and lives while seen recently. */
-function isLive(w: Writer, now: number): boolean {
-  return w.ns === SELF_NS ? isAlive(w.pid) : now - w.seen < WRITER_STALE_S;
-}
-
-/** The state's writers; a state written before `procs` existed names pids of our own namespace. */
-function writersOf(state: RotationState): Writer[] {
-  return state.procs ?? (state.writers ?? []).map((pid) => ({ pid, ns: SELF_NS, seen: 0 }));
-}
-
-/** `state` with `others` and this process (seen now) as its writers; `writers` keeps the pids for older readers. */
-function joined(state: RotationState, others: Writer[], now: number): RotationState {
-  state.procs = [...others, { pid: process.pid, ns: SELF_NS, seen: Math.trunc(now) }];
-  state.writers = state.procs.map((w) => w.pid);
-  return state;
-}
-
-/** Whether a process with this pid exists (EPERM: it does, as another user). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -6,14 +6,11 @@ import {
   filesToDelete,
   type Namer,
   type RotatedNameVariants,
-} from '../time/schedule.js';
-import { statOrNull } from './files.js';
+} from '../../time/schedule.js';
+import { statOrNull } from '../fs/files.js';
 import { basename } from 'node:path';
-import type { RotatedFile, RotationFiles, RotationPolicy } from './policy.js';
-import type { RotationState } from './rotation.js';
-import { journal } from './journal.js';
-
-export const STATE_VERSION = 1;
+import type { RotatedFile, RotationFiles, RotationPolicy } from './ports.js';
+import { STATE_VERSION, journal, type RotationState } from './state.js';
 
 export class TimedPolicy implements RotationPolicy {
   readonly schedule: Schedule;

@@ -15,15 +15,15 @@ import {
   isCurrentHub,
   isCurrentLayout,
   type SharedViews,
-} from './layout.js';
-import { SharedRing } from './ring.js';
-import { Control } from './control.js';
-import { FLUSHER_BOOT_MS, Hub } from './hub.js';
+} from '../memory/layout.js';
+import { SharedRing } from '../memory/ring.js';
+import { Control } from '../memory/control.js';
+import { FLUSHER_BOOT_MS, Hub } from '../memory/hub.js';
 import { Drainer, sleep } from './drain.js';
-import { FileAppender } from './rotation.js';
-import { flockAddon } from './filelock.js';
-import { appenderOptions, type FlusherConfig } from './options.js';
-import { flusherEntry } from './package.js';
+import { FileAppender } from '../rotation/appender.js';
+import { flockAddon } from '../fs/filelock.js';
+import { appenderOptions, type FlusherConfig } from '../options.js';
+import { flusherEntry } from '../fs/package.js';
 
 /** Process-wide name of a file's buffer. Both copies of the package (ESM and CommonJS) use it. */
 const KEY_PREFIX = 'concurrent-log:v1:';

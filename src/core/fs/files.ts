@@ -11,7 +11,7 @@ import {
   writeSync,
   type Stats,
 } from 'node:fs';
-import { UnsafeFileError } from '../errors.js';
+import { UnsafeFileError } from '../../errors.js';
 import { dirname } from 'node:path';
 
 /**

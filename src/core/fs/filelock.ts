@@ -1,7 +1,7 @@
 import { closeSync, constants, fchmodSync, fstatSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { NativeAddonError } from '../errors.js';
+import { NativeAddonError } from '../../errors.js';
 import { lstatOrNull, openTrusted } from './files.js';
 import { packageRoot } from './package.js';
 
@@ -12,7 +12,7 @@ export interface FlockAddon {
   LOCK_SH: number;
   LOCK_UN: number;
   LOCK_NB: number;
-  /** The process's hub id, settling it if no thread holds one (see Hub, shared.ts threadHub). */
+  /** The process's hub id, settling it if no thread holds one (see Hub, process/registry.ts threadHub). */
   hubEnter(id: number): number;
   /** Threads of the process that hold the hub. */
   hubHolders(): number;

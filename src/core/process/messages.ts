@@ -1,6 +1,6 @@
+import type { RotationEvent } from '../rotation/ports.js';
 // How errors cross threads: as plain data through a BroadcastChannel, and as a small number in
 // the shared buffer's FAULT slot. The error classes themselves are in ../errors.ts.
-import type { RotationEvent } from './policy.js';
 /** Errors cross threads as plain data; these turn them back into Errors with their fields. */
 /** A 'rotate' or 'remove' event made in the flusher thread, on its way to the file's handlers. */
 export type EventMessage = RotationEvent & { seq: number };

@@ -1,5 +1,5 @@
 import { isMainThread } from 'node:worker_threads';
-import { openFiles } from './file.js';
+import { openFiles } from '../file.js';
 
 export interface CloseOnSignalsOptions {
   /** Signals to catch (default SIGTERM and SIGINT: `docker stop`, Kubernetes, Ctrl-C). */

@@ -11,7 +11,7 @@ import {
   HUB_WAKE,
   type HubViews,
 } from './layout.js';
-import { threadGone, threadToken } from './filelock.js';
+import { threadGone, threadToken } from '../fs/filelock.js';
 
 /**
  * A flusher whose thread lives but whose heartbeat is older than this is replaced (one whose thread
@@ -78,7 +78,7 @@ export class Hub {
   /**
    * The caller becomes the flusher if none is alive, or if it is the main thread and the live one was
    * started by a worker: returns its (negative) token, or 0 if another won. A replaced flusher hands
-   * its files over and ends (flusher.ts); each file's DRAIN keeps the two from writing the same records.
+   * its files over and ends (process/flusher.ts); each file's DRAIN keeps the two from writing the same records.
    */
   claimFlusher(mainThread: boolean): number {
     if (Date.now() < this.times[HUB_NO_FLUSHER_UNTIL]!) return 0;
@@ -132,7 +132,7 @@ export class Hub {
 
   /**
    * Takes the registry lock (see HUB_REGISTRY), waiting for the holder, which holds it for one
-   * hand-over to the flusher (bounded, see shared.ts). A holder whose thread ended is taken over.
+   * hand-over to the flusher (bounded, see process/registry.ts). A holder whose thread ended is taken over.
    */
   lockRegistry(): void {
     const token = threadToken();
