@@ -164,6 +164,41 @@ test.serial(
   },
 );
 
+// How long a thread asks for a file's buffer before making one (process/registry.ts FILE_ASK_MS).
+const FILE_ASK_MS = 3000;
+
+test.serial(
+  'a handler made in the main thread, with and without workers holding the file, never waits for an answer from itself',
+  async (t) => {
+    const dir = tempDir();
+    const script = `
+      import { Worker } from 'node:worker_threads';
+      import { LogFile } from ${JSON.stringify(join(ROOT, 'dist/bundle/index.js'))};
+      const timed = (name) => { const t0 = Date.now(); const h = new LogFile(${JSON.stringify(dir)} + '/' + name, { when: 'H' }); return [h, Date.now() - t0]; };
+      const [a, first] = timed('a.log');
+      // A worker opens another file; then the main thread opens a third, and the worker's.
+      const w = new Worker(\`import { LogFile } from ${JSON.stringify(join(ROOT, 'dist/bundle/index.js'))};
+        import { parentPort } from 'node:worker_threads';
+        const h = new LogFile(${JSON.stringify(dir)} + '/b.log', { when: 'H' });
+        parentPort.postMessage('open'); parentPort.once('message', async () => { await h.close(); parentPort.close(); });\`, { eval: true });
+      await new Promise((r) => w.once('message', r));
+      const [c, third] = timed('c.log');
+      const [b, fourth] = timed('b.log');
+      for (const h of [a, b, c]) await h.close();
+      w.postMessage('close');
+      console.log(JSON.stringify([first, third, fourth]));
+    `;
+    const out = await new Promise((resolve, reject) =>
+      execFile(process.execPath, ['--input-type=module', '-e', script], (err, stdout, stderr) =>
+        err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+      ),
+    );
+    const ms = JSON.parse(out);
+    t.log(`constructors took ${ms.join(', ')} ms`);
+    for (const m of ms) t.true(m < FILE_ASK_MS, `${m} ms`);
+  },
+);
+
 const SCRIPT = (file, n) => `
   import { ConcurrentTimedRotatingFileHandler } from ${JSON.stringify(join(ROOT, 'dist/bundle/index.js'))};
   const h = new ConcurrentTimedRotatingFileHandler(${JSON.stringify(file)}, { when: 'H' });

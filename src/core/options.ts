@@ -161,57 +161,154 @@ const MIN_RING = 64 * 1024;
 const MAX_RING = 1024 * 1024 * 1024;
 const DEFAULT_FLUSH_MS = 10;
 
-const KNOWN = new Set([
-  'when',
-  'interval',
-  'utc',
-  'atTime',
-  'timezone',
-  'backupCount',
-  'maxBytes',
-  'maxAge',
-  'maxTotalSize',
-  'encoding',
-  'delay',
-  'mode',
-  'namer',
-  'rotator',
-  'compress',
-  'compressDelay',
-  'shared',
-  'ringSize',
-  'flushInterval',
-  'batchBytes',
-  'onError',
-  'clock',
-  'lockFile',
-  'mkdir',
-  'fsync',
-  'allowNetworkFs',
-]);
-/** The size handler's: no schedule, no clock (unknown names are refused, so a `when` is not silently ignored). */
-const KNOWN_SIZE = new Set([
-  'maxBytes',
-  'backupCount',
-  'maxAge',
-  'maxTotalSize',
-  'encoding',
-  'delay',
-  'mode',
-  'namer',
-  'rotator',
-  'compress',
-  'compressDelay',
-  'shared',
-  'ringSize',
-  'flushInterval',
-  'batchBytes',
-  'onError',
-  'lockFile',
-  'mkdir',
-  'fsync',
-  'allowNetworkFs',
-]);
+/** Options of both handlers; the timed handler's alone. */
+const BOTH = ['time', 'size'] as const;
+const TIME = ['time'] as const;
+
+/** What resolving one option may read: the handler's kind, its file, the options resolved before it. */
+interface Context {
+  kind: RotationKind;
+  filename: string;
+  resolved: Partial<Record<string, unknown>>;
+}
+
+interface OptionSpec<T> {
+  /** The handlers that take the option: any other refuses it, so a `when` is never silently ignored. */
+  kinds: readonly RotationKind[];
+  /** The option's value from what the user gave (undefined or null: absent), or a ConfigError. */
+  resolve(value: unknown, ctx: Context): T;
+}
+
+/** A ConfigError naming the option and the value: "`name` must be `what`, got ...". */
+function refuse(name: string, value: unknown, what: string): never {
+  throw new ConfigError(name, value, `${name} must be ${what}, got ${describe(value)}`);
+}
+
+/** An option whose value is `fallback` when absent, else whatever `ok` accepts. */
+function plain<T>(
+  kinds: readonly RotationKind[],
+  name: string,
+  fallback: T,
+  ok: (v: unknown, ctx: Context) => boolean,
+  what: string,
+): OptionSpec<T> {
+  return {
+    kinds,
+    resolve: (value, ctx) => {
+      const v = value ?? fallback;
+      if (!ok(v, ctx)) refuse(name, v, what);
+      return v as T;
+    },
+  };
+}
+
+const count = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+const bool = (v: unknown) => typeof v === 'boolean';
+const fn = (v: unknown) => typeof v === 'function';
+/** The schedule's options are checked together, by Schedule.create (they depend on each other). */
+const scheduleOption: OptionSpec<undefined> = { kinds: TIME, resolve: () => undefined };
+
+/**
+ * Every option of both handlers, in the order they are checked: the one list the known names, the
+ * defaults and the checks come from. Its keys are the options' names.
+ */
+const OPTIONS = {
+  when: scheduleOption,
+  interval: scheduleOption,
+  utc: scheduleOption,
+  atTime: scheduleOption,
+  timezone: scheduleOption,
+  maxBytes: plain(BOTH, 'maxBytes', 0, count, 'a whole number of bytes >= 0'),
+  maxAge: {
+    kinds: BOTH,
+    resolve: (v: unknown) =>
+      parseAmount('maxAge', v, DURATION_UNITS, "a number of ms or a duration such as '14d', '12h', '30m'"),
+  },
+  maxTotalSize: {
+    kinds: BOTH,
+    resolve: (v: unknown) =>
+      parseAmount('maxTotalSize', v, SIZE_UNITS, "a number of bytes or a size such as '500M', '2G'"),
+  },
+  backupCount: plain(BOTH, 'backupCount', 0, count, 'a whole number >= 0'),
+  encoding: { kinds: BOTH, resolve: (v: unknown) => resolveEncoding(v) },
+  mode: plain(
+    BOTH,
+    'mode',
+    0o666,
+    (v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0o7777,
+    'permission bits such as 0o644',
+  ),
+  ringSize: plain(
+    BOTH,
+    'ringSize',
+    DEFAULT_RING,
+    (v) =>
+      Number.isInteger(v) &&
+      (v as number) >= MIN_RING &&
+      (v as number) <= MAX_RING &&
+      ((v as number) & ((v as number) - 1)) === 0,
+    `a power of two from ${MIN_RING} to ${MAX_RING}`,
+  ),
+  flushInterval: plain(
+    BOTH,
+    'flushInterval',
+    DEFAULT_FLUSH_MS,
+    (v) => typeof v === 'number' && v > 0 && Number.isFinite(v),
+    'a positive number of ms',
+  ),
+  batchBytes: {
+    kinds: BOTH,
+    resolve: (value: unknown, ctx: Context) => {
+      const ringSize = ctx.resolved.ringSize as number;
+      const v = value ?? ringSize / 8;
+      if (!Number.isInteger(v) || (v as number) < 1 || (v as number) > ringSize)
+        refuse('batchBytes', v, 'a whole number from 1 to ringSize');
+      return v as number;
+    },
+  },
+  delay: plain(BOTH, 'delay', false, bool, 'a boolean'),
+  shared: plain(BOTH, 'shared', true, bool, 'a boolean'),
+  mkdir: plain(BOTH, 'mkdir', true, bool, 'a boolean'),
+  allowNetworkFs: plain(BOTH, 'allowNetworkFs', false, bool, 'a boolean'),
+  onError: plain<((err: Error) => void) | null>(BOTH, 'onError', null, (v) => v === null || fn(v), 'a function'),
+  clock: plain<() => number>(TIME, 'clock', Date.now, fn, 'a function returning ms'),
+  fsync: {
+    kinds: BOTH,
+    resolve: (v: unknown) => {
+      if (v != null && v !== false && v !== 'batch') refuse('fsync', v, "'batch' or false");
+      return v === 'batch';
+    },
+  },
+  compress: {
+    kinds: BOTH,
+    resolve: (v: unknown) => {
+      if (v != null && v !== 'gzip') refuse('compress', v, "'gzip' or null");
+      return v === 'gzip';
+    },
+  },
+  compressDelay: plain(BOTH, 'compressDelay', 0, count, 'a whole number >= 0'),
+  lockFile: {
+    kinds: BOTH,
+    resolve: (v: unknown, ctx: Context) => {
+      if (v == null) return lockFilePath(ctx.filename);
+      if (typeof v !== 'string' || v.length === 0) refuse('lockFile', v, 'a non-empty path');
+      if (resolve(v) === resolve(ctx.filename))
+        throw new ConfigError('lockFile', v, `lockFile must not be the log file itself, got ${describe(v)}`);
+      return lockFilePath(ctx.filename, v);
+    },
+  },
+  namer: { kinds: BOTH, resolve: (v: unknown) => hookOption('namer', v) },
+  rotator: { kinds: BOTH, resolve: (v: unknown) => hookOption('rotator', v) },
+} satisfies Record<keyof HandlerOptions | keyof SizeHandlerOptions, OptionSpec<unknown>>;
+
+type Resolved = { [K in keyof typeof OPTIONS]: ReturnType<(typeof OPTIONS)[K]['resolve']> };
+
+/** The option names a handler of `kind` takes. */
+export function optionNames(kind: RotationKind): string[] {
+  return Object.entries(OPTIONS)
+    .filter(([, spec]) => (spec.kinds as readonly RotationKind[]).includes(kind))
+    .map(([name]) => name);
+}
 
 export function resolveOptions(filename: unknown, options?: HandlerOptions, kind?: 'time'): ResolvedOptions;
 export function resolveOptions(
@@ -230,149 +327,51 @@ export function resolveOptions(
   if (options === null || typeof options !== 'object') {
     throw new ConfigError('options', options, `options must be an object, got ${describe(options)}`);
   }
-  const known = kind === 'size' ? KNOWN_SIZE : KNOWN;
-  for (const key of Object.keys(options)) {
-    if (!known.has(key))
+  const given = options as Record<string, unknown>;
+  const specs = OPTIONS as Record<string, OptionSpec<unknown>>;
+  for (const key of Object.keys(given)) {
+    if (!Object.hasOwn(specs, key) || !specs[key]!.kinds.includes(kind))
       throw new ConfigError(
         key,
-        (options as Record<string, unknown>)[key],
+        given[key],
         `unknown option '${key}'${kind === 'size' ? ' (ConcurrentRotatingFileHandler rotates by size: use ConcurrentTimedRotatingFileHandler to rotate by time)' : ''}`,
       );
   }
   const schedule = kind === 'time' ? Schedule.create(options as HandlerOptions) : null;
-  const maxBytes = options.maxBytes ?? 0;
-  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
-    throw new ConfigError(
-      'maxBytes',
-      maxBytes,
-      `maxBytes must be a whole number of bytes >= 0, got ${describe(maxBytes)}`,
-    );
-  }
-  const maxAge = parseAmount(
-    'maxAge',
-    options.maxAge,
-    DURATION_UNITS,
-    "a number of ms or a duration such as '14d', '12h', '30m'",
-  );
-  const maxTotalSize = parseAmount(
-    'maxTotalSize',
-    options.maxTotalSize,
-    SIZE_UNITS,
-    "a number of bytes or a size such as '500M', '2G'",
-  );
-  const policy = schedule ? new TimedPolicy(schedule, maxBytes) : new SizePolicy(maxBytes, options.backupCount ?? 0);
-  const backupCount = options.backupCount ?? 0;
-  if (!Number.isSafeInteger(backupCount) || backupCount < 0) {
-    throw new ConfigError(
-      'backupCount',
-      backupCount,
-      `backupCount must be a whole number >= 0, got ${describe(backupCount)}`,
-    );
-  }
-  const encoding = resolveEncoding(options.encoding);
-  const mode = options.mode ?? 0o666;
-  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) {
-    throw new ConfigError('mode', mode, `mode must be permission bits such as 0o644, got ${describe(mode)}`);
-  }
-  const ringSize = options.ringSize ?? DEFAULT_RING;
-  if (!Number.isInteger(ringSize) || ringSize < MIN_RING || ringSize > MAX_RING || (ringSize & (ringSize - 1)) !== 0) {
-    throw new ConfigError(
-      'ringSize',
-      ringSize,
-      `ringSize must be a power of two from ${MIN_RING} to ${MAX_RING}, got ${describe(ringSize)}`,
-    );
-  }
-  const flushInterval = options.flushInterval ?? DEFAULT_FLUSH_MS;
-  if (typeof flushInterval !== 'number' || !(flushInterval > 0) || !Number.isFinite(flushInterval)) {
-    throw new ConfigError(
-      'flushInterval',
-      flushInterval,
-      `flushInterval must be a positive number of ms, got ${describe(flushInterval)}`,
-    );
-  }
-  const batchBytes = options.batchBytes ?? ringSize / 8;
-  if (!Number.isInteger(batchBytes) || batchBytes < 1 || batchBytes > ringSize) {
-    throw new ConfigError(
-      'batchBytes',
-      batchBytes,
-      `batchBytes must be a whole number from 1 to ringSize, got ${describe(batchBytes)}`,
-    );
-  }
-  for (const key of ['delay', 'shared', 'mkdir', 'allowNetworkFs'] as const) {
-    const v = options[key];
-    if (v !== undefined && typeof v !== 'boolean')
-      throw new ConfigError(key, v, `${key} must be a boolean, got ${describe(v)}`);
-  }
-  if (options.onError != null && typeof options.onError !== 'function') {
-    throw new ConfigError('onError', options.onError, `onError must be a function, got ${describe(options.onError)}`);
-  }
-  const clockOption = (options as HandlerOptions).clock;
-  if (clockOption != null && typeof clockOption !== 'function') {
-    throw new ConfigError('clock', clockOption, `clock must be a function returning ms, got ${describe(clockOption)}`);
-  }
-  if (options.fsync != null && options.fsync !== false && options.fsync !== 'batch') {
-    throw new ConfigError('fsync', options.fsync, `fsync must be 'batch' or false, got ${describe(options.fsync)}`);
-  }
-  if (options.compress != null && options.compress !== 'gzip') {
-    throw new ConfigError(
-      'compress',
-      options.compress,
-      `compress must be 'gzip' or null, got ${describe(options.compress)}`,
-    );
-  }
-  const compressDelay = options.compressDelay ?? 0;
-  if (!Number.isSafeInteger(compressDelay) || compressDelay < 0) {
-    throw new ConfigError(
-      'compressDelay',
-      compressDelay,
-      `compressDelay must be a whole number >= 0, got ${describe(compressDelay)}`,
-    );
-  }
-  if (options.lockFile != null && (typeof options.lockFile !== 'string' || options.lockFile.length === 0)) {
-    throw new ConfigError(
-      'lockFile',
-      options.lockFile,
-      `lockFile must be a non-empty path, got ${describe(options.lockFile)}`,
-    );
-  }
-  if (options.lockFile != null && resolve(options.lockFile) === resolve(filename)) {
-    throw new ConfigError(
-      'lockFile',
-      options.lockFile,
-      `lockFile must not be the log file itself, got ${describe(options.lockFile)}`,
-    );
-  }
-  const clock = clockOption ?? Date.now;
-  const namer = hookOption('namer', options.namer);
-  const rotator = hookOption('rotator', options.rotator);
+  const ctx: Context = { kind, filename, resolved: {} };
+  for (const [key, spec] of Object.entries(specs))
+    if (spec.kinds.includes(kind)) ctx.resolved[key] = spec.resolve(given[key], ctx);
+  const o = ctx.resolved as Resolved;
+  const policy = schedule ? new TimedPolicy(schedule, o.maxBytes) : new SizePolicy(o.maxBytes, o.backupCount);
+  const clock = kind === 'time' ? o.clock : Date.now;
   return {
     schedule,
-    encoding,
-    shared: options.shared ?? true,
-    ringSize,
-    batchBytes,
-    onError: options.onError ?? null,
+    encoding: o.encoding,
+    shared: o.shared,
+    ringSize: o.ringSize,
+    batchBytes: o.batchBytes,
+    onError: o.onError,
     clock,
-    allowNetworkFs: options.allowNetworkFs ?? false,
+    allowNetworkFs: o.allowNetworkFs,
     config: {
       filename: resolve(filename),
-      lockFile: lockFilePath(filename, options.lockFile),
+      lockFile: o.lockFile,
       openedAt: clockReading(clock) ?? Date.now(),
       openId: 1 + Math.floor(Math.random() * 2 ** 48),
       policy: policy.key,
-      backupCount,
-      delay: options.delay ?? false,
-      mode,
-      namer: namer?.source ?? null,
-      rotator: rotator?.source ?? null,
-      flushInterval,
-      batchBytes,
-      compress: options.compress === 'gzip',
-      compressDelay,
-      mkdir: options.mkdir ?? true,
-      fsync: options.fsync === 'batch',
-      maxAge,
-      maxTotalSize,
+      backupCount: o.backupCount,
+      delay: o.delay,
+      mode: o.mode,
+      namer: o.namer?.source ?? null,
+      rotator: o.rotator?.source ?? null,
+      flushInterval: o.flushInterval,
+      batchBytes: o.batchBytes,
+      compress: o.compress,
+      compressDelay: o.compressDelay,
+      mkdir: o.mkdir,
+      fsync: o.fsync,
+      maxAge: o.maxAge,
+      maxTotalSize: o.maxTotalSize,
     },
   };
 }
@@ -457,7 +456,7 @@ function parseAmount(option: string, value: unknown, units: Record<string, numbe
   return Math.round(n);
 }
 
-function resolveEncoding(value: string | null | undefined): BufferEncoding {
+function resolveEncoding(value: unknown): BufferEncoding {
   if (value == null) return 'utf8';
   if (typeof value === 'string') {
     const found = encodingByName(value);

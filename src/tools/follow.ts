@@ -3,10 +3,10 @@
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { dirname, resolve } from 'node:path';
-import { flockAddon } from '../core/fs/filelock.js';
+import { FileLock } from '../core/fs/filelock.js';
 import { lockFilePath } from '../core/options.js';
 import { statOrNull, writeFileSyncing } from '../core/fs/files.js';
-import { parseState, type RotationState } from '../core/rotation/state.js';
+import { readStateAt, type RotationState } from '../core/rotation/state.js';
 
 export interface FollowOptions {
   /** The base file (the handler's `filename`). */
@@ -52,13 +52,15 @@ export class Follower {
   readonly lockPath: string;
   private readonly opts: FollowOptions;
   private cp: Checkpoint | null = null;
-  /** Read-only descriptor of the lock file, kept across passes (reopened if the file is replaced). */
-  private lockFd = -1;
+  /** The handler's lock, taken shared: no rotation is half done while the state is read. */
+  private readonly lock: FileLock;
+  private stateBuf: Buffer = Buffer.allocUnsafe(64 * 1024);
 
   constructor(opts: FollowOptions) {
     this.opts = opts;
     this.filename = resolve(opts.filename);
     this.lockPath = lockFilePath(this.filename, opts.lockFile);
+    this.lock = FileLock.reader(this.lockPath);
     if (statOrNull(this.filename)?.isDirectory()) throw new Error(`${this.filename} is a directory, not a log file`);
     if (opts.checkpoint && statOrNull(opts.checkpoint)?.isDirectory())
       throw new Error(`checkpoint ${opts.checkpoint} is a directory`);
@@ -158,8 +160,7 @@ export class Follower {
   }
 
   close(): void {
-    if (this.lockFd >= 0) closeSync(this.lockFd);
-    this.lockFd = -1;
+    this.lock.close();
   }
 
   private saved = false;
@@ -181,45 +182,24 @@ export class Follower {
    * and no base file yet.
    */
   private snapshot(): { state: RotationState | null; baseIno: number | null } | null {
-    const fd = this.lockShared();
+    let fd: number;
+    try {
+      fd = this.lock.acquire();
+    } catch (err) {
+      throw new Error(`cannot open the lock file ${this.lockPath}: ${(err as Error).message}`, { cause: err });
+    }
     if (fd < 0) {
       const st = statOrNull(this.filename);
       return st === null ? null : { state: null, baseIno: st.ino };
     }
-    const a = flockAddon();
     try {
-      // Read at offset 0 (the descriptor is reused across passes, so its position is not).
-      const buf = Buffer.allocUnsafe(fstatSync(fd).size);
-      const state = parseState(buf.toString('utf8', 0, readSync(fd, buf, 0, buf.length, 0)));
+      // The writers' own reader; the state's problems are theirs to report.
+      const read = readStateAt(fd, this.stateBuf);
+      this.stateBuf = read.buf;
       const st = statOrNull(this.filename);
-      return { state, baseIno: st === null ? null : st.ino };
+      return { state: read.state, baseIno: st === null ? null : st.ino };
     } finally {
-      a.flock(fd, a.LOCK_UN);
-    }
-  }
-
-  /**
-   * A shared flock on the handler's lock file, opened read-only (a follower needs no write access,
-   * and never creates it): writers take it exclusively to rotate, so no rotation is half done while
-   * we hold it. -1 while the lock file does not exist. As FileLock does, the descriptor is checked
-   * to still be the file at the path once locked (a deleted and recreated lock file).
-   */
-  private lockShared(): number {
-    const a = flockAddon();
-    for (;;) {
-      if (this.lockFd < 0) {
-        try {
-          this.lockFd = openSync(this.lockPath, 'r');
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === 'ENOENT') return -1;
-          throw new Error(`cannot open the lock file ${this.lockPath}: ${(err as Error).message}`, { cause: err });
-        }
-      }
-      a.flock(this.lockFd, a.LOCK_SH);
-      const atPath = statOrNull(this.lockPath);
-      const held = fstatSync(this.lockFd);
-      if (atPath !== null && atPath.ino === held.ino && atPath.dev === held.dev) return this.lockFd;
-      this.close();
+      this.lock.release();
     }
   }
 

@@ -1,4 +1,4 @@
-import { closeSync, constants, fchmodSync, fstatSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { NativeAddonError } from '../../errors.js';
@@ -57,6 +57,8 @@ export class FileLock {
   readonly path: string;
   private readonly mkdir: boolean;
   private readonly mode: number;
+  /** A reader's lock (`concurrent-log follow`): shared, on a descriptor opened read-only. */
+  private readonly reader: boolean;
   private fd = -1;
 
   /**
@@ -64,10 +66,21 @@ export class FileLock {
    * which the lock file takes all but the group's and others' write bits: only its owner may use
    * it (see `descriptor`), and anyone else who could write it could steer the owner's files.
    */
-  constructor(path: string, mkdir: boolean, mode: number) {
+  constructor(path: string, mkdir: boolean, mode: number, reader = false) {
     this.path = path;
     this.mkdir = mkdir;
     this.mode = mode & ~0o022;
+    this.reader = reader;
+  }
+
+  /**
+   * The lock as a reader of the state takes it (`concurrent-log follow`): shared, so writers rotate
+   * only between its reads and never while it reads; opened read-only and never created, since a
+   * follower needs no write access to the log's folder. `acquire()` returns -1 while there is no
+   * lock file. The trust checks are the writers': a reader acts on no path the state names.
+   */
+  static reader(path: string): FileLock {
+    return new FileLock(path, false, 0, true);
   }
 
   /**
@@ -78,6 +91,7 @@ export class FileLock {
    * open, so the umask cannot widen them (umask 000 left it rw-rw-rw-).
    */
   get descriptor(): number {
+    if (this.fd < 0 && this.reader) this.fd = openSync(this.path, 'r');
     if (this.fd < 0) {
       const fd = openTrusted(this.path, constants.O_RDWR | constants.O_CREAT, this.mode, this.mkdir);
       try {
@@ -101,8 +115,14 @@ export class FileLock {
   acquire(): number {
     const a = flockAddon();
     for (;;) {
-      const fd = this.descriptor;
-      a.flock(fd, a.LOCK_EX);
+      let fd: number;
+      try {
+        fd = this.descriptor;
+      } catch (err) {
+        if (this.reader && (err as NodeJS.ErrnoException).code === 'ENOENT') return -1;
+        throw err;
+      }
+      a.flock(fd, this.reader ? a.LOCK_SH : a.LOCK_EX);
       // lstat: a symbolic link swapped in for the lock file is not the file we hold.
       const atPath = lstatOrNull(this.path);
       const held = fstatSync(fd);

@@ -290,8 +290,8 @@ function askFlusher(hub: Hub, key: string, filename: string): SharedFile | undef
     // A booting flusher answers only once it listens: asking meanwhile would time out, and the thread
     // would make a second buffer for the file. Waiting also keeps a hundred threads from flooding it.
     hub.awaitListening(hub.flusherToken(), FLUSHER_BOOT_MS);
-    keepAsking = () => hub.flusherAlive() || hub.mainAnswering();
-  } else if (hub.mainAnswering()) {
+    keepAsking = () => hub.flusherAlive() || mainMayAnswer(hub);
+  } else if (mainMayAnswer(hub)) {
     // No flusher (the one a worker started ended with it): the main thread knows the files it keeps.
     keepAsking = () => true;
   } else return undefined;
@@ -303,6 +303,11 @@ function askFlusher(hub: Hub, key: string, filename: string): SharedFile | undef
   );
   if (answer?.file == null || !isCurrentLayout(answer.file.sab)) return undefined;
   return fileOf(key, answer.file, hub, false);
+}
+
+/** Whether the main thread answers for files: never to itself, which waits while it asks. */
+function mainMayAnswer(hub: Hub): boolean {
+  return !isMainThread && hub.mainAnswering();
 }
 
 /** The answer to a question on the registry channel, from a thread that has the hub (undefined: none). */
