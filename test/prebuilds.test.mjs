@@ -1,4 +1,4 @@
-// The prebuilt binaries are committed (README, Development): these tests keep them honest. The
+// The prebuilt binaries are committed (docs/development.md): these tests keep them honest. The
 // manifest written by `npm run prebuilds` must name the current sources, every binary it lists must
 // be the one in prebuilds/, and the linux-x64 one must load and lock across processes.
 import test from 'ava';
