@@ -15,7 +15,7 @@ import { Bench } from 'tinybench';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => new URL(`../dist/esm/${p}`, import.meta.url).href;
 const { ConcurrentTimedRotatingFileHandler, Formatter, makeLogRecord } = await import(dist('index.js'));
-const { seedLine, handlerOptions } = await import(dist('tools/stress/writers.js'));
+const { seedLine, handlerOptions } = await import(dist('dev/stress/writers.js'));
 const SEED_FORMAT =
   '%(asctime)s - %(process)d-%(threadName)s - %(pathname)s[line:%(lineno)d] - %(levelname)s: %(message)s';
 

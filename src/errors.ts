@@ -147,7 +147,7 @@ export class NetworkFsError extends Error {
     super(
       `concurrent-log: ${path} is on a network file system (${fsType}${mountPoint ? ` mounted at ${mountPoint}` : ''}): ` +
         'file locks there do not reliably exclude writers on other machines, so records may be lost or rotated twice. ' +
-        'Write to a local disk and ship the logs (see README, "Shipping logs off the machine"), or pass allowNetworkFs: true if only this machine writes it.',
+        'Write to a local disk and ship the logs (see docs/shipping.md in the package), or pass allowNetworkFs: true if only this machine writes it.',
     );
     this.name = 'NetworkFsError';
     this.path = path;

@@ -24,7 +24,7 @@ const names = (dir) =>
     .filter((f) => !f.startsWith('.'))
     .sort();
 
-test('a namer using require works in an ES module, as the README promises', async (t) => {
+test('a namer using require works in an ES module, as docs/handler.md promises', async (t) => {
   const dir = tempDir();
   // This file is an ES module: `require` exists only in the scope the flusher thread revives the namer in.
   const namer = (name) =>

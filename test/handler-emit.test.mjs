@@ -9,7 +9,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { ConcurrentTimedRotatingFileHandler, Schedule } from 'concurrent-log';
-import { simulateEmitScenario } from '../dist/esm/tools/cli/conformance.js';
+import { simulateEmitScenario } from '../dist/esm/dev/conformance.js';
 import { tempDir, ROOT, lockOf } from './helpers/core.mjs';
 
 const vectors = JSON.parse(

@@ -24,6 +24,7 @@ function installPacked() {
     'tsconfig.json',
     'tsconfig.cjs.json',
     'README.md',
+    'docs',
     'LICENSE',
     'dist',
     'bin',
@@ -73,6 +74,22 @@ test('installed from the packed tarball with --ignore-scripts, the quick start l
   writeFileSync(join(app, 'quick.cjs'), QUICK_START_CJS);
   execFileSync(process.execPath, ['quick.cjs'], { cwd: app });
   t.is(readFileSync(join(app, 'logs', 'cjs.log'), 'utf8'), 'from require\n');
+});
+
+test('the published package holds the docs and the user tools, not the development tools, and says so when one is run', (t) => {
+  const { app, tarball } = installed;
+  const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' });
+  t.regex(listing, /package\/docs\/handler\.md/);
+  t.regex(listing, /package\/dist\/esm\/tools\/cli\/follow\.js/);
+  t.notRegex(listing, /package\/(src|dist\/(esm|cjs))\/dev\//, 'no conformance simulator or stress harness');
+  const bin = join(app, 'node_modules', '.bin', 'concurrent-log');
+  const help = spawnSync(bin, ['follow', '--help'], { cwd: app, encoding: 'utf8' });
+  t.is(help.status, 0, help.stderr);
+  for (const cmd of ['stress', 'conformance']) {
+    const r = spawnSync(bin, [cmd], { cwd: app, encoding: 'utf8' });
+    t.is(r.status, 2, cmd);
+    t.regex(r.stderr, new RegExp(`'${cmd}' is a development command, not in the published package`));
+  }
 });
 
 test('with no binary for the platform, the constructor throws a NativeAddonError saying what to run', (t) => {

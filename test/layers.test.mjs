@@ -51,14 +51,14 @@ function bundled(name) {
   return { modules: [...modules], packages: [...packages] };
 }
 
-const LAYERS = ['errors.js', 'time/', 'core/', 'logging/', 'adapters/', 'tools/'];
+const LAYERS = ['errors.js', 'time/', 'core/', 'logging/', 'adapters/', 'tools/', 'dev/'];
 const layerOf = (f) => LAYERS.findIndex((l) => f === l || f.startsWith(l));
 
 test('import "concurrent-log" loads no CLI, verifier, stress or benchmark module, and not piscina', (t) => {
   const { files, packages } = graph(join(DIST, 'index.js'));
   t.true(files.includes('core/file.js'));
   t.deepEqual(
-    files.filter((f) => f.startsWith('tools/')),
+    files.filter((f) => f.startsWith('tools/') || f.startsWith('dev/')),
     [],
   );
   t.false(packages.includes('piscina'));
@@ -68,7 +68,7 @@ test('the bundle import resolves to holds the same: no tool, no piscina; each ad
   const { modules, packages } = bundled('index');
   t.true(modules.includes('core/file.js'));
   t.deepEqual(
-    modules.filter((f) => f.startsWith('tools/')),
+    modules.filter((f) => f.startsWith('tools/') || f.startsWith('dev/')),
     [],
   );
   t.false(packages.includes('piscina'));
@@ -95,9 +95,17 @@ test('each adapter loads the core, not the Python-style logging layer', (t) => {
   }
 });
 
-test('no module imports from a layer above its own (errors < time < core < logging < adapters < tools)', (t) => {
+test('no module imports from a layer above its own (errors < time < core < logging < adapters < tools < dev)', (t) => {
   const offenders = [];
-  for (const entry of ['index.js', 'tools/index.js', 'adapters/pino.js', 'adapters/winston.js', 'adapters/log4js.js']) {
+  for (const entry of [
+    'index.js',
+    'tools/index.js',
+    'adapters/pino.js',
+    'adapters/winston.js',
+    'adapters/log4js.js',
+    'dev/stress.js',
+    'dev/conformance.js',
+  ]) {
     for (const f of graph(join(DIST, entry)).files) {
       if (f === 'index.js') continue;
       const src = readFileSync(join(DIST, f), 'utf8');

@@ -128,7 +128,7 @@ test("the logging writer's lines carry the user's call site: pathname and the li
     .filter((f) => f.startsWith('stress'))
     .map((f) => readFileSync(join(r.dir, f), 'utf8'))
     .join('');
-  const writers = join(root, 'dist', 'esm', 'tools', 'stress', 'writers.js');
+  const writers = join(root, 'dist', 'esm', 'dev', 'stress', 'writers.js');
   const src = readFileSync(writers, 'utf8').split('\n');
   for (const [level, call] of [
     ['DEBUG', 'logger.debug(msg)'],

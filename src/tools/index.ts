@@ -10,6 +10,5 @@ export {
   type TornExample,
 } from './verify.js';
 export { LEVELS } from './verify.js';
-export { seedLine } from './stress/writers.js';
 export { Follower, type FollowOptions, type Checkpoint } from './follow.js';
 export { networkFsOf, parseMountinfo, mountOf, NETWORK_FS_MAGIC, type MountEntry } from '../core/fs/netfs.js';

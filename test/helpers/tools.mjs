@@ -1,4 +1,4 @@
-// The outside programs some tests run for real (README, Development): python3 (verify.py, the
+// The outside programs some tests run for real (docs/development.md): python3 (verify.py, the
 // independent verifier), strace (durable mode), rsyslog (ship), bindfs (netfs). Missing ones are
 // installed with apt-get where that can work (root, as in CI and on this project's machines);
 // elsewhere the test fails with a message naming the program and its package, never silently.
@@ -27,7 +27,7 @@ export function ensureTool(command, aptPackage = command) {
     if (!found(command)) {
       throw new Error(
         `this test runs ${command}, which is not installed (${why.join('; ') || 'not found after install'}): ` +
-          `install Debian's ${aptPackage} (apt-get install ${aptPackage}); README, Development, lists what the tests need`,
+          `install Debian's ${aptPackage} (apt-get install ${aptPackage}); docs/development.md lists what the tests need`,
       );
     }
   }

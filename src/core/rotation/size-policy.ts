@@ -84,7 +84,7 @@ export class SizePolicy implements RotationPolicy {
     const ino = statOrNull(filename)?.ino ?? 0;
     files.rotate(filename, dfn);
     // Journaled for followers: where the base file's bytes went. With a namer the names a file
-    // takes as it shifts are the namer's to know, so nothing is journaled (the README says so).
+    // takes as it shifts are the namer's to know, so nothing is journaled (docs/shipping.md says so).
     if (files.options.namer === null) journal(state, 0, 0, dfn, { ino, at: 0, shifted: true });
     files.syncFolder();
     files.queueCompression(state, dfn);

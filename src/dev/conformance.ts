@@ -11,10 +11,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ConfigError, Schedule, defaultRotationName, filesToDelete, parseAtTime } from '../../time/schedule.js';
-import type { AtTime, ScheduleOptions, When } from '../../time/schedule.js';
-import { packageRoot } from '../../core/fs/package.js';
-import { parseArgs, UsageError } from '../args.js';
+import { ConfigError, Schedule, defaultRotationName, filesToDelete, parseAtTime } from '../time/schedule.js';
+import type { AtTime, ScheduleOptions, When } from '../time/schedule.js';
+import { packageRoot } from '../core/fs/package.js';
+import { parseArgs, UsageError } from '../tools/args.js';
 import { isSizeVectors, runSizeVectors, type SizeCase, type SizeResult } from './size-conformance.js';
 
 export const usage = `usage: concurrent-log conformance [options] [FILE...]

@@ -7,8 +7,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { ConcurrentRotatingFileHandler } from '../../logging/file-handler.js';
-import { lockFilePath, type Namer } from '../../core/options.js';
+import { ConcurrentRotatingFileHandler } from '../logging/file-handler.js';
+import { lockFilePath, type Namer } from '../core/options.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 

@@ -10,11 +10,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { formatVerifyTable, verifyRun, type VerifyResult } from '../verify.js';
-import { parseArgs, usageExit, UsageError } from '../args.js';
-import { WRITERS, writerInfo } from '../stress/writers.js';
-import { packageRoot } from '../../core/fs/package.js';
-import type { ChildConfig, ChildMessage } from '../stress/child.js';
+import { formatVerifyTable, verifyRun, type VerifyResult } from '../tools/verify.js';
+import { parseArgs, usageExit, UsageError } from '../tools/args.js';
+import { WRITERS, writerInfo } from './stress/writers.js';
+import { packageRoot } from '../core/fs/package.js';
+import type { ChildConfig, ChildMessage } from './stress/child.js';
 
 export const usage = `usage: concurrent-log stress [--procs P] [--threads T] [--tasks 100] [--n 1000] [--dir DIR] [--when S|none] [--max-bytes N] [--fsync batch] [--writer ours] [--main-opens] [--json]
 
@@ -173,7 +173,7 @@ export async function runStress(opts: StressOptions): Promise<StressResult> {
         }),
       );
     } else {
-      const childPath = join(packageRoot(), 'dist', 'esm', 'tools', 'stress', 'child.js');
+      const childPath = join(packageRoot(), 'dist', 'esm', 'dev', 'stress', 'child.js');
       for (let p = 0; p < opts.procs; p++) {
         const tasks: number[] = [];
         for (let t = p; t < opts.tasks; t += opts.procs) tasks.push(t);

@@ -9,7 +9,7 @@ import { threadId } from 'node:worker_threads';
 import type { HandlerOptions } from '../../core/options.js';
 import type { When } from '../../time/schedule.js';
 
-export { LEVELS } from '../verify.js';
+export { LEVELS } from '../../tools/verify.js';
 /** The seed's levelname for each of verify's LEVELS (debug, info, 警告, 报错, 严重). */
 export const LEVEL_NAMES = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const;
 
