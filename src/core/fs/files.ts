@@ -46,6 +46,11 @@ export function lstatOrNull(path: string): Stats | null {
   }
 }
 
+/** Whether anything is at the name (a dangling symbolic link too: the name is taken). */
+export function exists(path: string): boolean {
+  return lstatOrNull(path) !== null;
+}
+
 /**
  * Why a file the handler writes through (its lock file, a rotated file) is not one it may trust,
  * or null: it must be a regular file with one name (a hard link could be anything the attacker

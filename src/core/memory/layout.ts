@@ -132,7 +132,7 @@ export const HUB_SLOTS = 9;
 /** Date.now() of the flusher's last sign of life. */
 export const HUB_FLUSHER_BEAT = 0;
 /** Date.now() until which no flusher is started, because the last one could not start: writers
- * write their own records meanwhile (core/file.ts). */
+ * write their own records meanwhile (core/handler/feed.ts). */
 export const HUB_NO_FLUSHER_UNTIL = 1;
 export const HUB_TIME_SLOTS = 2;
 const HUB_TIMES_OFFSET = Math.ceil((HUB_SLOTS * 4) / 8) * 8;

@@ -1,6 +1,6 @@
 // Which processes write a log, as its state records them (`procs`): a process joins when it opens
-// the log, and a live one with another configuration is followed, not overridden (appender.ts
-// reconcile). Pids alone cannot tell two containers' pid 1 apart, so each carries its namespace.
+// the log, and a live one with another configuration is followed, not overridden (reconcile.ts).
+// Pids alone cannot tell two containers' pid 1 apart, so each carries its namespace.
 import { readFileSync, readlinkSync } from 'node:fs';
 import type { RotationState, Writer } from './state.js';
 
