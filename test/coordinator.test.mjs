@@ -148,8 +148,13 @@ test.serial(
     mkdirSync(markers);
     const file = join(dir, 'app.log');
     const run = await new Promise((resolve, reject) => {
-      execFile(process.execPath, [join(FIXTURES, 'starter-ends.mjs'), file, markers, '200'], (err, stdout, stderr) =>
-        err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout)),
+      // Killed if it outlives the test: a flusher that never reached the rotator would leave it waiting.
+      const opts = { timeout: 90_000 };
+      execFile(
+        process.execPath,
+        [join(FIXTURES, 'starter-ends.mjs'), file, markers, '200'],
+        opts,
+        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout))),
       );
     });
     t.log(`the second worker's flush() took ${run.flushMs} ms after the starter ended`);
