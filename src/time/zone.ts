@@ -4,7 +4,7 @@
 // system TZif file. Its decisions depend on tm_isdst, which Intl cannot give (Europe/Dublin
 // has tm_isdst=1 in WINTER: "negative DST", IST is standard time there). So we read the same
 // TZif file glibc reads and only fall back to Intl when no such file exists.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 export interface BrokenDownTime {
@@ -446,9 +446,9 @@ export function localZone(): Zone {
 
 function resolveLocal(tz: string | undefined): Zone {
   if (tz === undefined) {
-    const intlName = Intl.DateTimeFormat().resolvedOptions().timeZone;
     const data = readTzif(LIBC_LOCALTIME_FILE);
-    if (data) return fromTzif(intlName ?? 'localtime', data);
+    if (data) return fromTzif(localtimeName(), data);
+    const intlName = Intl.DateTimeFormat().resolvedOptions().timeZone;
     return intlName ? safeZoneByName(intlName) : UTC_ZONE;
   }
   const spec = tz.startsWith(':') ? tz.slice(1) : tz;
@@ -464,6 +464,22 @@ function resolveLocal(tz: string | undefined): Zone {
   if (rule) return makeZone(spec, 'posix', (t) => posixType(rule, t));
   // glibc treats an unusable TZ as UTC (with the abbreviation "UTC").
   return UTC_ZONE;
+}
+
+/**
+ * The local zone's name, as /etc/localtime's link says (`/usr/share/zoneinfo/Europe/Paris`), which
+ * is where Intl finds it too: asking Intl costs a new thread ~30 ms (ICU's first use), paid by every
+ * worker that opens a log. Only a name: the rules come from the file itself.
+ */
+function localtimeName(): string {
+  try {
+    const target = readlinkSync(LIBC_LOCALTIME_FILE);
+    const at = target.lastIndexOf('zoneinfo/');
+    if (at >= 0) return target.slice(at + 'zoneinfo/'.length);
+  } catch {
+    // Not a link (a copy of the zone file): no name to read.
+  }
+  return 'localtime';
 }
 
 function safeZoneByName(name: string): Zone {

@@ -181,15 +181,19 @@ for (const f of files) adopt(f.sab, f.config);
 // The process's registrar: a thread that has no hub, or no buffer for a file, asks here (registry.ts
 // sharedFileFor). This thread's event loop is free whenever it is not writing, which no writer's is.
 joinHub(hub);
-const closeRegistry = answerQuestions((m) => {
-  // Answering is a sign of life: under a flood of questions (a hundred workers opening at once on two
-  // cores) the turns of run() may come late, and a flusher that answers must not be taken for dead.
-  if (hub.isFlusher(token)) hub.beat();
-  return answer(hub, m, (filename) => {
-    const f = served.get(filename);
-    return f === undefined ? null : { sab: f.sab, config: f.config };
-  });
-}, false);
+const closeRegistry = answerQuestions(
+  (m) => {
+    // Answering is a sign of life: under a flood of questions (a hundred workers opening at once on two
+    // cores) the turns of run() may come late, and a flusher that answers must not be taken for dead.
+    if (hub.isFlusher(token)) hub.beat();
+    return answer(hub, m, (filename) => {
+      const f = served.get(filename);
+      return f === undefined ? null : { sab: f.sab, config: f.config };
+    });
+  },
+  false,
+  hub,
+);
 hub.listening(token);
 announcements.postMessage({ type: 'hello', token } satisfies HubMessage);
 

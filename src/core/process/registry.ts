@@ -145,13 +145,20 @@ function ask<T>(
  * A thread that answers questions (the flusher, the main thread): listens on ASK_KEY and answers on
  * ANSWER_KEY what `reply` says. Returns the close.
  */
-export function answerQuestions(reply: (m: HubMessage) => HubMessage | undefined, unref: boolean): () => void {
+export function answerQuestions(
+  reply: (m: HubMessage) => HubMessage | undefined,
+  unref: boolean,
+  hub: Hub,
+): () => void {
   const questions = new BroadcastChannel(ASK_KEY);
   const answers = new BroadcastChannel(ANSWER_KEY);
   if (unref) {
     questions.unref();
     answers.unref();
   }
+  // Said once, unasked: a thread asking for the hub now hears it at once, not at its next question
+  // (asks are repeated less and less often, and one may have been posted before this channel opened).
+  answers.postMessage({ type: 'hub', sab: hub.sab } satisfies HubMessage);
   questions.onmessage = (e: unknown) => {
     const m = (e as { data: HubMessage }).data;
     if (m.type !== 'ask') return;
@@ -324,15 +331,19 @@ export function answer(hub: Hub, m: HubMessage, files: (filename: string) => Env
 function answerFromMain(th: ThreadHub): void {
   // The flusher answers for the files it serves. The main thread answers for the hub, and for the
   // files it keeps while no flusher runs: a thread opening one then joins its buffer, not a new one.
-  answerQuestions((m) => {
-    if (m.type !== 'ask' || (m.filename !== null && th.hub.flusherAlive())) return undefined;
-    return answer(th.hub, m, (filename) => {
-      const f = registry().get(KEY_PREFIX + filename);
-      return f !== undefined && (f.control.attached() > 0 || f.ring.pending() > 0)
-        ? { sab: f.views.sab, config: f.config }
-        : null;
-    });
-  }, true);
+  answerQuestions(
+    (m) => {
+      if (m.type !== 'ask' || (m.filename !== null && th.hub.flusherAlive())) return undefined;
+      return answer(th.hub, m, (filename) => {
+        const f = registry().get(KEY_PREFIX + filename);
+        return f !== undefined && (f.control.attached() > 0 || f.ring.pending() > 0)
+          ? { sab: f.views.sab, config: f.config }
+          : null;
+      });
+    },
+    true,
+    th.hub,
+  );
   th.hub.mainAnswers();
   setInterval(() => {
     for (const [key, file] of registry()) {
