@@ -23,9 +23,11 @@ test('bench:files: one flusher thread for 3 files, opened from the main thread o
     r.rows.map((x) => x.writer),
     ['ours', 'ours-workers', 'pino-transports'],
   );
-  t.is(r.rows[0].threads, 1);
-  // One flusher for the four workers, not one each; starting it may briefly add a thread (Node 24).
-  t.true(r.rows[1].threads <= 2, `${r.rows[1].threads} threads`);
+  // One flusher for the three files, whoever opens them; starting a Worker may briefly add one of
+  // Node's own threads (Node 24+: seen once in CI for the main thread's row too), so this is a bound.
+  // The coordinator tests count the flusher threads themselves, by name.
+  t.true(r.rows[0].threads >= 1 && r.rows[0].threads <= 2, `${r.rows[0].threads} threads`);
+  t.true(r.rows[1].threads >= 1 && r.rows[1].threads <= 2, `${r.rows[1].threads} threads`);
   // A worker is one OS thread on Node 20; later versions start helper threads with some workers,
   // so the peers' figure is a floor here, not a count.
   t.true(r.rows[2].threads >= 3, String(r.rows[2].threads));

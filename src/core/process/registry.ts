@@ -47,6 +47,8 @@ const FILE_ASK_MS = 3000;
  * less and less often (a hundred threads asking while the flusher boots must not flood it). */
 const ASK_REPEAT_MS = 20;
 const ASK_REPEAT_MAX_MS = 320;
+/** An answerer answers one question at most this often (askers repeat theirs every ASK_REPEAT_MS or more). */
+const ANSWER_EVERY_MS = 10;
 /** The longest nap between two looks for an answer. */
 const POLL_MAX_MS = 20;
 /** How long the thread that made a file's buffer waits for the flusher to take it, under the registry lock. */
@@ -159,11 +161,20 @@ export function answerQuestions(
   // Said once, unasked: a thread asking for the hub now hears it at once, not at its next question
   // (asks are repeated less and less often, and one may have been posted before this channel opened).
   answers.postMessage({ type: 'hub', sab: hub.sab } satisfies HubMessage);
+  // An answer reaches every thread asking the same question: it is given once per ANSWER_EVERY_MS, not
+  // once per question (a hundred threads opening one file at once asked ~600 times, and each answer
+  // went to all of them).
+  const answered = new Map<string, number>();
   questions.onmessage = (e: unknown) => {
     const m = (e as { data: HubMessage }).data;
     if (m.type !== 'ask') return;
+    const topic = `${m.hub}\0${m.filename ?? ''}`;
+    const now = Date.now();
+    if (now - (answered.get(topic) ?? -Infinity) < ANSWER_EVERY_MS) return;
     const r = reply(m);
-    if (r !== undefined) answers.postMessage(r);
+    if (r === undefined) return;
+    answered.set(topic, now);
+    answers.postMessage(r);
   };
   return () => {
     questions.close();
@@ -260,7 +271,7 @@ export function sharedFileFor(config: FlusherConfig, ringSize: number, onError: 
   if (file === undefined) {
     hub.lockRegistry();
     try {
-      file = inUse(askFlusher(hub, key, config.filename));
+      file = inUse(askFlusher(hub, key, config.filename, true));
       if (file === undefined) {
         file = fileOf(key, { sab: allocate(ringSize).sab, config }, hub, true);
         reg.set(key, file);
@@ -291,7 +302,7 @@ export function sharedFileFor(config: FlusherConfig, ringSize: number, onError: 
 }
 
 /** The buffer the live flusher serves for `filename`, if it serves one (undefined: none, or no flusher). */
-function askFlusher(hub: Hub, key: string, filename: string): SharedFile | undefined {
+function askFlusher(hub: Hub, key: string, filename: string, patient = false): SharedFile | undefined {
   let keepAsking: () => boolean;
   if (hub.flusherAlive()) {
     // A booting flusher answers only once it listens: asking meanwhile would time out, and the thread
@@ -305,7 +316,9 @@ function askFlusher(hub: Hub, key: string, filename: string): SharedFile | undef
   const answer = ask(
     { type: 'ask', hub: hub.id(), filename },
     (m) => (m.type === 'known' && m.hub === hub.id() && m.filename === filename ? m : undefined),
-    FILE_ASK_MS,
+    // Under the registry lock the alternative is a second buffer: a live flusher is asked as long as it
+    // lives (flooded by a hundred threads opening at once, it may answer late, never not at all).
+    patient ? FLUSHER_BOOT_MS : FILE_ASK_MS,
     keepAsking,
   );
   if (answer?.file == null || !isCurrentLayout(answer.file.sab)) return undefined;
