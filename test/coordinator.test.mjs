@@ -103,6 +103,25 @@ test.serial(
   },
 );
 
+test.serial(
+  'a worker opening a log while the flusher is busy past its heartbeat (4.5 s in a rotator) joins the same buffer, not a second one',
+  async (t) => {
+    const dir = tempDir();
+    const markers = join(dir, 'markers');
+    mkdirSync(markers);
+    const out = await new Promise((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [join(FIXTURES, 'busy-flusher.mjs'), join(dir, 'app.log'), markers],
+        { timeout: 90_000 },
+        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout))),
+      ),
+    );
+    // One buffer: each handler counts the records both put in it.
+    t.deepEqual(out, { first: 11, second: 11 });
+  },
+);
+
 for (const end of ['terminate', 'exit']) {
   test.serial(
     `workers only: ${end === 'exit' ? 'process.exit() in the main thread' : 'each worker terminated'} the moment write() returned loses no accepted record`,

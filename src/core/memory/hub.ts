@@ -28,6 +28,9 @@ const LISTEN_SLICE_MS = 50;
  * that started it ('exit').
  */
 export const FLUSHER_BOOT_MS = 15_000;
+/** How long a booting flusher may still answer for its files (flusherMayAnswer): it may boot past
+ * FLUSHER_BOOT_MS when a hundred workers start at once beside other work on two cores (CI saw it). */
+const FLUSHER_MAY_BOOT_MS = 4 * FLUSHER_BOOT_MS;
 /** After a flusher failed to start, how long writers write their own records before another try. */
 export const FLUSHER_RETRY_MS = 5000;
 
@@ -58,6 +61,21 @@ export class Hub {
 
   flusherAlive(): boolean {
     return this.alive(this.flusherToken());
+  }
+
+  /**
+   * Whether a flusher is there to answer for the files it serves: one holds the token and is not known
+   * to have ended. Looser than flusherAlive: a flusher booting slowly or beating late (a hundred
+   * workers starting at once on two cores) may be replaced as the writer, but a thread must not make a
+   * second buffer for a file because of it; it asks for as long as that flusher may answer.
+   */
+  flusherMayAnswer(): boolean {
+    const owner = this.flusherToken();
+    if (owner === 0) return false;
+    if (this.isListening(owner)) return !threadGone(Atomics.load(this.c, HUB_FLUSHER_THREAD));
+    // Still booting: its thread is not known yet; one that died booting (with its starter, so that
+    // nobody released it) is given up after FLUSHER_MAY_BOOT_MS.
+    return Date.now() - this.times[HUB_FLUSHER_BEAT]! < FLUSHER_MAY_BOOT_MS;
   }
 
   /** Whether flusher `owner` runs: its thread has not ended, and it beats (or is still booting). */

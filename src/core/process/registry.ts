@@ -304,11 +304,11 @@ export function sharedFileFor(config: FlusherConfig, ringSize: number, onError: 
 /** The buffer the live flusher serves for `filename`, if it serves one (undefined: none, or no flusher). */
 function askFlusher(hub: Hub, key: string, filename: string, patient = false): SharedFile | undefined {
   let keepAsking: () => boolean;
-  if (hub.flusherAlive()) {
+  if (hub.flusherMayAnswer()) {
     // A booting flusher answers only once it listens: asking meanwhile would time out, and the thread
     // would make a second buffer for the file. Waiting also keeps a hundred threads from flooding it.
     hub.awaitListening(hub.flusherToken(), FLUSHER_BOOT_MS);
-    keepAsking = () => hub.flusherAlive() || mainMayAnswer(hub);
+    keepAsking = () => hub.flusherMayAnswer() || mainMayAnswer(hub);
   } else if (mainMayAnswer(hub)) {
     // No flusher (the one a worker started ended with it): the main thread knows the files it keeps.
     keepAsking = () => true;
