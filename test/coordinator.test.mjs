@@ -103,20 +103,29 @@ test.serial(
   },
 );
 
+/**
+ * Runs a fixture whose workers play roles (fixtures/coordinator/roles.mjs) on `dir`/app.log, with a
+ * markers folder for its flusher's rotator; resolves with its JSON line. Killed if it outlives the
+ * test: a flusher that never reached the rotator would leave it waiting.
+ */
+function roleFixture(name, dir, ...args) {
+  const markers = join(dir, 'markers');
+  mkdirSync(markers);
+  return new Promise((resolve, reject) =>
+    execFile(
+      process.execPath,
+      [join(FIXTURES, name), join(dir, 'app.log'), markers, ...args],
+      { timeout: 90_000 },
+      (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout))),
+    ),
+  );
+}
+
 test.serial(
   'a worker opening a log while the flusher is busy past its heartbeat (4.5 s in a rotator) joins the same buffer, not a second one',
   async (t) => {
     const dir = tempDir();
-    const markers = join(dir, 'markers');
-    mkdirSync(markers);
-    const out = await new Promise((resolve, reject) =>
-      execFile(
-        process.execPath,
-        [join(FIXTURES, 'busy-flusher.mjs'), join(dir, 'app.log'), markers],
-        { timeout: 90_000 },
-        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout))),
-      ),
-    );
+    const out = await roleFixture('busy-flusher.mjs', dir);
     // One buffer: each handler counts the records both put in it.
     t.deepEqual(out, { first: 11, second: 11 });
   },
@@ -163,19 +172,7 @@ test.serial(
   "a worker that started the flusher ends while the flusher is mid-rotation: another worker's records are written at once, not after the drain lock goes stale",
   async (t) => {
     const dir = tempDir();
-    const markers = join(dir, 'markers');
-    mkdirSync(markers);
-    const file = join(dir, 'app.log');
-    const run = await new Promise((resolve, reject) => {
-      // Killed if it outlives the test: a flusher that never reached the rotator would leave it waiting.
-      const opts = { timeout: 90_000 };
-      execFile(
-        process.execPath,
-        [join(FIXTURES, 'starter-ends.mjs'), file, markers, '200'],
-        opts,
-        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout))),
-      );
-    });
+    const run = await roleFixture('starter-ends.mjs', dir, '200');
     t.log(`the second worker's flush() took ${run.flushMs} ms after the starter ended`);
     t.deepEqual(run.errors, []);
     t.true(run.flushMs < DRAIN_STALE_MS / 2, `${run.flushMs} ms`);
