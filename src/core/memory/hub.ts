@@ -60,32 +60,30 @@ export class Hub {
   }
 
   flusherAlive(): boolean {
-    return this.alive(this.flusherToken());
+    return this.runs(this.flusherToken(), FLUSHER_STALE_MS, FLUSHER_BOOT_MS);
   }
 
   /**
    * Whether a flusher is there to answer for the files it serves: one holds the token and is not known
    * to have ended. Looser than flusherAlive: a flusher booting slowly or beating late (a hundred
    * workers starting at once on two cores) may be replaced as the writer, but a thread must not make a
-   * second buffer for a file because of it; it asks for as long as that flusher may answer.
+   * second buffer for a file because of it; it asks for as long as that flusher may answer. One that
+   * died booting (with its starter, so that nobody released it) is given up after FLUSHER_MAY_BOOT_MS.
    */
   flusherMayAnswer(): boolean {
-    const owner = this.flusherToken();
-    if (owner === 0) return false;
-    if (this.isListening(owner)) return !threadGone(Atomics.load(this.c, HUB_FLUSHER_THREAD));
-    // Still booting: its thread is not known yet; one that died booting (with its starter, so that
-    // nobody released it) is given up after FLUSHER_MAY_BOOT_MS.
-    return Date.now() - this.times[HUB_FLUSHER_BEAT]! < FLUSHER_MAY_BOOT_MS;
+    return this.runs(this.flusherToken(), Infinity, FLUSHER_MAY_BOOT_MS);
   }
 
-  /** Whether flusher `owner` runs: its thread has not ended, and it beats (or is still booting). */
-  private alive(owner: number): boolean {
+  /**
+   * Whether flusher `owner` runs: its thread has not ended, and it beat within `staleMs` (once it
+   * listens) or was started within `bootMs` (while it boots, its thread is not known yet).
+   */
+  private runs(owner: number, staleMs: number, bootMs: number): boolean {
     if (owner === 0) return false;
     const listening = this.isListening(owner);
     // The thread slot is the owner's only once it listens (stored just before).
     if (listening && threadGone(Atomics.load(this.c, HUB_FLUSHER_THREAD))) return false;
-    const age = Date.now() - this.times[HUB_FLUSHER_BEAT]!;
-    return age < FLUSHER_STALE_MS || (age < FLUSHER_BOOT_MS && !listening);
+    return Date.now() - this.times[HUB_FLUSHER_BEAT]! < (listening ? staleMs : bootMs);
   }
 
   /** Whether the current flusher was started by the main thread, and so lives as long as the process. */
@@ -101,7 +99,7 @@ export class Hub {
   claimFlusher(mainThread: boolean): number {
     if (Date.now() < this.times[HUB_NO_FLUSHER_UNTIL]!) return 0;
     const owner = this.flusherToken();
-    if (this.alive(owner) && !(mainThread && !this.flusherLasts())) return 0;
+    if (this.runs(owner, FLUSHER_STALE_MS, FLUSHER_BOOT_MS) && !(mainThread && !this.flusherLasts())) return 0;
     // Unique (from one counter) and never positive; odd for the main thread, so that who started the
     // flusher is part of the one word that is swapped in, with no second store to race with.
     const token = Atomics.sub(this.c, HUB_NEXT_TOKEN, 1) * 2 - (mainThread ? 1 : 0);
