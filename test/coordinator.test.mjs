@@ -6,6 +6,7 @@ import { execFile, fork, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { ConcurrentTimedRotatingFileHandler, PermissionModelError, lockFilePath } from 'concurrent-log';
 import { ROOT, tempDir } from './helpers/core.mjs';
 
@@ -130,6 +131,31 @@ function roleFixture(name, dir, ...args) {
     ),
   );
 }
+
+test.serial(
+  'handlers made one after another while the flusher boots (3 s) do not wait for it: 20 files opened at once, each record written once',
+  async (t) => {
+    const dir = tempDir();
+    const fixture = join(FIXTURES, 'slow-boot.mjs');
+    const { stdout } = await new Promise((resolve, reject) =>
+      execFile(
+        process.execPath,
+        ['--import', pathToFileURL(fixture).href, fixture, dir, '20', '50'],
+        { env: { ...process.env, CL_BOOTED: join(dir, 'booted') }, timeout: 90_000 },
+        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve({ stdout })),
+      ),
+    );
+    const out = JSON.parse(stdout.trim().split('\n').at(-1));
+    // A file no thread had made a buffer for is made at once: the constructors never asked the
+    // booting flusher (they used to wait for it to listen, the whole boot, from the second file on).
+    t.false(out.bootedBeforeLastOpen);
+    for (let k = 0; k < 20; k++) {
+      const lines = linesOf(join(dir, `f${k}.log`));
+      t.is(lines.length, 50);
+      t.is(new Set(lines).size, 50);
+    }
+  },
+);
 
 test.serial(
   'a worker opening a log while the flusher is busy past its heartbeat (4.5 s in a rotator) joins the same buffer, not a second one',

@@ -1,4 +1,5 @@
 import {
+  HUB_ANSWERS,
   HUB_FLUSHER,
   HUB_FLUSHER_BEAT,
   HUB_FLUSHER_THREAD,
@@ -43,11 +44,13 @@ export class Hub {
   readonly sab: SharedArrayBuffer;
   private readonly c: Int32Array;
   private readonly times: Float64Array;
+  private readonly files: Int32Array;
 
   constructor(views: HubViews) {
     this.sab = views.sab;
     this.c = views.control;
     this.times = views.times;
+    this.files = views.files;
   }
 
   /** This hub's identity, as the native hub table knows it. */
@@ -197,6 +200,47 @@ export class Hub {
     }
   }
 
+  /**
+   * Whether a buffer may have been made for `filename` in this process (see HUB_FILE_SLOTS): false
+   * means surely not, so the caller makes one (under the registry lock) without asking for it.
+   */
+  mayHaveFile(filename: string): boolean {
+    return this.fileSlot(filename) < 0;
+  }
+
+  /** A buffer is being made for `filename` (under the registry lock). */
+  addFile(filename: string): void {
+    const slot = this.fileSlot(filename);
+    if (slot >= 0) Atomics.store(this.files, slot, fileHash(filename));
+  }
+
+  /** The empty slot where `filename`'s hash would go; -1 if it is there, or the table is full. */
+  private fileSlot(filename: string): number {
+    const h = fileHash(filename);
+    const n = this.files.length;
+    for (let i = 0, slot = (h >>> 0) % n; i < n; i++, slot = (slot + 1) % n) {
+      const v = Atomics.load(this.files, slot);
+      if (v === 0) return slot;
+      if (v === h) return -1;
+    }
+    return -1;
+  }
+
+  /** A question was answered: threads waiting for an answer look now (see awaitAnswer). */
+  answered(): void {
+    Atomics.add(this.c, HUB_ANSWERS, 1);
+    Atomics.notify(this.c, HUB_ANSWERS);
+  }
+
+  answersSeq(): number {
+    return Atomics.load(this.c, HUB_ANSWERS);
+  }
+
+  /** Blocks until an answer is posted after `seen` was read, or `ms` pass. */
+  awaitAnswer(seen: number, ms: number): void {
+    Atomics.wait(this.c, HUB_ANSWERS, seen, ms);
+  }
+
   /** Asks the flusher to look at the files now instead of at its next interval. */
   wake(): void {
     Atomics.add(this.c, HUB_WAKE, 1);
@@ -219,4 +263,11 @@ export class Hub {
     await Promise.race([r.value, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
     clearTimeout(timer);
   }
+}
+
+/** FNV-1a over the name's UTF-16 code units, never 0 (an empty slot). */
+function fileHash(filename: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < filename.length; i++) h = Math.imul(h ^ filename.charCodeAt(i), 0x01000193);
+  return h | 0 || 1;
 }

@@ -3,7 +3,7 @@
  * Every other module reads and writes them through these names; no offsets appear anywhere else.
  *
  * A file's buffer:  [ control: CONTROL_SLOTS x Int32 ][ times: TIME_SLOTS x Float64 ][ ring: ringSize bytes ]
- * The process hub:  [ HUB_SLOTS x Int32 ][ HUB_TIME_SLOTS x Float64 ]
+ * The process hub:  [ HUB_SLOTS x Int32 ][ HUB_TIME_SLOTS x Float64 ][ HUB_FILE_SLOTS x Int32 ]
  *
  * The ring holds records in the frame format of frame.ts, written byte-wise and wrapping at the
  * end of the ring.
@@ -63,7 +63,7 @@ export const CONTROL_BYTES = CONTROL_SLOTS * 4;
 export const TIMES_OFFSET = Math.ceil(CONTROL_BYTES / 8) * 8;
 export const RING_OFFSET = TIMES_OFFSET + TIME_SLOTS * 8;
 
-export const LAYOUT_VERSION = 5;
+export const LAYOUT_VERSION = 6;
 
 export interface SharedViews {
   sab: SharedArrayBuffer;
@@ -128,7 +128,10 @@ export const HUB_REGISTRY = 7;
  * no flusher runs, a thread opening a file asks it before making a buffer. The main thread lives as
  * long as the process, so this is never taken back. */
 export const HUB_MAIN_ANSWERS = 8;
-export const HUB_SLOTS = 9;
+/** Bumped (and notified) after each answer to a question (process/registry.ts answerQuestions): a
+ * thread waiting for an answer sleeps on it, and wakes as the answer is posted, not at its next look. */
+export const HUB_ANSWERS = 9;
+export const HUB_SLOTS = 10;
 /** Date.now() of the flusher's last sign of life. */
 export const HUB_FLUSHER_BEAT = 0;
 /** Date.now() until which no flusher is started, because the last one could not start: writers
@@ -136,15 +139,25 @@ export const HUB_FLUSHER_BEAT = 0;
 export const HUB_NO_FLUSHER_UNTIL = 1;
 export const HUB_TIME_SLOTS = 2;
 const HUB_TIMES_OFFSET = Math.ceil((HUB_SLOTS * 4) / 8) * 8;
+/**
+ * The names of the files a buffer was ever made for in this process, as non-zero 32-bit hashes in an
+ * open-addressed table (linear probing, never emptied), written under HUB_REGISTRY. A thread opening
+ * a file whose hash is absent knows no thread has a buffer for it, and makes one without asking the
+ * flusher (which may still be booting). A hash present (or a full table) only means "ask".
+ */
+export const HUB_FILE_SLOTS = 1024;
+const HUB_FILES_OFFSET = HUB_TIMES_OFFSET + HUB_TIME_SLOTS * 8;
+const HUB_BYTES = HUB_FILES_OFFSET + HUB_FILE_SLOTS * 4;
 
 export interface HubViews {
   sab: SharedArrayBuffer;
   control: Int32Array;
   times: Float64Array;
+  files: Int32Array;
 }
 
 export function allocateHub(): HubViews {
-  const views = hubViewsOf(new SharedArrayBuffer(HUB_TIMES_OFFSET + HUB_TIME_SLOTS * 8));
+  const views = hubViewsOf(new SharedArrayBuffer(HUB_BYTES));
   Atomics.store(views.control, HUB_VERSION, LAYOUT_VERSION);
   Atomics.store(views.control, HUB_NEXT_TOKEN, -1);
   // Any non-zero 31-bit number: two hubs of one process are told apart by it (native/flock.c).
@@ -157,13 +170,13 @@ export function hubViewsOf(sab: SharedArrayBuffer): HubViews {
     sab,
     control: new Int32Array(sab, 0, HUB_SLOTS),
     times: new Float64Array(sab, HUB_TIMES_OFFSET, HUB_TIME_SLOTS),
+    files: new Int32Array(sab, HUB_FILES_OFFSET, HUB_FILE_SLOTS),
   };
 }
 
 /** Whether `sab` is a hub laid out by this version of the package. */
 export function isCurrentHub(sab: SharedArrayBuffer): boolean {
   return (
-    sab.byteLength === HUB_TIMES_OFFSET + HUB_TIME_SLOTS * 8 &&
-    Atomics.load(new Int32Array(sab, 0, HUB_SLOTS), HUB_VERSION) === LAYOUT_VERSION
+    sab.byteLength === HUB_BYTES && Atomics.load(new Int32Array(sab, 0, HUB_SLOTS), HUB_VERSION) === LAYOUT_VERSION
   );
 }

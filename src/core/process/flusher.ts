@@ -2,7 +2,7 @@
 // word and drains every file's ring to disk under that file's lock, so records reach the disk even
 // while every writing thread is busy in a long synchronous loop. Files are independent: each has its
 // own drainer, fault state and retry backoff, so a file the disk refuses does not hold up the others.
-import { workerData, parentPort, BroadcastChannel } from 'node:worker_threads';
+import { workerData, parentPort, BroadcastChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { viewsOf, hubViewsOf } from '../memory/layout.js';
 import { SharedRing } from '../memory/ring.js';
 import { Control } from '../memory/control.js';
@@ -178,6 +178,18 @@ announcements.onmessage = (e: unknown) => heard((e as { data: HubMessage }).data
 parentPort!.on('message', heard);
 parentPort!.unref();
 for (const f of files) adopt(f.sab, f.config);
+
+/**
+ * Adopts the files announced and not read yet. Before answering for a file: a thread that made one
+ * announced it before giving the registry lock back, and a thread asking after it must be answered
+ * with that buffer (registry.ts, sharedFileFor), whichever of the two messages this loop would read first.
+ */
+function catchUp(): void {
+  // Node reads a BroadcastChannel as it does a MessagePort (documented since 15.4); its types do not say so.
+  for (const port of [parentPort!, announcements as unknown as MessagePort])
+    for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port))
+      heard(m.message as HubMessage);
+}
 // The process's registrar: a thread that has no hub, or no buffer for a file, asks here (registry.ts
 // sharedFileFor). This thread's event loop is free whenever it is not writing, which no writer's is.
 joinHub(hub);
@@ -186,6 +198,7 @@ const closeRegistry = answerQuestions(
     // Answering is a sign of life: under a flood of questions (a hundred workers opening at once on two
     // cores) the turns of run() may come late, and a flusher that answers must not be taken for dead.
     if (hub.isFlusher(token)) hub.beat();
+    if (m.type === 'ask' && m.filename !== null) catchUp();
     return answer(hub, m, (filename) => {
       const f = served.get(filename);
       return f === undefined ? null : { sab: f.sab, config: f.config };

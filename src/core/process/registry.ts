@@ -47,8 +47,6 @@ const FILE_ASK_MS = 3000;
  * less and less often (a hundred threads asking while the flusher boots must not flood it). */
 const ASK_REPEAT_MS = 20;
 const ASK_REPEAT_MAX_MS = 320;
-/** An answerer answers one question at most this often (askers repeat theirs every ASK_REPEAT_MS or more). */
-const ANSWER_EVERY_MS = 10;
 /** The longest nap between two looks for an answer. */
 const POLL_MAX_MS = 20;
 /** How long the thread that made a file's buffer waits for the flusher to take it, under the registry lock. */
@@ -78,7 +76,7 @@ interface EnvEntry {
 export type HubMessage =
   | { type: 'file'; sab: SharedArrayBuffer; config: FlusherConfig; hub: SharedArrayBuffer }
   | { type: 'hello'; token: number }
-  | { type: 'ask'; hub: number; filename: string | null }
+  | { type: 'ask'; hub: number; filename: string | null; since: number }
   | { type: 'hub'; sab: SharedArrayBuffer }
   | { type: 'known'; hub: number; filename: string; file: EnvEntry | null };
 
@@ -104,18 +102,23 @@ export function hubHolders(): number {
 /**
  * Broadcasts `question` on the registry channel and waits, synchronously, for an answer `accept`
  * takes (anything but undefined), while `keepAsking()` and for at most `ms`. The question is repeated,
- * since a thread that answers may open its channel after the first one was posted.
+ * since a thread that answers may open its channel after the first one was posted. A thread that has
+ * the hub (`hub`) is woken as an answer is posted; one asking for the hub itself naps between looks.
  */
 function ask<T>(
-  question: HubMessage,
+  question: Omit<Extract<HubMessage, { type: 'ask' }>, 'since'>,
   accept: (m: HubMessage) => T | undefined,
   ms: number,
   keepAsking: () => boolean,
+  hub?: Hub,
 ): T | undefined {
   const answers = new BroadcastChannel(ANSWER_KEY);
   const questions = new BroadcastChannel(ASK_KEY);
   // Node reads a BroadcastChannel as it does a MessagePort (documented since 15.4); its types do not say so.
   const port = answers as unknown as MessagePort;
+  // Every answer posted from now on reaches this thread: the answerer needs to answer it only if it
+  // has not answered the same question since (see answerQuestions).
+  const asked: HubMessage = { ...question, since: Date.now() };
   try {
     const started = Date.now();
     const deadline = started + ms;
@@ -124,10 +127,12 @@ function ask<T>(
     for (;;) {
       const now = Date.now();
       if (now >= repeatAt) {
-        questions.postMessage(question);
+        questions.postMessage(asked);
         repeatAt = now + repeatMs;
         repeatMs = Math.min(ASK_REPEAT_MAX_MS, repeatMs * 2);
       }
+      // Read before looking: an answer posted after the look ends the wait below at once.
+      const seen = hub?.answersSeq() ?? 0;
       for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) {
         const answer = accept(m.message as HubMessage);
         if (answer !== undefined) return answer;
@@ -135,7 +140,9 @@ function ask<T>(
       if (now >= deadline || !keepAsking()) return undefined;
       // Short naps at first (an idle answerer answers in well under a millisecond), longer ones
       // later: a hundred threads waiting must leave the cores to the flusher that is booting.
-      sleep(Math.min(POLL_MAX_MS, 1 + ((now - started) >> 4)));
+      const nap = Math.min(POLL_MAX_MS, 1 + ((now - started) >> 4), repeatAt - now);
+      if (hub === undefined) sleep(nap);
+      else hub.awaitAnswer(seen, nap);
     }
   } finally {
     answers.close();
@@ -161,20 +168,22 @@ export function answerQuestions(
   // Said once, unasked: a thread asking for the hub now hears it at once, not at its next question
   // (asks are repeated less and less often, and one may have been posted before this channel opened).
   answers.postMessage({ type: 'hub', sab: hub.sab } satisfies HubMessage);
-  // An answer reaches every thread asking the same question: it is given once per ANSWER_EVERY_MS, not
-  // once per question (a hundred threads opening one file at once asked ~600 times, and each answer
-  // went to all of them).
+  // An answer reaches every thread asking the same question, so a question from a thread that was
+  // already listening when that question was last answered is not answered again: a hundred threads
+  // opening one file at once ask ~600 times, and each answer goes to all of them. A thread that began
+  // asking since (the same millisecond counts as since) is answered at once: dropping its question for
+  // a while made every handler made after another one wait for its asker's next repeat.
   const answered = new Map<string, number>();
   questions.onmessage = (e: unknown) => {
     const m = (e as { data: HubMessage }).data;
     if (m.type !== 'ask') return;
     const topic = `${m.hub}\0${m.filename ?? ''}`;
-    const now = Date.now();
-    if (now - (answered.get(topic) ?? -Infinity) < ANSWER_EVERY_MS) return;
+    if (m.since < (answered.get(topic) ?? -Infinity)) return;
     const r = reply(m);
     if (r === undefined) return;
-    answered.set(topic, now);
+    answered.set(topic, Date.now());
     answers.postMessage(r);
+    hub.answered();
   };
   return () => {
     questions.close();
@@ -267,18 +276,24 @@ export function sharedFileFor(config: FlusherConfig, ringSize: number, onError: 
   let file: SharedFile | undefined;
   if (!known && inherited && inherited.sab instanceof SharedArrayBuffer && isCurrentLayout(inherited.sab))
     file = inUse(fileOf(key, inherited, hub, false));
-  file ??= inUse(askFlusher(hub, key, config.filename));
+  // A file no thread of the process ever made a buffer for is made at once: nobody is asked (the
+  // flusher may still be booting), so a thread opening fifty files does not wait fifty times.
+  if (file === undefined && hub.mayHaveFile(config.filename)) file = inUse(askFlusher(hub, key, config.filename));
   if (file === undefined) {
     hub.lockRegistry();
     try {
-      file = inUse(askFlusher(hub, key, config.filename, true));
+      if (hub.mayHaveFile(config.filename)) file = inUse(askFlusher(hub, key, config.filename, true));
       if (file === undefined) {
+        hub.addFile(config.filename);
         file = fileOf(key, { sab: allocate(ringSize).sab, config }, hub, true);
         reg.set(key, file);
         setEnvironmentData(key, { sab: file.views.sab, config } satisfies EnvEntry);
         // Attached before the flusher has it: a flusher lets go of a file no handler is attached to.
         file.control.attach();
-        if (ensureFlusher(file, onError) === 'announced') file.control.awaitServed(REGISTRY_HANDOVER_MS);
+        // A thread asking next must be answered with it. The flusher reads what waits in its queues
+        // before it answers (flusher.ts), so only an announcement that may have reached no queue (the
+        // flusher had not listened within LISTEN_WAIT_MS) is waited for.
+        if (ensureFlusher(file, onError) === 'announced-late') file.control.awaitServed(REGISTRY_HANDOVER_MS);
         // The main thread keeps what workers make (keepFile): it is told even when the flusher was told
         // by workerData.
         if (!isMainThread)
@@ -320,6 +335,7 @@ function askFlusher(hub: Hub, key: string, filename: string, patient = false): S
     // lives (flooded by a hundred threads opening at once, it may answer late, never not at all).
     patient ? FLUSHER_BOOT_MS : FILE_ASK_MS,
     keepAsking,
+    hub,
   );
   if (answer?.file == null || !isCurrentLayout(answer.file.sab)) return undefined;
   return fileOf(key, answer.file, hub, false);
@@ -347,6 +363,8 @@ function answerFromMain(th: ThreadHub): void {
   answerQuestions(
     (m) => {
       if (m.type !== 'ask' || (m.filename !== null && th.hub.flusherAlive())) return undefined;
+      // A worker that made a file announced it before giving the registry lock back: kept before answering.
+      if (m.filename !== null) hearKept();
       return answer(th.hub, m, (filename) => {
         const f = registry().get(KEY_PREFIX + filename);
         return f !== undefined && (f.control.attached() > 0 || f.ring.pending() > 0)
@@ -398,25 +416,33 @@ function keepFile(m: Extract<HubMessage, { type: 'file' }>): void {
  * a worker makes (keepFile), and when the process exits it writes what their buffers still hold, so
  * a worker terminated right after write() returned, or process.exit(), loses no accepted record.
  */
-if (isMainThread) {
-  const keeper = new BroadcastChannel(HUB_KEY);
+const keeper = isMainThread ? new BroadcastChannel(HUB_KEY) : null;
+
+function heardKept(m: HubMessage): void {
+  if (m.type !== 'file') return;
+  try {
+    threadHub(m.hub);
+    keepFile(m);
+  } catch (err) {
+    // No addon in this process's main thread: the worker that has one writes its records.
+    process.emitWarning(err as Error);
+  }
+}
+
+/** Main thread: keeps the files announced and not read yet. */
+function hearKept(): void {
+  const port = keeper as unknown as MessagePort | null;
+  if (port === null) return;
+  for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port))
+    heardKept(m.message as HubMessage);
+}
+
+if (keeper !== null) {
   keeper.unref();
-  const heard = (m: HubMessage): void => {
-    if (m.type !== 'file') return;
-    try {
-      threadHub(m.hub);
-      keepFile(m);
-    } catch (err) {
-      // No addon in this process's main thread: the worker that has one writes its records.
-      process.emitWarning(err as Error);
-    }
-  };
-  keeper.onmessage = (e: unknown) => heard((e as { data: HubMessage }).data);
+  keeper.onmessage = (e: unknown) => heardKept((e as { data: HubMessage }).data);
   process.on('exit', () => {
     // Announcements not delivered yet (process.exit() called right after a worker made its file).
-    const port = keeper as unknown as MessagePort;
-    for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port))
-      heard(m.message as HubMessage);
+    hearKept();
     for (const file of [...registry().values(), ...superseded]) {
       if (file.ring.pending() === 0) continue;
       const drainer = new Drainer(
@@ -467,16 +493,19 @@ export function reannounce(file: SharedFile): void {
   if (isServed(file)) announce(file);
 }
 
-function announce(file: SharedFile): void {
+/** Tells the flusher about `file`; whether the message is surely in its queue (see sharedFileFor). */
+function announce(file: SharedFile): boolean {
   const th = threadHub();
   const message: HubMessage = { type: 'file', sab: file.views.sab, config: file.config, hub: file.hub.sab };
   const token = file.hub.flusherToken();
+  let queued = true;
   if (th.started !== null && th.started.token === token) th.started.worker.postMessage(message);
   else {
-    file.hub.awaitListening(token, LISTEN_WAIT_MS);
+    queued = file.hub.awaitListening(token, LISTEN_WAIT_MS);
     th.channel.postMessage(message);
   }
   file.hub.wake();
+  return queued;
 }
 
 /**
@@ -529,8 +558,10 @@ export function workerExecArgv(argv: readonly string[] = process.execArgv): stri
 }
 
 /** What ensureFlusher did: 'served' (already), 'started' (a flusher, with this file), 'announced'
- * (to the live flusher), 'none' (no flusher can run now: the writers write their own records). */
-export type FlusherState = 'served' | 'started' | 'announced' | 'none';
+ * (to the live flusher: the message waits in its queue), 'announced-late' (to a flusher that was not
+ * listening yet: it has the file when it serves it, or after its hello), 'none' (no flusher can run
+ * now: the writers write their own records). */
+export type FlusherState = 'served' | 'started' | 'announced' | 'announced-late' | 'none';
 
 /**
  * Makes sure the process's one flusher thread serves this file: tells the live flusher about it, or
@@ -544,8 +575,7 @@ export function ensureFlusher(file: SharedFile, onError: (err: Error) => void): 
   const token = hub.claimFlusher(isMainThread);
   if (token === 0) {
     if (!hub.flusherAlive()) return 'none';
-    announce(file);
-    return 'announced';
+    return announce(file) ? 'announced' : 'announced-late';
   }
   let worker: Worker;
   try {
