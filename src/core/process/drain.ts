@@ -24,6 +24,13 @@ export class Drainer {
   /** This thread's token (a thread drains one file at a time, so its drainers may share it). */
   private readonly token = threadToken();
   private buf: Buffer = Buffer.allocUnsafe(256 * 1024);
+  /**
+   * The fault's count in a row as this drainer's last failed drain made it (0: that drain did not
+   * fail, or failed before it held the drain lock). The count to report: read again after the lock is
+   * given back it may already include another flusher's next failure, and a count nobody reports
+   * breaks the series told to the user (1, 2, 4...).
+   */
+  failedAt = 0;
 
   constructor(control: Control, ring: SharedRing, appender: FileAppender) {
     this.control = control;
@@ -33,6 +40,7 @@ export class Drainer {
 
   /** Writes everything pending now, then compresses what rotation left to compress. */
   drainOnce(): DrainResult {
+    this.failedAt = 0;
     if (!this.acquire()) return 'busy';
     try {
       const { bytes, end, buffer } = this.ring.peek(this.buf);
@@ -43,7 +51,7 @@ export class Drainer {
       this.appender.appendFrames(buffer, bytes, (committed) => this.ring.release((head + committed) | 0));
       this.control.clearFault();
     } catch (err) {
-      this.control.noteFault(faultNumber(err));
+      this.failedAt = this.control.noteFault(faultNumber(err));
       throw err;
     } finally {
       this.control.releaseDrain(this.token);

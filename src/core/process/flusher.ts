@@ -162,7 +162,7 @@ function drain(f: Served, now: number): void {
   } catch (err) {
     f.locked = false;
     f.faulted = true;
-    reportFault(f, err as Error, f.control.faultCount());
+    reportFault(f, err as Error, f.drainer.failedAt || f.control.faultCount());
     f.retryAt = now + f.retryMs;
     f.retryMs = Math.min(RETRY_MAX_MS, f.retryMs * 2);
   }
