@@ -45,15 +45,13 @@ interface Served {
   retryMs: number;
 }
 
-const {
-  hub: hubSab,
-  token,
-  files,
-} = workerData as {
+const { hub: hubSab, files } = workerData as {
   hub: SharedArrayBuffer;
   token: number;
   files: Array<{ sab: SharedArrayBuffer; config: FlusherConfig }>;
 };
+/** This flusher's token: the one it was started with, or the one it claimed again as it was ending (run). */
+let token = (workerData as { token: number }).token;
 const hub = new Hub(hubViewsOf(hubSab));
 const served = new Map<string, Served>();
 let retiring = 0;
@@ -231,6 +229,31 @@ async function handOver(): Promise<void> {
 }
 
 async function run(): Promise<void> {
+  while (await serve()) {
+    // Its last file was let go, so it gave its token up; a file announced before that was found in
+    // the queues (catchUp below): this thread serves it, as the flusher again if no other one was
+    // started meanwhile (the thread that announced it may never turn its event loop again).
+    const again = hub.claimFlusher((token & 1) !== 0);
+    if (again === 0) break;
+    token = again;
+    for (const f of served.values()) f.control.serve(token);
+    hub.listening(token);
+    announcements.postMessage({ type: 'hello', token } satisfies HubMessage);
+  }
+  await handOver();
+  for (const f of [...served.values()]) release(f);
+  announcements.close();
+  closeRegistry();
+  parentPort!.off('message', heard);
+}
+
+/**
+ * Serves the files while this thread is the flusher; then gives the token up and reads what was
+ * announced before it did: whether that brought files to serve. A thread announcing a file checks
+ * the token after posting and tries again if it changed (registry.ts ensureFlusher), so every
+ * announcement is either read here or made again.
+ */
+async function serve(): Promise<boolean> {
   while (hub.isFlusher(token)) {
     hub.beat();
     const seen = hub.wakeSeq();
@@ -270,12 +293,10 @@ async function run(): Promise<void> {
       await hub.waitForWork(drainedAt, Math.max(1, nextRetry - Date.now()));
     }
   }
+  const emptied = hub.isFlusher(token);
   hub.releaseFlusher(token);
-  await handOver();
-  for (const f of [...served.values()]) release(f);
-  announcements.close();
-  closeRegistry();
-  parentPort!.off('message', heard);
+  catchUp();
+  return emptied && served.size > 0;
 }
 
 void run();

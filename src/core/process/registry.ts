@@ -181,6 +181,9 @@ export function answerQuestions(
     if (m.since < (answered.get(topic) ?? -Infinity)) return;
     const r = reply(m);
     if (r === undefined) return;
+    // Taken before posting: a thread that begins asking after the post must not count as answered.
+    // (A wall clock set back meanwhile can still make it so: it then asks until its time runs out,
+    // and at worst makes a second buffer, whose records are written under the same file lock.)
     answered.set(topic, Date.now());
     answers.postMessage(r);
     hub.answered();
@@ -488,9 +491,13 @@ export function isServed(file: SharedFile): boolean {
 /** The longest a thread waits for a booting flusher before announcing anyway (the hello covers it). */
 const LISTEN_WAIT_MS = 2000;
 
-/** Tells the flusher serving `file` its configuration changed (a namer or rotator assigned). */
+/**
+ * Tells the flusher its configuration changed (a namer or rotator assigned): the one serving `file`,
+ * or the one that has it queued still (a handler does not wait for the flusher to take its file, so
+ * the flusher may adopt it from the announcement made with the old configuration, and then this one).
+ */
 export function reannounce(file: SharedFile): void {
-  if (isServed(file)) announce(file);
+  if (file.hub.flusherAlive()) announce(file);
 }
 
 /** Tells the flusher about `file`; whether the message is surely in its queue (see sharedFileFor). */
@@ -572,10 +579,15 @@ export type FlusherState = 'served' | 'started' | 'announced' | 'announced-late'
 export function ensureFlusher(file: SharedFile, onError: (err: Error) => void): FlusherState {
   const { hub } = file;
   if (isServed(file) && (!isMainThread || hub.flusherLasts())) return 'served';
-  const token = hub.claimFlusher(isMainThread);
-  if (token === 0) {
+  let token = hub.claimFlusher(isMainThread);
+  for (let tries = 0; token === 0; tries++) {
     if (!hub.flusherAlive()) return 'none';
-    return announce(file) ? 'announced' : 'announced-late';
+    const flusher = hub.flusherToken();
+    const queued = announce(file);
+    // Still the flusher after the post: it reads the message, even if it was letting its last file go
+    // (flusher.ts serve). Otherwise it may have ended unread: told again, to the next one or a new one.
+    if (hub.flusherToken() === flusher || tries === 2) return queued ? 'announced' : 'announced-late';
+    token = hub.claimFlusher(isMainThread);
   }
   let worker: Worker;
   try {
