@@ -48,19 +48,28 @@ const threadNames = () =>
 const linesOf = (path) => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : []);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Runs workers.mjs in a child process; resolves with its JSON line. */
-function workers(cfg, { execArgv = [] } = {}) {
-  return new Promise((resolve, reject) => {
+/**
+ * Runs a fixture of fixtures/coordinator in a child process: resolves with its last stdout line, a JSON
+ * object, and its stderr. `timeout`: killed after it (a fixture whose flusher is held in a rotator
+ * would otherwise outlive the test).
+ */
+function runFixture(name, args, { execArgv = [], env = process.env, timeout = 0 } = {}) {
+  return new Promise((resolve, reject) =>
     execFile(
       process.execPath,
-      [...execArgv, join(FIXTURES, 'workers.mjs'), JSON.stringify(cfg)],
-      { maxBuffer: 64 * 1024 * 1024 },
+      [...execArgv, join(FIXTURES, name), ...args],
+      { env, timeout, maxBuffer: 64 * 1024 * 1024 },
       (err, stdout, stderr) => {
         if (err) reject(new Error(`${err.message}\n${stderr}`));
         else resolve({ ...JSON.parse(stdout.trim().split('\n').at(-1)), stderr });
       },
-    );
-  });
+    ),
+  );
+}
+
+/** Runs workers.mjs in a child process; resolves with its JSON line. */
+function workers(cfg, { execArgv = [] } = {}) {
+  return runFixture('workers.mjs', [JSON.stringify(cfg)], { execArgv });
 }
 
 /**
@@ -119,33 +128,22 @@ test.serial(
  * markers folder for its flusher's rotator; resolves with its JSON line. Killed if it outlives the
  * test: a flusher that never reached the rotator would leave it waiting.
  */
-function roleFixture(name, dir, ...args) {
+async function roleFixture(name, dir, ...args) {
   const markers = join(dir, 'markers');
   mkdirSync(markers);
-  return new Promise((resolve, reject) =>
-    execFile(
-      process.execPath,
-      [join(FIXTURES, name), join(dir, 'app.log'), markers, ...args],
-      { timeout: 90_000 },
-      (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout))),
-    ),
-  );
+  const { stderr: _, ...out } = await runFixture(name, [join(dir, 'app.log'), markers, ...args], { timeout: 90_000 });
+  return out;
 }
 
 test.serial(
   'handlers made one after another while the flusher boots (3 s) do not wait for it: 20 files opened at once, each record written once',
   async (t) => {
     const dir = tempDir();
-    const fixture = join(FIXTURES, 'slow-boot.mjs');
-    const { stdout } = await new Promise((resolve, reject) =>
-      execFile(
-        process.execPath,
-        ['--import', pathToFileURL(fixture).href, fixture, dir, '20', '50'],
-        { env: { ...process.env, CL_BOOTED: join(dir, 'booted') }, timeout: 90_000 },
-        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve({ stdout })),
-      ),
-    );
-    const out = JSON.parse(stdout.trim().split('\n').at(-1));
+    const out = await runFixture('slow-boot.mjs', [dir, '20', '50'], {
+      execArgv: ['--import', pathToFileURL(join(FIXTURES, 'slow-boot.mjs')).href],
+      env: { ...process.env, CL_BOOTED: join(dir, 'booted') },
+      timeout: 90_000,
+    });
     // A file no thread had made a buffer for is made at once: the constructors never asked the
     // booting flusher (they used to wait for it to listen, the whole boot, from the second file on).
     t.false(out.bootedBeforeLastOpen);
